@@ -1,0 +1,160 @@
+"""Scaled dot-product attention, softmax(Q·Kᵀ/√d_k)·V, as visible steps: pure NumPy, float64, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class HeadSteps:
+    """Every intermediate of one attention head, under the paper's names."""
+
+    name: str
+    q: np.ndarray  # (n_q, d_k)
+    k: np.ndarray  # (n_k, d_k)
+    v: np.ndarray  # (n_k, d_v)
+    scores: np.ndarray  # (n_q, n_k)  S = Q·Kᵀ
+    scale: float  # the factor S is multiplied by: 1/√d_k (over the temperature), or 1
+    scaled_scores: np.ndarray  # (n_q, n_k)
+    allowed: np.ndarray | None  # (n_q, n_k) bool, True where query i may see key j; None: no mask
+    masked_scores: np.ndarray | None  # (n_q, n_k) scaled scores with −∞ where hidden; None: no mask
+    weights: np.ndarray  # (n_q, n_k) A = softmax(...), each row sums to 1
+    output: np.ndarray  # (n_q, d_v)  A·V
+
+    @property
+    def d_k(self) -> int:
+        return self.q.shape[1]
+
+    @property
+    def d_v(self) -> int:
+        return self.v.shape[1]
+
+
+@dataclass(frozen=True)
+class AttentionSteps:
+    """All heads, their concatenation and the optional output projection W_O."""
+
+    heads: tuple[HeadSteps, ...]
+    concat: np.ndarray  # (n_q, Σ d_v)
+    w_o: np.ndarray | None  # (Σ d_v, d_out)
+    output: np.ndarray  # (n_q, d_out), or the concatenation when there is no W_O
+
+
+@dataclass(frozen=True)
+class HeadWeights:
+    """The learned projections of one head."""
+
+    name: str
+    w_q: np.ndarray  # (d_model, d_k)
+    w_k: np.ndarray  # (d_model_source, d_k)
+    w_v: np.ndarray  # (d_model_source, d_v)
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, stable for any finite input; −∞ entries get weight exactly 0."""
+    x = np.asarray(x, dtype=np.float64)
+    row_max = x.max(axis=-1, keepdims=True)
+    if not np.all(np.isfinite(row_max)):
+        raise ValueError("softmax needs at least one finite entry in every row")
+    # Subtracting the row max changes nothing mathematically but keeps exp() from overflowing.
+    e = np.exp(x - row_max)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def causal_mask(n_q: int, n_k: int) -> np.ndarray:
+    """True where query i may see key j (j ≤ i), aligned to the upper left like PyTorch's is_causal."""
+    return np.tril(np.ones((n_q, n_k), dtype=bool))
+
+
+def scale_factor(d_k: int, scaled: bool = True, temperature: float = 1.0) -> float:
+    """The factor the scores are multiplied by: 1/√d_k when scaled, then divided by the temperature."""
+    base = 1.0 / np.sqrt(d_k) if scaled else 1.0
+    return float(base / temperature)
+
+
+def attend(
+    q: np.ndarray,
+    k: np.ndarray,
+    v: np.ndarray,
+    *,
+    scale: float,
+    allowed: np.ndarray | None = None,
+    name: str = "head 1",
+) -> HeadSteps:
+    """The four steps for given Q, K, V: scores, scale, (mask), softmax, weighted sum."""
+    scores = q @ k.T  # (n_q, n_k)
+    scaled_scores = scores * scale  # (n_q, n_k)
+    masked_scores = None
+    if allowed is not None:
+        masked_scores = np.where(allowed, scaled_scores, -np.inf)
+    weights = softmax(scaled_scores if masked_scores is None else masked_scores)  # (n_q, n_k)
+    output = weights @ v  # (n_q, d_v)
+    return HeadSteps(
+        name=name,
+        q=q,
+        k=k,
+        v=v,
+        scores=scores,
+        scale=scale,
+        scaled_scores=scaled_scores,
+        allowed=allowed,
+        masked_scores=masked_scores,
+        weights=weights,
+        output=output,
+    )
+
+
+def attention(
+    x: np.ndarray,
+    heads: tuple[HeadWeights, ...] | list[HeadWeights],
+    *,
+    source: np.ndarray | None = None,
+    scaled: bool = True,
+    temperature: float = 1.0,
+    allowed: np.ndarray | None = None,
+    w_o: np.ndarray | None = None,
+) -> AttentionSteps:
+    """Self-attention over x, or cross-attention from x (queries) to source (keys and values)."""
+    x = np.asarray(x, dtype=np.float64)  # (n_q, d_model)
+    kv_input = x if source is None else np.asarray(source, dtype=np.float64)  # (n_k, d_model_source)
+    steps = []
+    for head in heads:
+        q = x @ head.w_q  # (n_q, d_k)
+        k = kv_input @ head.w_k  # (n_k, d_k)
+        v = kv_input @ head.w_v  # (n_k, d_v)
+        scale = scale_factor(q.shape[1], scaled, temperature)
+        steps.append(attend(q, k, v, scale=scale, allowed=allowed, name=head.name))
+    concat = np.concatenate([h.output for h in steps], axis=1)  # (n_q, Σ d_v)
+    output = concat if w_o is None else concat @ w_o  # (n_q, d_out)
+    return AttentionSteps(heads=tuple(steps), concat=concat, w_o=w_o, output=output)
+
+
+@dataclass(frozen=True)
+class RowStats:
+    """How peaked each row of attention weights is, and how much gradient softmax passes back."""
+
+    entropy: np.ndarray  # (n_q,) nats; 0 for one-hot, ln(n_k) for uniform
+    max_weight: np.ndarray  # (n_q,)
+    effective_keys: np.ndarray  # (n_q,) e^entropy: how many keys the row really uses
+    grad_norm: np.ndarray  # (n_q,) ‖diag(a) − a·aᵀ‖_F, the softmax Jacobian's size
+
+
+def row_stats(weights: np.ndarray) -> RowStats:
+    """Entropy, largest weight, effective number of keys and softmax gradient size per row."""
+    a = np.asarray(weights, dtype=np.float64)  # (n_q, n_k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # 0·log 0 is 0 by continuity; masked keys have weight exactly 0.
+        terms = np.where(a > 0, a * np.log(np.where(a > 0, a, 1.0)), 0.0)
+    entropy = np.maximum(-terms.sum(axis=1), 0.0)
+    # ‖diag(a) − a·aᵀ‖_F² expanded, so no (n_k × n_k) Jacobian is built per row.
+    sum_sq = (a**2).sum(axis=1)
+    grad_sq = sum_sq - 2.0 * (a**3).sum(axis=1) + sum_sq**2
+    grad_norm = np.sqrt(np.maximum(grad_sq, 0.0))
+    return RowStats(
+        entropy=entropy,
+        max_weight=a.max(axis=1),
+        effective_keys=np.exp(entropy),
+        grad_norm=grad_norm,
+    )

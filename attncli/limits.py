@@ -1,0 +1,48 @@
+"""Size limits that keep a hostile or mistaken file from eating the machine; each can be raised."""
+
+from __future__ import annotations
+
+import os
+
+FILE_ENV = "ATTNCLI_MAX_FILE_BYTES"
+CELLS_ENV = "ATTNCLI_MAX_CELLS"
+
+_DEFAULT_FILE_BYTES = 5_000_000
+_DEFAULT_CELLS = 4_000_000  # numbers in one scenario: about 32 MB of float64
+_MAX_TOKENS = 100_000  # entries in any one list; the n×n weights are bounded by max_cells too
+_MAX_DIM = 100_000
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def max_file_bytes() -> int:
+    return _env_int(FILE_ENV, _DEFAULT_FILE_BYTES)
+
+
+def max_cells() -> int:
+    return _env_int(CELLS_ENV, _DEFAULT_CELLS)
+
+
+def max_tokens() -> int:
+    return _MAX_TOKENS
+
+
+def max_dim() -> int:
+    return _MAX_DIM
+
+
+def describe_file_limit() -> str:
+    return f"{max_file_bytes():,} bytes"
+
+
+def describe_size_limits() -> str:
+    return (
+        f"attncli reads at most {max_cells():,} numbers per scenario and {_MAX_TOKENS:,} rows or columns "
+        f"per matrix (raise the first with {CELLS_ENV}=<count>)"
+    )

@@ -1,0 +1,102 @@
+"""Turn walkthroughs and comparisons into Rich renderables; never prints."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich import box
+from rich.columns import Columns
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from attncli.fmt import fixed
+from attncli.walkthrough import FORMULA, MatrixView, Walkthrough
+
+# Viridis: sequential, perceptually uniform and readable with every common colour-vision deficiency.
+_VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"]
+GLYPHS = " ░▒▓█"
+
+
+def heat_colour(w: float) -> str:
+    """The viridis colour of a weight in [0, 1], as #rrggbb."""
+    w = min(max(float(w), 0.0), 1.0) * (len(_VIRIDIS) - 1)
+    i = min(int(w), len(_VIRIDIS) - 2)
+    t = w - i
+    a, b = (tuple(int(code[k:k + 2], 16) for k in (1, 3, 5)) for code in (_VIRIDIS[i], _VIRIDIS[i + 1]))
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
+
+
+def glyph(w: float) -> str:
+    """A block glyph for a weight in [0, 1], for output without colour: ' ' below 0.2 … '█' from 0.8."""
+    return GLYPHS[min(int(max(float(w), 0.0) * len(GLYPHS)), len(GLYPHS) - 1)]
+
+
+def heat_legend(color: bool) -> Text:
+    """What the shading means: the same 0 → 1 scale in every table."""
+    text = Text("weight scale: 0 ", style="dim")
+    if color:
+        for w in np.linspace(0, 1, 11):
+            text.append("  ", style=f"on {heat_colour(w)}")
+    else:
+        for k, g in enumerate(GLYPHS):
+            text.append(f" [{k / 5:.1f}, {(k + 1) / 5:.1f}{']' if k == 4 else ')'}='{g}'")
+    text.append(" 1")
+    return text
+
+
+def matrix_table(view: MatrixView, precision: int, *, color: bool = True) -> Table:
+    """A labelled matrix; weights shaded by value (or marked with glyphs without colour)."""
+    table = Table(title=view.caption, box=box.SIMPLE_HEAD, title_style="bold", pad_edge=False)
+    table.add_column("", style="bold", no_wrap=True)
+    justify = "center" if view.kind == "flags" else "right"
+    for label in view.col_labels:
+        table.add_column(str(label), justify=justify, no_wrap=True)
+    for label, row in zip(view.row_labels, view.values):
+        table.add_row(str(label), *[_cell(value, view.kind, precision, color) for value in row])
+    return table
+
+
+def _cell(value, kind: str, precision: int, color: bool) -> Text:
+    if kind == "flags":
+        return Text("✓", style="green") if value else Text("✗", style="red")
+    text = fixed(float(value), precision)
+    if kind != "weights":
+        return Text(text)
+    if color:
+        fg = "black" if value > 0.55 else "white"
+        return Text(f" {text} ", style=f"{fg} on {heat_colour(value)}")
+    return Text(f"{text} {glyph(value)}")
+
+
+def title_panel(title: str, description: str = "", subtitle: str = FORMULA) -> Panel:
+    lines = [Text(title, style="bold"), Text(subtitle)]
+    if description:
+        lines.append(Text(description, style="dim"))
+    return Panel(Group(*lines), box=box.ROUNDED, expand=False)
+
+
+def walkthrough_view(
+    walk: Walkthrough, precision: int = 3, *, color: bool = True, focus_lines: list[str] | None = None
+) -> Group:
+    """Every step, from the inputs to the output, as one renderable."""
+    parts: list[RenderableType] = [title_panel(walk.title, walk.description)]
+    parts.extend(Text(note) for note in walk.notes)
+    for section in walk.sections:
+        parts.append(Text(""))
+        if section.banner:
+            parts.append(Panel(Text(section.banner, style="bold"), box=box.HEAVY, expand=False))
+        parts.append(Text.assemble((f"Step {section.number}  ", "bold cyan"), (section.heading, "bold")))
+        parts.append(Text(section.lesson, style="italic"))
+        for row in section.rows:
+            tables = [matrix_table(view, precision, color=color) for view in row]
+            parts.append(Columns(tables, padding=(0, 4)) if len(tables) > 1 else tables[0])
+            if any(view.kind == "weights" for view in row):
+                parts.append(heat_legend(color))
+    if focus_lines:
+        parts.append(Text(""))
+        parts.append(Panel(Text("\n".join(focus_lines)), title="By hand", title_align="left",
+                           box=box.ROUNDED, expand=False))
+    parts.append(Text(""))
+    parts.append(Text(walk.cost, style="dim"))
+    return Group(*parts)

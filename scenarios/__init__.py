@@ -1,0 +1,1 @@
+"""Built-in scenarios, installed as the package attncli.scenarios (see pyproject.toml)."""
