@@ -56,8 +56,8 @@ def softmax(x: np.ndarray) -> np.ndarray:
     """Row-wise softmax, stable for any finite input; −∞ entries get weight exactly 0."""
     x = np.asarray(x, dtype=np.float64)
     row_max = x.max(axis=-1, keepdims=True)
-    if not np.all(np.isfinite(row_max)):
-        raise ValueError("softmax needs at least one finite entry in every row")
+    if np.any(row_max == -np.inf):
+        raise ValueError("softmax over a row with every entry −∞ (no visible key) is 0/0")
     # Subtracting the row max changes nothing mathematically but keeps exp() from overflowing.
     e = np.exp(x - row_max)
     return e / e.sum(axis=-1, keepdims=True)
@@ -148,13 +148,22 @@ def row_stats(weights: np.ndarray) -> RowStats:
         # 0·log 0 is 0 by continuity; masked keys have weight exactly 0.
         terms = np.where(a > 0, a * np.log(np.where(a > 0, a, 1.0)), 0.0)
     entropy = np.maximum(-terms.sum(axis=1), 0.0)
-    # ‖diag(a) − a·aᵀ‖_F² expanded, so no (n_k × n_k) Jacobian is built per row.
-    sum_sq = (a**2).sum(axis=1)
-    grad_sq = sum_sq - 2.0 * (a**3).sum(axis=1) + sum_sq**2
-    grad_norm = np.sqrt(np.maximum(grad_sq, 0.0))
+    # ‖diag(a) − a·aᵀ‖_F² = Σ_i a_i²(1 − a_i)² + Σ_i a_i² Σ_{j≠i} a_j², with 1 − a_i taken as Σ_{j≠i} a_j:
+    # sums of positive terms only, so a near one-hot row keeps its tiny gradient accurately.
+    rest = _sum_of_others(a)  # (n_q, n_k)
+    rest_sq = _sum_of_others(a**2)  # (n_q, n_k)
+    grad_norm = np.sqrt((a**2 * rest**2 + a**2 * rest_sq).sum(axis=1))
     return RowStats(
         entropy=entropy,
         max_weight=a.max(axis=1),
         effective_keys=np.exp(entropy),
         grad_norm=grad_norm,
     )
+
+
+def _sum_of_others(m: np.ndarray) -> np.ndarray:
+    """Σ_{j≠i} m[r, j] for every entry, from exclusive prefix and suffix sums (no subtraction)."""
+    zeros = np.zeros((m.shape[0], 1))
+    before = np.concatenate([zeros, np.cumsum(m, axis=1)[:, :-1]], axis=1)
+    after = np.concatenate([np.cumsum(m[:, ::-1], axis=1)[:, -2::-1], zeros], axis=1)
+    return before + after

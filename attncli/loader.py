@@ -71,7 +71,7 @@ def _read(ref: str) -> tuple[str, str, str]:
         names = builtin_names()
         if ref in names:
             return builtin_text(ref), f"{ref} (built-in)", ref
-        hint = difflib.get_close_matches(ref, names, n=1)
+        hint = difflib.get_close_matches(ref, names, n=1, cutoff=0.5)
         also = f"; did you mean {hint[0]}?" if hint else ""
         raise AttncliError(
             f"no such file or built-in scenario (built-ins: {', '.join(names)}){also}", origin=ref
@@ -117,8 +117,9 @@ def parse(text: str, *, origin: str, default_name: str = "scenario") -> Scenario
 def _compose(text: str, origin: str):
     import yaml
 
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         return loader.get_single_node()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -138,7 +139,8 @@ def _compose(text: str, origin: str):
     except RecursionError:
         raise AttncliError("the YAML is nested too deeply to read", origin=origin) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _kind(node) -> str:
@@ -172,9 +174,9 @@ class _Reader:
     def number(self, node, where: str) -> float:
         from yaml.nodes import ScalarNode
 
+        self._check_tag(node, where)
         if not isinstance(node, ScalarNode):
             self.fail(node, f"{where} should be a number, not {_kind(node)}")
-        self._check_tag(node, where)
         text = node.value.strip()
         if node.tag == _TAG + "bool":
             self.fail(node, f"{where} is {text!r}, a boolean, not a number")
@@ -200,6 +202,7 @@ class _Reader:
     def boolean(self, node, where: str) -> bool:
         from yaml.nodes import ScalarNode
 
+        self._check_tag(node, where)
         if isinstance(node, ScalarNode):
             text = node.value.strip().lower()
             if text in _TRUE:
@@ -211,9 +214,9 @@ class _Reader:
     def string(self, node, where: str) -> str:
         from yaml.nodes import ScalarNode
 
+        self._check_tag(node, where)
         if not isinstance(node, ScalarNode):
             self.fail(node, f"{where} should be text, not {_kind(node)}")
-        self._check_tag(node, where)
         if node.tag == _TAG + "null":
             self.fail(node, f"{where} is empty")
         # The node's text as written: a token `on` stays "on", never becomes True.
@@ -226,24 +229,25 @@ class _Reader:
 
         if not isinstance(node, MappingNode):
             self.fail(node, f"{where} should be a mapping of keys ({', '.join(known[:4])}, ...), not {_kind(node)}")
+        at = f"{where}: " if where != "the scenario" else ""
         self._check_tag(node, where)
         found: dict = {}
         for key_node, value_node in node.value:
             key = self.string(key_node, f"{where}: a key")
             if key in found:
                 first = found[key][0].start_mark.line + 1
-                self.fail(key_node, f"{where}: key {key} appears twice (first on line {first})")
+                self.fail(key_node, f"{at}key {key} appears twice (first on line {first})")
             if key not in known:
-                self.fail(key_node, f"{where}: unknown key {key!r}{_suggest(key, known)}")
+                self.fail(key_node, f"{at}unknown key {key!r}{_suggest(key, known)}")
             found[key] = (key_node, value_node)
         return {key: value for key, (_, value) in found.items()}
 
     def sequence(self, node, where: str) -> list:
         from yaml.nodes import SequenceNode
 
+        self._check_tag(node, where)
         if not isinstance(node, SequenceNode):
             self.fail(node, f"{where} should be a list, not {_kind(node)}")
-        self._check_tag(node, where)
         if len(node.value) > limits.max_tokens():
             self.fail(node, f"{where} has {len(node.value)} entries; {limits.describe_size_limits()}")
         return node.value
@@ -270,7 +274,7 @@ class _Reader:
                 if width > limits.max_dim():
                     self.fail(row, f"{where} row 1 has {width} numbers; {limits.describe_size_limits()}")
             elif len(row.value) != width:
-                self.fail(row, f"{where} row {i + 1} has {len(row.value)} numbers, but row 1 has {width}")
+                self.fail(row, f"{where} row {i + 1} has {_count(len(row.value), 'number')}, but row 1 has {width}")
         self.cells += len(rows) * width
         if self.cells > limits.max_cells():
             self.fail(node, f"{where} brings the scenario to {self.cells} numbers; {limits.describe_size_limits()}")
@@ -284,6 +288,7 @@ class _Reader:
         """A mask cell: 1/0 or true/false."""
         from yaml.nodes import ScalarNode
 
+        self._check_tag(node, where)
         if isinstance(node, ScalarNode):
             text = node.value.strip().lower()
             if text in ("1", "1.0") or text in _TRUE:
@@ -342,7 +347,7 @@ class _Reader:
                 widths = " + ".join(str(h.w_v.shape[1]) for h in heads)
                 self.fail(
                     keys["W_O"],
-                    f"W_O has {w_o.shape[0]} rows, but the heads' outputs concatenate to "
+                    f"W_O has {_count(w_o.shape[0], 'row')}, but the heads' outputs concatenate to "
                     f"Σ d_v = {widths} = {total_dv} columns",
                 )
         n_q, n_k = len(tokens), len(source_tokens or tokens)
@@ -377,7 +382,7 @@ class _Reader:
             return tuple(f"{prefix}{i}" for i in range(x.shape[0]))
         tokens = self.tokens(node, where)
         if len(tokens) != x.shape[0]:
-            self.fail(node, f"there are {len(tokens)} {where}, but {rows_key} has {x.shape[0]} rows (one per token)")
+            self.fail(node, f"there are {len(tokens)} {where}, but {rows_key} has {_count(x.shape[0], 'row')} (one per token)")
         return tokens
 
     def _heads(self, keys: dict, root, d_model: int, d_source: int | None) -> tuple[core.HeadWeights, ...]:
@@ -409,10 +414,10 @@ class _Reader:
                     "W_V": (d_source or d_model, kv_from)}
         for key, (rows, owner) in expected.items():
             if w[key].shape[0] != rows:
-                self.fail(spec[key], f"{prefix}{key} has {w[key].shape[0]} rows, but {owner} "
-                          f"d_model = {rows} columns ({key} is {_WEIGHT_HELP[key].split(':')[0]})")
+                self.fail(spec[key], f"{prefix}{key} has {_count(w[key].shape[0], 'row')}, but {owner} "
+                          f"d_model = {_count(rows, 'column')} ({key} is {_WEIGHT_HELP[key].split(':')[0]})")
         if w["W_Q"].shape[1] != w["W_K"].shape[1]:
-            self.fail(spec["W_K"], f"{prefix}W_Q has {w['W_Q'].shape[1]} columns but W_K has {w['W_K'].shape[1]}: "
+            self.fail(spec["W_K"], f"{prefix}W_Q has {_count(w['W_Q'].shape[1], 'column')} but W_K has {w['W_K'].shape[1]}: "
                       "queries and keys need the same width d_k to take their dot products")
         return core.HeadWeights(name, w["W_Q"], w["W_K"], w["W_V"])
 
@@ -421,6 +426,7 @@ class _Reader:
 
         if node is None:
             return False, None
+        self._check_tag(node, "mask")
         if isinstance(node, ScalarNode):
             text = node.value.strip().lower()
             if text in _TRUE or text == "causal":
@@ -440,7 +446,7 @@ class _Reader:
         items = self.sequence(node, "key_padding")
         flags = np.array([self.flag(item, f"key_padding entry {i + 1}") for i, item in enumerate(items)], dtype=bool)
         if flags.shape != (n_k,):
-            self.fail(node, f"key_padding has {len(items)} entries, but there are {n_k} keys (one 0/1 per key)")
+            self.fail(node, f"key_padding has {_count(len(items), 'entry')}, but there are {_count(n_k, 'key')} (one 0/1 per key)")
         return flags
 
     def _random(self, keys: dict, root, name: str, description: str, scale: bool) -> Scenario:
@@ -492,3 +498,10 @@ def _suggest(key: str, known: tuple[str, ...]) -> str:
     if close:
         return f"; did you mean {close[0]}?"
     return f" (known keys: {', '.join(known)})"
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 row', '3 rows', '2 entries'."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"

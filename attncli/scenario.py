@@ -135,8 +135,8 @@ def _check_finite(scenario: Scenario, steps: core.AttentionSteps) -> None:
             ("K", head.k, k_tokens, None),
             ("V", head.v, k_tokens, None),
             ("S = Q·Kᵀ", head.scores, q_tokens, k_tokens),
-            ("the scaled scores", head.scaled_scores, q_tokens, k_tokens),
-            ("the weights", head.weights, q_tokens, k_tokens),
+            ("the scaled scores S·scale", head.scaled_scores, q_tokens, k_tokens),
+            ("the weights A", head.weights, q_tokens, k_tokens),
             ("the output A·V", head.output, q_tokens, None),
         ]
         for label, matrix, rows, cols in checks:
@@ -145,7 +145,7 @@ def _check_finite(scenario: Scenario, steps: core.AttentionSteps) -> None:
                 i, j = (int(n) for n in bad[0])
                 cell = f"[{rows[i]}, {cols[j]}]" if cols else f"row {i + 1} ({rows[i]}), column {j + 1}"
                 raise AttncliError(
-                    f"{prefix}{label} overflow float64 at {cell} (value {matrix[i, j]}): "
+                    f"{prefix}{label} overflows float64 at {cell} (value {matrix[i, j]}): "
                     "the numbers are too large to compute with; scale the embeddings or weights down",
                     origin=scenario.origin,
                 )
