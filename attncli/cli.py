@@ -142,6 +142,80 @@ def explain(
 
 @app.command()
 @user_errors
+def compare(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    scale: Annotated[
+        Optional[bool],
+        typer.Option("--scale/--no-scale", help="Variant: divide by √d_k, or not (the opposite of the scenario)."),
+    ] = None,
+    temperature: Annotated[Optional[float], typer.Option(help="Variant: divide the scores by T after scaling.")] = None,
+    mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Variant: causal mask on, or every mask off.")] = None,
+    sweep_dk: Annotated[
+        Optional[str],
+        typer.Option("--sweep-dk", help="Sweep d_k, e.g. 2,8,32,128,512: scaled against unscaled on random data."),
+    ] = None,
+    precision: PrecisionOpt = 3,
+    output_format: FormatOpt = OutputFormat.rich,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Run a scenario as written and changed by a flag, side by side: why divide by √d_k?"""
+    from attncli import compare as comparing
+    from attncli import formats, loader
+    from attncli.errors import UsageError
+    from attncli.scenario import settings_for
+
+    if temperature is not None:
+        _check_temperature(temperature)
+    if sweep_dk is not None:
+        if temperature is not None or mask is not None or scale is True:
+            raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
+                             "it takes no --scale, --temperature or --mask")
+        _sweep(comparing.parse_dks(sweep_dk), output_format, no_color)
+        return
+    sc = loader.load(scenario)
+    base = settings_for(sc)
+    variant, change = comparing.variant_settings(base, scale=scale, mask=mask, temperature=temperature)
+    cmp = comparing.compare(sc, base, variant, change)
+    if output_format is OutputFormat.json:
+        _emit_text(formats.dumps(formats.comparison_json(cmp)))
+        return
+    if output_format is OutputFormat.markdown:
+        headers, rows = comparing.stats_table(cmp, precision)
+        from attncli import walkthrough
+
+        n_q, n_k = len(sc.tokens), len(sc.key_tokens)
+        tables = [formats.markdown_table(walkthrough.MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights,
+                                                                sc.tokens, sc.key_tokens), precision)
+                  for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
+        _emit_text("\n\n".join([f"# Compare: {sc.name}", f"Baseline (as written) against the variant: {cmp.change.lower()}.",
+                                 *tables, formats.markdown_grid(headers, rows), *[f"- {line}" for line in cmp.verdict]]))
+        return
+    from attncli.render import comparison_view
+
+    console = _console(no_color)
+    console.print(comparison_view(cmp, precision, color=_uses_colour(console)))
+
+
+def _sweep(dks: tuple[int, ...], output_format: OutputFormat, no_color: bool) -> None:
+    from attncli import compare as comparing
+    from attncli import formats
+
+    rows = comparing.sweep(dks)
+    conclusion = comparing.sweep_conclusion(rows)
+    settings = {"seed": comparing.SWEEP_SEED, "tokens": comparing.SWEEP_TOKENS, "d_model": comparing.SWEEP_D_MODEL}
+    if output_format is OutputFormat.json:
+        _emit_text(formats.dumps(formats.sweep_json(rows, conclusion, settings)))
+    elif output_format is OutputFormat.markdown:
+        grid = formats.markdown_grid(comparing.SWEEP_HEADERS, comparing.sweep_cells(rows))
+        _emit_text(f"# Why divide by √d_k?\n\n{grid}\n\n{conclusion}")
+    else:
+        from attncli.render import sweep_view
+
+        _console(no_color).print(sweep_view(rows, conclusion, **settings))
+
+
+@app.command()
+@user_errors
 def scenarios() -> None:
     """List the built-in scenarios with their descriptions."""
     from rich import box

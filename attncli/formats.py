@@ -58,6 +58,43 @@ def explain_json(ev: Evaluation) -> dict:
     return doc
 
 
+def _stats(stats, i: int) -> dict:
+    return {
+        "entropy": float(stats.entropy[i]),
+        "max_weight": float(stats.max_weight[i]),
+        "effective_keys": float(stats.effective_keys[i]),
+        "grad_norm": float(stats.grad_norm[i]),
+    }
+
+
+def comparison_json(cmp) -> dict:
+    """The JSON of `compare`: both runs in full, and the row statistics of the first head."""
+    return {
+        "change": cmp.change,
+        "baseline": explain_json(cmp.baseline),
+        "variant": explain_json(cmp.variant),
+        "rows": [
+            {"token": token, "baseline": _stats(cmp.baseline_stats, i), "variant": _stats(cmp.variant_stats, i)}
+            for i, token in enumerate(cmp.baseline.scenario.tokens)
+        ],
+        "verdict": list(cmp.verdict),
+    }
+
+
+def sweep_json(rows, conclusion: str, settings: dict) -> dict:
+    return {
+        **settings,
+        "sweep": [{"d_k": r.d_k, "scaled": r.scaled, "unscaled": r.unscaled} for r in rows],
+        "conclusion": conclusion,
+    }
+
+
+def markdown_grid(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(_md_escape(h.replace("\n", " ")) for h in headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
+    lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def dumps(doc: dict) -> str:
     """Strict JSON: a NaN or infinity here is a bug, so refuse it rather than print it."""
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)

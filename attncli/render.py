@@ -100,3 +100,52 @@ def walkthrough_view(
     parts.append(Text(""))
     parts.append(Text(walk.cost, style="dim"))
     return Group(*parts)
+
+
+def grid_table(headers: list[str], rows: list[list[str]], title: str = "") -> Table:
+    """A plain table of text cells: the first column bold, the rest right-aligned."""
+    table = Table(title=title or None, box=box.SIMPLE_HEAD, title_style="bold", pad_edge=False)
+    for k, header in enumerate(headers):
+        table.add_column(header, justify="left" if k == 0 else "right", style="bold" if k == 0 else None)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+WIDEST_WEIGHTS = 12  # keys; wider weight tables are left to --format json or markdown
+
+
+def comparison_view(cmp, precision: int = 3, *, color: bool = True) -> Group:
+    """Baseline and variant weights side by side, per-row statistics, and the verdict."""
+    from attncli.compare import stats_table
+
+    sc = cmp.baseline.scenario
+    parts: list[RenderableType] = [title_panel(f"Compare: {sc.name}", sc.description,
+                                               subtitle=f"baseline (as written)  vs  variant: {cmp.change.lower()}")]
+    n_q, n_k = len(sc.tokens), len(sc.key_tokens)
+    if n_k <= WIDEST_WEIGHTS:
+        views = [MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights, sc.tokens, sc.key_tokens, "weights")
+                 for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
+        parts += [Text(""), Columns([matrix_table(v, precision, color=color) for v in views], padding=(0, 4)),
+                  heat_legend(color)]
+    else:
+        parts += [Text(""), Text(f"({n_k} keys: the weight matrices are too wide to show here; "
+                                 "see them with --format json or markdown)", style="dim")]
+    headers, rows = stats_table(cmp, precision)
+    parts += [Text(""), grid_table(headers, rows, "per query: baseline → variant")]
+    parts += [Text(""), *[Text("• " + line) for line in cmp.verdict]]
+    return Group(*parts)
+
+
+def sweep_view(rows, conclusion: str, *, tokens: int, seed: int, d_model: int) -> Group:
+    """The √d_k sweep: one row per d_k, scaled against unscaled."""
+    from attncli.compare import SWEEP_HEADERS, sweep_cells
+
+    return Group(
+        title_panel("Why divide by √d_k?",
+                    f"{tokens} random tokens (seed {seed}), embeddings ~ N(0, 1), W ~ N(0, 1/{d_model}): "
+                    "q·k has variance ≈ d_k. Each d_k run scaled and unscaled; means over the rows.",
+                    subtitle="softmax(Q·Kᵀ / √d_k) against softmax(Q·Kᵀ)"),
+        grid_table(SWEEP_HEADERS, sweep_cells(rows), "scaled: softmax(S/√d_k)   raw: softmax(S)   means over the rows"),
+        Text(conclusion),
+    )
