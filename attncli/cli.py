@@ -114,6 +114,9 @@ def explain(
         typer.Option("--mask/--no-mask", help="Causal mask on, or every mask off (default: the scenario's)."),
     ] = None,
     temperature: Annotated[float, typer.Option(help="Divide the scores by T after scaling.")] = 1.0,
+    head: Annotated[
+        Optional[str], typer.Option(help="Walk through one head only: its name, or its number from 1.")
+    ] = None,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
@@ -125,12 +128,13 @@ def explain(
     _check_temperature(temperature)
     sc = loader.load(scenario)
     row = handcalc.resolve_focus(sc.tokens, focus) if focus is not None else None
+    only = handcalc.resolve_head(tuple(h.name for h in sc.heads), head) if head is not None else None
     ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
     if output_format is OutputFormat.json:
         _emit_text(formats.dumps(formats.explain_json(ev)))
         return
-    lines = handcalc.focus_lines(ev, row, precision) if row is not None else None
-    walk = walkthrough.build(ev, precision)
+    lines = handcalc.focus_lines(ev, row, precision, only or 0) if row is not None else None
+    walk = walkthrough.build(ev, precision, only)
     if output_format is OutputFormat.markdown:
         _emit_text(formats.walkthrough_markdown(walk, precision, lines))
         return

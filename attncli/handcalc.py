@@ -32,6 +32,16 @@ def resolve_focus(tokens: tuple[str, ...], focus: str) -> int:
     return index
 
 
+def resolve_head(names: tuple[str, ...], head: str) -> int:
+    """The head a --head value names: its name, or its number counted from 1."""
+    if head in names:
+        return names.index(head)
+    if head.isdigit() and 1 <= int(head) <= len(names):
+        return int(head) - 1
+    listed = ", ".join(f"{i + 1} ({name})" for i, name in enumerate(names))
+    raise UsageError(f"--head: no head {head!r}; the heads are {listed}")
+
+
 def _label(token: str) -> str:
     return token if token.isidentifier() else f"'{token}'"
 
@@ -42,7 +52,8 @@ def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -
     q_tokens, k_tokens = ev.scenario.tokens, ev.scenario.key_tokens
     me = q_tokens[row]
     p = precision
-    lines = [f"1. Scores: the query of {_label(me)} dotted with every key."]
+    which = f" (head {head.name!r})" if len(ev.steps.heads) > 1 else ""
+    lines = [f"1. Scores{which}: the query of {_label(me)} dotted with every key."]
     q = head.q[row]
     for j, key in enumerate(k_tokens):
         products = " + ".join(f"({trim(a, p)}×{trim(b, p)})" for a, b in zip(q, head.k[j]))

@@ -504,4 +504,6 @@ def _count(n: int, noun: str) -> str:
     """'1 row', '3 rows', '2 entries'."""
     if n == 1:
         return f"1 {noun}"
-    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
+    if noun.endswith("y") and noun[-2] not in "aeiou":
+        return f"{n} {noun[:-1]}ies"
+    return f"{n} {noun}s"

@@ -50,8 +50,8 @@ def _dims(n: int) -> tuple[str, ...]:
     return tuple(str(i + 1) for i in range(n))
 
 
-def build(ev: Evaluation, precision: int = 3) -> Walkthrough:
-    """Every step from the inputs to the output."""
+def build(ev: Evaluation, precision: int = 3, only_head: int | None = None) -> Walkthrough:
+    """Every step from the inputs to the output; with only_head, that head's steps alone."""
     sc, steps = ev.scenario, ev.steps
     q_tokens, k_tokens = sc.tokens, sc.key_tokens
     notes = []
@@ -71,7 +71,7 @@ def build(ev: Evaluation, precision: int = 3) -> Walkthrough:
         (tuple(inputs),),
     )]
     multi = len(steps.heads) > 1
-    for index in range(len(steps.heads)):
+    for index in range(len(steps.heads)) if only_head is None else [only_head]:
         sections.extend(_head_sections(ev, index, precision, multi))
     if multi or steps.w_o is not None:
         sections.extend(_combine_sections(ev))
