@@ -49,6 +49,10 @@ ScenarioArg = Annotated[
 PrecisionOpt = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (the computation is always float64).")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="rich for the terminal, json or markdown.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
+WidthOpt = Annotated[
+    Optional[int],
+    typer.Option(min=40, max=1000, help="Columns to lay tables out in (default: the terminal's); wider tables elide their middle."),
+]
 
 
 def user_errors(command):
@@ -75,10 +79,10 @@ def _print_error(message: str) -> None:
     console.print(Text.assemble(("Error: ", "bold red"), message))
 
 
-def _console(no_color: bool):
+def _console(no_color: bool, width: int | None = None):
     from rich.console import Console
 
-    return Console(highlight=False, no_color=no_color or None)
+    return Console(highlight=False, no_color=no_color or None, width=width)
 
 
 def _uses_colour(console) -> bool:
@@ -120,6 +124,7 @@ def explain(
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
+    width: WidthOpt = None,
 ) -> None:
     """Walk through attention step by step: Q, K, V, scores, scaling, mask, softmax, output."""
     from attncli import formats, handcalc, loader, walkthrough
@@ -140,8 +145,8 @@ def explain(
         return
     from attncli.render import walkthrough_view
 
-    console = _console(no_color)
-    console.print(walkthrough_view(walk, precision, color=_uses_colour(console), focus_lines=lines))
+    console = _console(no_color, width)
+    console.print(walkthrough_view(walk, precision, color=_uses_colour(console), focus_lines=lines, width=console.width))
 
 
 @app.command()
@@ -161,6 +166,7 @@ def compare(
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
+    width: WidthOpt = None,
 ) -> None:
     """Run a scenario as written and changed by a flag, side by side: why divide by √d_k?"""
     from attncli import compare as comparing
@@ -174,7 +180,7 @@ def compare(
         if temperature is not None or mask is not None or scale is True:
             raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
                              "it takes no --scale, --temperature or --mask")
-        _sweep(comparing.parse_dks(sweep_dk), output_format, no_color)
+        _sweep(comparing.parse_dks(sweep_dk), output_format, no_color, width)
         return
     sc = loader.load(scenario)
     base = settings_for(sc)
@@ -196,11 +202,11 @@ def compare(
         return
     from attncli.render import comparison_view
 
-    console = _console(no_color)
-    console.print(comparison_view(cmp, precision, color=_uses_colour(console)))
+    console = _console(no_color, width)
+    console.print(comparison_view(cmp, precision, color=_uses_colour(console), width=console.width))
 
 
-def _sweep(dks: tuple[int, ...], output_format: OutputFormat, no_color: bool) -> None:
+def _sweep(dks: tuple[int, ...], output_format: OutputFormat, no_color: bool, width: int | None) -> None:
     from attncli import compare as comparing
     from attncli import formats
 
@@ -215,7 +221,7 @@ def _sweep(dks: tuple[int, ...], output_format: OutputFormat, no_color: bool) ->
     else:
         from attncli.render import sweep_view
 
-        _console(no_color).print(sweep_view(rows, conclusion, **settings))
+        _console(no_color, width).print(sweep_view(rows, conclusion, **settings))
 
 
 @app.command()
@@ -224,6 +230,7 @@ def scenarios() -> None:
     """List the built-in scenarios with their descriptions."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     from attncli import loader
 
@@ -233,7 +240,7 @@ def scenarios() -> None:
     table.add_column("description")
     for name in loader.builtin_names():
         sc = loader.load(name)
-        table.add_row(name, sc.name, sc.description)
+        table.add_row(name, Text(sc.name), Text(sc.description))
     _console(False).print(table)
 
 

@@ -9,6 +9,8 @@ def fixed(x: float, precision: int) -> str:
     """x with exactly `precision` decimals; never '-0.000', and −∞ as a symbol."""
     if math.isinf(x):
         return "−∞" if x < 0 else "∞"
+    if abs(x) >= 1e9:
+        return f"{x:.{precision}e}"  # no 300-digit integers in a table
     text = f"{x:.{precision}f}"
     if text.lstrip("-").strip("0.") == "":
         text = text.lstrip("-")

@@ -45,15 +45,52 @@ def heat_legend(color: bool) -> Text:
     return text
 
 
-def matrix_table(view: MatrixView, precision: int, *, color: bool = True) -> Table:
-    """A labelled matrix; weights shaded by value (or marked with glyphs without colour)."""
-    table = Table(title=view.caption, box=box.SIMPLE_HEAD, title_style="bold", pad_edge=False)
+MAX_ROWS = 40  # rows shown per table before the middle ones are elided
+
+
+def _kept(n: int, room: int) -> list[int | None]:
+    """Indices to show out of n when only `room` fit: the first and last ones, None for the gap."""
+    if n <= room:
+        return list(range(n))
+    head = room // 2
+    tail = room - 1 - head
+    return list(range(head)) + [None] + list(range(n - tail, n))
+
+
+def _cell_width(view: MatrixView, precision: int) -> int:
+    if view.kind == "flags":
+        return 3
+    finite = np.abs(view.values[np.isfinite(view.values)])
+    widest = fixed(float(finite.max()) if finite.size else 0.0, precision)
+    return len(widest) + 1 + (2 if view.kind == "weights" else 0) + 2
+
+
+def matrix_table(view: MatrixView, precision: int, *, color: bool = True, width: int | None = None) -> Table:
+    """A labelled matrix; weights shaded by value (or glyphs without colour); middle rows and columns
+    elided when it would not fit the width."""
+    n_rows, n_cols = view.values.shape
+    rows = _kept(n_rows, MAX_ROWS)
+    label_width = max((len(str(view.row_labels[i])) for i in rows if i is not None), default=1) + 2
+    room = n_cols if width is None else max(2, (width - label_width) // _cell_width(view, precision))
+    cols = _kept(n_cols, room)
+    caption = view.caption
+    if len(rows) < n_rows or len(cols) < n_cols:
+        shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
+        caption += (f"  [showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
+                    "--format json or markdown has them all]")
+    # Every label is user text (a token may be "[bold]"): Text objects, never console markup.
+    table = Table(title=Text(caption, style="bold"), box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("", style="bold", no_wrap=True)
     justify = "center" if view.kind == "flags" else "right"
-    for label in view.col_labels:
-        table.add_column(str(label), justify=justify, no_wrap=True)
-    for label, row in zip(view.row_labels, view.values):
-        table.add_row(str(label), *[_cell(value, view.kind, precision, color) for value in row])
+    for j in cols:
+        table.add_column(Text("…" if j is None else str(view.col_labels[j])), justify=justify, no_wrap=True)
+    for i in rows:
+        if i is None:
+            table.add_row("⋮", *["⋮" for _ in cols])
+            continue
+        row = view.values[i]
+        table.add_row(Text(str(view.row_labels[i])),
+                      *["…" if j is None else _cell(row[j], view.kind, precision, color) for j in cols])
     return table
 
 
@@ -77,7 +114,12 @@ def title_panel(title: str, description: str = "", subtitle: str = FORMULA) -> P
 
 
 def walkthrough_view(
-    walk: Walkthrough, precision: int = 3, *, color: bool = True, focus_lines: list[str] | None = None
+    walk: Walkthrough,
+    precision: int = 3,
+    *,
+    color: bool = True,
+    focus_lines: list[str] | None = None,
+    width: int | None = None,
 ) -> Group:
     """Every step, from the inputs to the output, as one renderable."""
     parts: list[RenderableType] = [title_panel(walk.title, walk.description)]
@@ -89,7 +131,7 @@ def walkthrough_view(
         parts.append(Text.assemble((f"Step {section.number}  ", "bold cyan"), (section.heading, "bold")))
         parts.append(Text(section.lesson, style="italic"))
         for row in section.rows:
-            tables = [matrix_table(view, precision, color=color) for view in row]
+            tables = [matrix_table(view, precision, color=color, width=width) for view in row]
             parts.append(Columns(tables, padding=(0, 4)) if len(tables) > 1 else tables[0])
             if any(view.kind == "weights" for view in row):
                 parts.append(heat_legend(color))
@@ -104,18 +146,15 @@ def walkthrough_view(
 
 def grid_table(headers: list[str], rows: list[list[str]], title: str = "") -> Table:
     """A plain table of text cells: the first column bold, the rest right-aligned."""
-    table = Table(title=title or None, box=box.SIMPLE_HEAD, title_style="bold", pad_edge=False)
+    table = Table(title=Text(title, style="bold") if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
     for k, header in enumerate(headers):
-        table.add_column(header, justify="left" if k == 0 else "right", style="bold" if k == 0 else None)
+        table.add_column(Text(header), justify="left" if k == 0 else "right", style="bold" if k == 0 else None)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     return table
 
 
-WIDEST_WEIGHTS = 12  # keys; wider weight tables are left to --format json or markdown
-
-
-def comparison_view(cmp, precision: int = 3, *, color: bool = True) -> Group:
+def comparison_view(cmp, precision: int = 3, *, color: bool = True, width: int | None = None) -> Group:
     """Baseline and variant weights side by side, per-row statistics, and the verdict."""
     from attncli.compare import stats_table
 
@@ -123,15 +162,12 @@ def comparison_view(cmp, precision: int = 3, *, color: bool = True) -> Group:
     parts: list[RenderableType] = [title_panel(f"Compare: {sc.name}", sc.description,
                                                subtitle=f"baseline (as written)  vs  variant: {cmp.change.lower()}")]
     n_q, n_k = len(sc.tokens), len(sc.key_tokens)
-    if n_k <= WIDEST_WEIGHTS:
-        views = [MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights, sc.tokens, sc.key_tokens, "weights")
-                 for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
-        parts += [Text(""), Columns([matrix_table(v, precision, color=color) for v in views], padding=(0, 4)),
-                  heat_legend(color)]
-    else:
-        parts += [Text(""), Text(f"({n_k} keys: the weight matrices are too wide to show here; "
-                                 "see them with --format json or markdown)", style="dim")]
+    views = [MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights, sc.tokens, sc.key_tokens, "weights")
+             for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
+    parts += [Text(""), Columns([matrix_table(v, precision, color=color, width=width) for v in views], padding=(0, 4)),
+              heat_legend(color)]
     headers, rows = stats_table(cmp, precision)
+    rows = [rows[i] if i is not None else ["⋮"] * len(headers) for i in _kept(len(rows), MAX_ROWS)]
     parts += [Text(""), grid_table(headers, rows, "per query: baseline → variant")]
     parts += [Text(""), *[Text("• " + line) for line in cmp.verdict]]
     return Group(*parts)

@@ -14,7 +14,6 @@ BAD = [
     ("", ": the file is empty; a scenario needs at least embeddings, W_Q, W_K and W_V (see `attncli show dog_ate_dinner`)"),
     ("# only a comment\n", ": the file is empty; a scenario needs at least embeddings, W_Q, W_K and W_V (see `attncli show dog_ate_dinner`)"),
     ("- 1\n- 2\n", ":1: the scenario should be a mapping of keys (name, description, tokens, embeddings, ...), not a list"),
-    ("tokens: [dog, ate\nembeddings: [[1]]\n", ":2: invalid YAML: while parsing a flow sequence: expected ',' or ']', but got ':'"),
     (W, ":1: missing key 'embeddings' (n × d_model: one row of numbers per token)"),
     ("embeddings: [[1, 2]]\nW_Q: [[1], [2]]\nW_V: [[1], [2]]\n", ":1: missing key 'W_K' (d_model × d_k: turns each embedding into a key)"),
     ("embeddings: [[1, 2]]\nW_Q: [[1], [2]]\nW_K: [[1], [2]]\nW_v: [[1], [2]]\n", ":4: unknown key 'W_v'; did you mean W_V?"),
@@ -43,10 +42,37 @@ BAD = [
     (OK + "W_Q: [[1], [2]]\n", ":5: key W_Q appears twice (first on line 2)"),
     ("embeddings: !!python/object/apply:os.system ['echo hi']\n" + W,
      ":1: embeddings: the YAML tag !!python/object/apply:os.system is not allowed (attncli reads plain YAML only)"),
-    ("embeddings: [[1]]\n---\nembeddings: [[2]]\n", ":2: invalid YAML: expected a single document in the stream: but found another document"),
-    ("embeddings: *x\n", ":1: invalid YAML: found undefined alias 'x'"),
     ("name: [a]\n" + OK, ":1: name should be text, not a list"),
 ]
+
+
+# PyYAML's pure-Python parser words syntax errors differently from libyaml's, which the wheels ship.
+YAML_SYNTAX = [
+    ("tokens: [dog, ate\nembeddings: [[1]]\n", ":2: invalid YAML: while parsing a flow sequence: did not find expected ',' or ']'"),
+    ("embeddings: [[1]]\n---\nembeddings: [[2]]\n", ":2: invalid YAML: expected a single document in the stream: but found another document"),
+    ("embeddings: *x\n", ":1: invalid YAML: found undefined alias"),
+    ("tokens:\n\t- a\n", ":2: invalid YAML: a tab character: YAML indents with spaces only"),
+    ("embeddings: " + "[" * 2000 + "]" * 2000 + "\n", ":1: invalid YAML: while increasing flow level: exceeded maximum nesting depth"),
+]
+
+
+@pytest.mark.skipif(not __import__("yaml").__with_libyaml__, reason="messages pinned for libyaml")
+@pytest.mark.parametrize("text, message", YAML_SYNTAX, ids=[m[:40] for _, m in YAML_SYNTAX])
+def test_yaml_syntax_errors_name_the_line(write, text, message):
+    path = write(text)
+    with pytest.raises(AttncliError) as caught:
+        loader.load(path)
+    assert str(caught.value) == path + message
+
+
+def test_alias_bombs_are_refused_before_they_expand(write):
+    row = "[" + ", ".join(["1.5"] * 300) + "]"
+    text = f"embeddings: [&r {row}, " + ", ".join(["*r"] * 299) + "]\nW_Q: &w [" + ", ".join(["[1]"] * 300) + "]\nW_K: *w\nW_V: *w\n"
+    path = write(text)
+    with pytest.raises(AttncliError) as caught:
+        loader.load(path)
+    assert str(caught.value) == (f"{path}:1: embeddings: YAML aliases (*name) expand this {len(text):,}-character file "
+                                 "into 90,000 numbers; write the numbers out instead of multiplying them with aliases")
 
 
 @pytest.mark.parametrize("text, message", BAD, ids=[m[:40] for _, m in BAD])
