@@ -23,7 +23,8 @@ from attncli.errors import AttncliError
 from attncli.scenario import Scenario, random_scenario
 
 _TAG = "tag:yaml.org,2002:"
-_PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+# What PyYAML's resolver may give a plain scalar; `2001-12-14` resolves to a timestamp, but is just text here.
+_PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _TRUE = {"true", "yes", "on", "y"}
 _FALSE = {"false", "no", "off", "n"}
@@ -228,7 +229,7 @@ class _Reader:
         self._check_tag(node, where)
         found: dict = {}
         for key_node, value_node in node.value:
-            key = self.string(key_node, f"{where}: a key")
+            key = self.string(key_node, f"{at}a key")
             if key in found:
                 first = found[key][0].start_mark.line + 1
                 self.fail(key_node, f"{at}key {key} appears twice (first on line {first})")
@@ -305,7 +306,7 @@ class _Reader:
     # ---- the scenario ----------------------------------------------------------------------
 
     def scenario(self, root, default_name: str) -> Scenario:
-        if root is None:
+        if root is None or (isinstance(root, ScalarNode) and root.tag == _TAG + "null"):
             raise AttncliError(
                 "the file is empty; a scenario needs at least embeddings, W_Q, W_K and W_V "
                 "(see `attncli show dog_ate_dinner`)",
@@ -468,7 +469,7 @@ class _Reader:
                 self.fail(spec[what], f"random {what} is {size}; {limits.describe_size_limits()}")
         total = n * d_model + d_model * (2 * d_k + d_v)
         if total > limits.max_cells():
-            self.fail(keys["random"], f"random would draw {total} numbers; {limits.describe_size_limits()}")
+            self.fail(keys["random"], f"random would draw {total:,} numbers; {limits.describe_size_limits()}")
         self._check_weights_size(keys["random"], n, n, 1)
         causal, mask_matrix = self._mask(keys.get("mask"), n, n)
         drawn = random_scenario(

@@ -1,0 +1,145 @@
+"""Fuzzing: whatever the file holds, the only outcomes are a result or the one user-error type.
+
+CI runs a bounded number of examples; for a long run: HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py
+"""
+
+import io
+import json
+import math
+import os
+
+import numpy as np
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from typer.testing import CliRunner
+
+from attncli import formats, handcalc, loader, render, walkthrough
+from attncli.cli import app
+from attncli.errors import AttncliError
+from attncli.scenario import evaluate, settings_for
+
+KEYS = list(loader.TOP_KEYS) + ["W_v", "junk", "tokens"]
+
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-1e3, 1e3),
+    st.sampled_from([0.0, -0.0, 5e-324, 1e-310, 1e300, -1e300, 1e154, 1.7976931348623157e308]),
+    st.integers(-(10**400), 10**400),
+)
+scalars = st.one_of(numbers, st.text(max_size=8), st.booleans(), st.none(),
+                    st.sampled_from(["1e-3", "2E+1", "nan", ".inf", "0x10", "on", "causal", "~", "[b]"]))
+trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                      st.dictionaries(st.sampled_from(KEYS), inner, max_size=4)),
+                     max_leaves=25)
+
+
+def matrices(rows, cols, cell=numbers):
+    return st.lists(st.lists(cell, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+
+
+@st.composite
+def near_valid(draw):
+    """Scenarios of the right shape (mostly), with edge values and occasional wrong shapes or keys."""
+    n, d, d_k, d_v = (draw(st.integers(1, 4)) for _ in range(4))
+    cell = st.one_of(st.floats(-1e3, 1e3), numbers) if draw(st.booleans()) else st.floats(-10, 10)
+    doc = {"embeddings": draw(matrices(n, d, cell))}
+    n_k, d_src = n, d
+    if draw(st.booleans()):
+        n_k, d_src = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+        doc["source"] = {"embeddings": draw(matrices(n_k, d_src, cell))}
+    w_q = draw(matrices(d, d_k, cell))
+    heads = [{"W_Q": w_q, "W_K": draw(matrices(d_src, d_k, cell)), "W_V": draw(matrices(d_src, d_v, cell))}
+             for _ in range(draw(st.integers(1, 3)))]
+    if len(heads) == 1 and draw(st.booleans()):
+        doc.update(heads[0])
+    else:
+        doc["heads"] = heads
+        if draw(st.booleans()):
+            doc["W_O"] = draw(matrices(d_v * len(heads), draw(st.integers(1, 3)), cell))
+        if draw(st.booleans()):
+            heads[-1]["W_K"] = heads[0]["W_K"]  # the same object twice: safe_dump writes an anchor and an alias
+    if draw(st.booleans()):
+        doc["tokens"] = draw(st.lists(st.text(min_size=0, max_size=5), min_size=n, max_size=n + draw(st.integers(0, 1))))
+    mask = draw(st.sampled_from([None, "causal", True, False, "matrix", "padding"]))
+    if mask == "matrix":
+        doc["mask"] = draw(matrices(n, n_k, st.sampled_from([0, 1, True, 2])))
+    elif mask == "padding":
+        doc["key_padding"] = draw(st.lists(st.sampled_from([0, 1]), min_size=n_k, max_size=n_k))
+    elif mask is not None:
+        doc["mask"] = mask
+    if draw(st.booleans()):
+        doc[draw(st.sampled_from(KEYS))] = draw(trees)
+    return doc
+
+
+def dump(doc):
+    try:
+        return yaml.safe_dump(doc, allow_unicode=True)
+    except (OverflowError, ValueError):
+        return yaml.safe_dump(json.loads(json.dumps(doc, default=str)), allow_unicode=True)
+
+
+def must_not_break(text):
+    """Load, evaluate and render a scenario; only AttncliError may escape."""
+    try:
+        sc = loader.parse(text, origin="fuzz.yaml")
+        ev = evaluate(sc, settings_for(sc))
+    except AttncliError as error:
+        assert str(error).startswith("fuzz.yaml") and "\n" not in str(error)
+        return None
+    doc = formats.explain_json(ev)
+    formats.dumps(doc)  # strict JSON: raises on any NaN or infinity
+    for head in ev.steps.heads:
+        assert np.all(np.isfinite(head.weights)) and np.allclose(head.weights.sum(axis=1), 1.0)
+    walk = walkthrough.build(ev)
+    lines = handcalc.focus_lines(ev, 0, 3)
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    console.print(render.walkthrough_view(walk, focus_lines=lines, color=False, width=100))
+    formats.walkthrough_markdown(walk, 3, lines)
+    return ev
+
+
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@given(trees)
+def test_random_trees(tree):
+    must_not_break(dump(tree if isinstance(tree, dict) else {"embeddings": tree}))
+
+
+@given(near_valid())
+def test_near_valid_scenarios(doc):
+    must_not_break(dump(doc))
+
+
+@given(st.text(max_size=200))
+def test_random_text(text):
+    must_not_break(text)
+
+
+@given(st.binary(max_size=200))
+def test_random_bytes_through_the_cli(data):
+    result = CliRunner().invoke(app, ["explain", "-", "--format", "json"], input=data)
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code == 1:
+        assert result.stderr.startswith("Error: <stdin>") and result.stderr.count("\n") == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@settings(max_examples=60)
+@given(near_valid(), st.sampled_from(["rich", "json", "markdown"]), st.booleans(), st.booleans(), st.floats(0.01, 100))
+def test_whole_cli(doc, fmt, scale, mask, temperature):
+    args = ["explain", "-", "--format", fmt, "--temperature", repr(temperature),
+            "--scale" if scale else "--no-scale", "--mask" if mask else "--no-mask", "--focus", "0"]
+    result = CliRunner().invoke(app, args, input=dump(doc))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1)
+    if result.exit_code == 0 and fmt == "json":
+        out = json.loads(result.stdout)
+        assert all(math.isfinite(v) for row in out["output"] for v in row)
+    else:
+        assert "Traceback" not in result.output
