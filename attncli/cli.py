@@ -14,12 +14,18 @@ from typing import Annotated, Optional
 
 import typer
 
+from attncli import params
+
+params.install()
+
 app = typer.Typer(
     name="attncli",
     help="Learn the attention mechanism of transformers by computing it, one step at a time.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_show_locals=False,
+    # Plain help and usage errors: Rich-formatted ones import typer.rich_utils (~40 ms per start).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -82,7 +88,8 @@ def _print_error(message: str) -> None:
 def _console(no_color: bool, width: int | None = None):
     from rich.console import Console
 
-    return Console(highlight=False, no_color=no_color or None, width=width)
+    # emoji=False: no ':name:' codes in user text, and no emoji table loaded at start.
+    return Console(highlight=False, no_color=no_color or None, width=width, emoji=False)
 
 
 def _uses_colour(console) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from attncli.fmt import fixed
@@ -97,6 +95,8 @@ def markdown_grid(headers: list[str], rows: list[list[str]]) -> str:
 
 def dumps(doc: dict) -> str:
     """Strict JSON: a NaN or infinity here is a bug, so refuse it rather than print it."""
+    import json
+
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
 
 

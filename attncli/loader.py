@@ -53,10 +53,13 @@ def builtin_text(name: str) -> str:
     return (_builtin_dir() / f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def _builtin_dir():
-    from importlib.resources import files
+def _builtin_dir() -> Path:
+    # find_spec, not importlib.resources: the same folder (installed, or mapped by an editable
+    # install), without importing zipfile and tempfile on every start.
+    from importlib.util import find_spec
 
-    return files("attncli.scenarios")
+    spec = find_spec("attncli.scenarios")
+    return Path(list(spec.submodule_search_locations)[0])
 
 
 def load(ref: str) -> Scenario:
