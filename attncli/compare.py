@@ -17,7 +17,7 @@ SWEEP_D_MODEL = 512
 MAX_SWEEP_DK = 4096
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Comparison:
     """The scenario as written, a variant changed by flags, and how peaked each row is in both."""
 
@@ -100,7 +100,7 @@ def _verdict(base: Evaluation, var: Evaluation, b: core.RowStats, v: core.RowSta
     return tuple(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SweepRow:
     d_k: int
     scaled: dict  # score_var, max_weight, entropy, grad_norm

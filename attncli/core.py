@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HeadSteps:
     """Every intermediate of one attention head, under the paper's names."""
 
@@ -32,7 +32,7 @@ class HeadSteps:
         return self.v.shape[1]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AttentionSteps:
     """All heads, their concatenation and the optional output projection W_O."""
 
@@ -42,7 +42,7 @@ class AttentionSteps:
     output: np.ndarray  # (n_q, d_out), or the concatenation when there is no W_O
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HeadWeights:
     """The learned projections of one head."""
 
@@ -131,7 +131,7 @@ def attention(
     return AttentionSteps(heads=tuple(steps), concat=concat, w_o=w_o, output=output)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RowStats:
     """How peaked each row of attention weights is, and how much gradient softmax passes back."""
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from rich import box
-from rich.columns import Columns
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -58,40 +60,99 @@ def _kept(n: int, room: int) -> list[int | None]:
 
 
 def _cell_width(view: MatrixView, precision: int) -> int:
+    """The widest a cell of this matrix gets, from its largest magnitude."""
     if view.kind == "flags":
-        return 3
+        return 1
     finite = np.abs(view.values[np.isfinite(view.values)])
-    widest = fixed(float(finite.max()) if finite.size else 0.0, precision)
-    return len(widest) + 1 + (2 if view.kind == "weights" else 0) + 2
+    widest = len(fixed(float(finite.max()) if finite.size else 0.0, precision)) + 1  # room for a sign
+    return widest + 2 if view.kind == "weights" else widest
 
 
-def matrix_table(view: MatrixView, precision: int, *, color: bool = True, width: int | None = None) -> Table:
-    """A labelled matrix; weights shaded by value (or glyphs without colour); middle rows and columns
-    elided when it would not fit the width."""
+@dataclass(frozen=True, eq=False)
+class Block:
+    """A rendered matrix: lines of styled text, all `width` cells wide."""
+
+    lines: tuple[Text, ...]
+    width: int
+
+
+_GAP = 2  # spaces between columns
+
+
+def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width: int | None = None) -> Block:
+    """A labelled matrix as aligned text; weights shaded by value (glyphs without colour); middle rows
+    and columns elided when it would not fit `width`.
+
+    Laid out by hand rather than as a rich Table: a walkthrough holds a dozen matrices, and measuring
+    Rich tables was half of `attncli explain`'s start-up (see benchmarks/startup.py).
+    """
     n_rows, n_cols = view.values.shape
     rows = _kept(n_rows, MAX_ROWS)
-    label_width = max((len(str(view.row_labels[i])) for i in rows if i is not None), default=1) + 2
-    room = n_cols if width is None else max(2, (width - label_width) // _cell_width(view, precision))
+    labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
+    label_width = max([cell_len(t) for t in labels.values()] + [1])
+    room = n_cols if width is None else max(2, (width - 1 - label_width) // (_cell_width(view, precision) + _GAP))
     cols = _kept(n_cols, room)
-    caption = view.caption
-    if len(rows) < n_rows or len(cols) < n_cols:
-        shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
-        caption += (f"  [showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
-                    "--format json or markdown has them all]")
-    # Every label is user text (a token may be "[bold]"): Text objects, never console markup.
-    table = Table(title=Text(caption, style="bold"), box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("", style="bold", no_wrap=True)
-    justify = "center" if view.kind == "flags" else "right"
+    cells = {i: {j: _cell(view.values[i, j], view.kind, precision, color) for j in cols if j is not None}
+             for i in labels}
+    headers = {j: ("…" if j is None else str(view.col_labels[j])) for j in cols}
+    col_width = {}
     for j in cols:
-        table.add_column(Text("…" if j is None else str(view.col_labels[j])), justify=justify, no_wrap=True)
+        widest = max((cells[i][j].cell_len for i in cells), default=1) if j is not None else 1
+        col_width[j] = max(widest, cell_len(headers[j]))
+
+    def line(label: Text, row_cells: list[Text]) -> Text:
+        text = Text(" ")
+        text.append_text(label)
+        text.append(" " * (label_width - label.cell_len))
+        for j, cell in zip(cols, row_cells):
+            pad = col_width[j] - cell.cell_len
+            left = pad // 2 if view.kind == "flags" or j is None else pad
+            text.append(" " * (_GAP + left))
+            text.append_text(cell)
+            text.append(" " * (pad - left))
+        return text
+
+    header = line(Text(""), [Text(headers[j]) for j in cols])  # user text: Text, never markup
+    lines = [Text(" " + view.caption, style="bold"), header, Text(" " + "─" * (header.cell_len - 1), style="dim")]
     for i in rows:
         if i is None:
-            table.add_row("⋮", *["⋮" for _ in cols])
-            continue
-        row = view.values[i]
-        table.add_row(Text(str(view.row_labels[i])),
-                      *["…" if j is None else _cell(row[j], view.kind, precision, color) for j in cols])
-    return table
+            lines.append(line(Text("⋮"), [Text("⋮") for _ in cols]))
+        else:
+            lines.append(line(Text(labels[i], style="bold"), [Text("…") if j is None else cells[i][j] for j in cols]))
+    if len(rows) < n_rows or len(cols) < n_cols:
+        shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
+        lines.append(Text(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
+                          "--format json has them all", style="dim"))
+    block_width = max(t.cell_len for t in lines)
+    for t in lines:
+        t.append(" " * (block_width - t.cell_len))
+    return Block(tuple(lines), block_width)
+
+
+def side_by_side(blocks: list[Block], width: int | None, gap: int = 4) -> Text:
+    """Blocks next to each other, starting a new band where the width runs out."""
+    bands: list[list[Block]] = []
+    used = 0
+    for block in blocks:
+        if bands and (width is None or used + gap + block.width <= width):
+            bands[-1].append(block)
+            used += gap + block.width
+        else:
+            bands.append([block])
+            used = block.width
+    out = Text(no_wrap=True, overflow="crop")
+    for b, band in enumerate(bands):
+        if b:
+            out.append("\n\n")
+        height = max(len(block.lines) for block in band)
+        for k in range(height):
+            if k:
+                out.append("\n")
+            for n, block in enumerate(band):
+                if n:
+                    out.append(" " * gap)
+                out.append_text(block.lines[k] if k < len(block.lines) else Text(" " * block.width))
+    return out
 
 
 def _cell(value, kind: str, precision: int, color: bool) -> Text:
@@ -130,9 +191,10 @@ def walkthrough_view(
             parts.append(Panel(Text(section.banner, style="bold"), box=box.HEAVY, expand=False))
         parts.append(Text.assemble((f"Step {section.number}  ", "bold cyan"), (section.heading, "bold")))
         parts.append(Text(section.lesson, style="italic"))
-        for row in section.rows:
-            tables = [matrix_table(view, precision, color=color, width=width) for view in row]
-            parts.append(Columns(tables, padding=(0, 4)) if len(tables) > 1 else tables[0])
+        for k, row in enumerate(section.rows):
+            if k:
+                parts.append(Text(""))
+            parts.append(side_by_side([matrix_block(view, precision, color=color, width=width) for view in row], width))
             if any(view.kind == "weights" for view in row):
                 parts.append(heat_legend(color))
     if focus_lines:
@@ -164,7 +226,7 @@ def comparison_view(cmp, precision: int = 3, *, color: bool = True, width: int |
     n_q, n_k = len(sc.tokens), len(sc.key_tokens)
     views = [MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights, sc.tokens, sc.key_tokens, "weights")
              for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
-    parts += [Text(""), Columns([matrix_table(v, precision, color=color, width=width) for v in views], padding=(0, 4)),
+    parts += [Text(""), side_by_side([matrix_block(v, precision, color=color, width=width) for v in views], width),
               heat_legend(color)]
     headers, rows = stats_table(cmp, precision)
     rows = [rows[i] if i is not None else ["⋮"] * len(headers) for i in _kept(len(rows), MAX_ROWS)]

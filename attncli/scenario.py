@@ -10,7 +10,7 @@ from attncli import core
 from attncli.errors import AttncliError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scenario:
     """Everything a YAML scenario says, as validated float64 arrays."""
 
@@ -52,7 +52,7 @@ class Settings:
     use_mask_matrix: bool = True  # False after --no-mask
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Evaluation:
     """A scenario, the settings it ran with, and every intermediate step."""
 

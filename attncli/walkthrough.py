@@ -15,7 +15,7 @@ from attncli.scenario import Evaluation
 FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MatrixView:
     """A matrix with its caption and labels; kind says how to show it."""
 
@@ -26,7 +26,7 @@ class MatrixView:
     kind: str = "plain"  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
     """One step: a heading, a line that teaches why it exists, and rows of matrices side by side."""
 
@@ -37,7 +37,7 @@ class Section:
     banner: str = ""  # a head's name above its first step
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Walkthrough:
     title: str
     description: str
