@@ -128,6 +128,10 @@ def explain(
     head: Annotated[
         Optional[str], typer.Option(help="Walk through one head only: its name, or its number from 1.")
     ] = None,
+    tiled: Annotated[
+        bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) block by block, as FlashAttention does.")
+    ] = False,
+    block: Annotated[Optional[int], typer.Option(min=1, help="Keys per block for --tiled.")] = None,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
@@ -146,6 +150,10 @@ def explain(
         _emit_text(formats.dumps(formats.explain_json(ev)))
         return
     lines = handcalc.focus_lines(ev, row, precision, only or 0) if row is not None else None
+    if tiled:
+        n_k = len(sc.key_tokens)
+        lines = (lines + [""] if lines else []) + handcalc.tiled_lines(
+            ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0)
     walk = walkthrough.build(ev, precision, only)
     if output_format is OutputFormat.markdown:
         _emit_text(formats.walkthrough_markdown(walk, precision, lines))
@@ -229,6 +237,56 @@ def _sweep(dks: tuple[int, ...], output_format: OutputFormat, no_color: bool, wi
         from attncli.render import sweep_view
 
         _console(no_color, width).print(sweep_view(rows, conclusion, **settings))
+
+
+@app.command()
+@user_errors
+def complexity(
+    max_n: Annotated[int, typer.Option("--max-n", min=128, max=65536, help="Largest n; n doubles from 128.")] = 8192,
+    d: Annotated[int, typer.Option("--d", min=1, max=1024, help="Width of the queries, keys and values.")] = 64,
+    use_tiled: Annotated[bool, typer.Option("--tiled", help="Measure the online-softmax core, which never holds n×n.")] = False,
+    output_format: FormatOpt = OutputFormat.rich,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Measure how attention's time and memory grow with n: the seed's O(n²) cost, live."""
+    from attncli import complexity as cost
+    from attncli.errors import UsageError
+
+    if not use_tiled and max_n > 16384:
+        raise UsageError(f"--max-n {max_n}: the four-step core would hold three {max_n}×{max_n} float64 "
+                         f"matrices ({3 * max_n * max_n * 8 / 2**30:.0f} GB); use --tiled, or --max-n 16384 or less")
+    ns = cost.sizes(max_n)
+    results = []
+    if output_format is OutputFormat.rich and sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("measuring", total=sum(n * n for n in ns))
+            for n in ns:
+                progress.update(task, description=f"n = {n}")
+                results.append(cost.measure(n, d, use_tiled=use_tiled))
+                progress.advance(task, n * n)
+    else:
+        results = [cost.measure(n, d, use_tiled=use_tiled) for n in ns]
+    time_exp = cost.growth_exponent(ns, [r.seconds for r in results])
+    memory_exp = cost.growth_exponent(ns, [r.peak_bytes for r in results])
+    words = cost.verdict(time_exp, memory_exp, use_tiled)
+    if output_format is OutputFormat.json:
+        from attncli import formats
+
+        _emit_text(formats.dumps({
+            "d": d, "tiled": use_tiled,
+            "rows": [{"n": r.n, "seconds": r.seconds, "peak_bytes": r.peak_bytes, "matrix_bytes": r.matrix_bytes}
+                     for r in results],
+            "time_exponent": time_exp, "memory_exponent": memory_exp, "verdict": words,
+        }))
+        return
+    from attncli.render import complexity_view
+
+    console = _console(no_color)
+    console.print(complexity_view(results, time_exp, memory_exp, words, d=d, use_tiled=use_tiled,
+                                  markdown=output_format is OutputFormat.markdown))
 
 
 @app.command()

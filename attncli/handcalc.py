@@ -118,3 +118,49 @@ def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -
             "hand calculation."
         )
     return lines
+
+
+def default_block(n_k: int) -> int:
+    """Keys per block for the online-softmax walk: 2 for small rows, about a quarter otherwise."""
+    return 2 if n_k <= 8 else -(-n_k // 4)
+
+
+def tiled_lines(ev: Evaluation, row: int, precision: int, block: int, head_index: int = 0) -> list[str]:
+    """One query row computed FlashAttention's way: block by block, with a running max and sum."""
+    from attncli.tiled import online_softmax_row
+
+    head = ev.steps.heads[head_index]
+    k_tokens = ev.scenario.key_tokens
+    me = ev.scenario.tokens[row]
+    p = precision
+    z = head.scaled_scores[row] if head.masked_scores is None else head.masked_scores[row]
+    steps = online_softmax_row(z, head.v, block)
+    num = lambda x: "−∞" if x == -np.inf else trim(x, p)
+    lines = [
+        f"Online softmax for {_label(me)}, {block} key{'s' if block > 1 else ''} per block: the row of scores "
+        "is never held whole.",
+        "Keep a running max m, a running sum l of exp(score − m), and acc, the running Σ exp(score − m)·V.",
+        f"Start: m = −∞, l = 0, acc = {vector(np.zeros(head.d_v), p)}",
+    ]
+    rescaled = False
+    for b, step in enumerate(steps, 1):
+        keys = k_tokens[step.start:step.stop]
+        lines.append("")
+        lines.append(f"Block {b} ({', '.join(keys)}): scores {', '.join(num(s) for s in step.scores)}")
+        lines.append(f"   m = max({num(step.m_before)}, {', '.join(num(s) for s in step.scores)}) = {num(step.m_after)}")
+        if step.m_before != -np.inf:
+            lines.append(f"   rescale = exp({num(step.m_before)} − {num(step.m_after)}) = {trim(step.rescale, p)}")
+            rescaled |= step.rescale != 1.0
+        exps = " + ".join(f"exp({num(s)} − {num(step.m_after)})" for s in step.scores if s != -np.inf) or "0"
+        carried = f"{trim(step.rescale, p)}×{trim(steps[b - 2].l_after, p)} + " if b > 1 else ""
+        lines.append(f"   l = {carried}{exps} = {trim(step.l_after, p)}")
+        lines.append(f"   acc = {vector(step.acc_after, p)}")
+    final = steps[-1].acc_after / steps[-1].l_after
+    lines.append("")
+    lines.append(f"Output_{_label(me)} = acc / l = {vector(final, p)}")
+    lines.append(f"The four-step A·V gives {vector(head.output[row], p)}: the same "
+                 f"(they differ by {float(np.max(np.abs(final - head.output[row]))):.1e}, rounding only).")
+    if not rescaled:
+        lines.append("No later block raised the max here, so nothing had to be rescaled; when one does, "
+                     "l and acc are multiplied by exp(m_old − m_new) before the new block is added.")
+    return lines
