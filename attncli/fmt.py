@@ -31,3 +31,8 @@ def vector(values, precision: int) -> str:
     """[1.275, 2.364]"""
     return "[" + ", ".join(fixed(float(v), precision) for v in values) + "]"
 
+
+
+def rgb_hex(rgb) -> str:
+    """#rrggbb for red, green, blue in [0, 1] (clipped: paint cannot be brighter than white)."""
+    return "#" + "".join(f"{round(min(max(float(c), 0.0), 1.0) * 255):02x}" for c in rgb)

@@ -31,7 +31,7 @@ _FALSE = {"false", "no", "off", "n"}
 
 TOP_KEYS = (
     "name", "description", "tokens", "embeddings", "W_Q", "W_K", "W_V", "W_O",
-    "heads", "source", "mask", "key_padding", "scale", "random",
+    "heads", "source", "mask", "key_padding", "scale", "random", "color_values",
 )
 HEAD_KEYS = ("name", "W_Q", "W_K", "W_V")
 SOURCE_KEYS = ("tokens", "embeddings")
@@ -349,6 +349,15 @@ class _Reader:
                 )
         n_q, n_k = len(tokens), len(source_tokens or tokens)
         self._check_weights_size(root, n_q, n_k, len(heads))
+        color_values = self.boolean(keys["color_values"], "color_values") if "color_values" in keys else False
+        if color_values:
+            for h in heads:
+                if h.w_v.shape[1] != 3:
+                    self.fail(keys["color_values"], f"color_values needs d_v = 3 (red, green, blue), but "
+                              f"{h.name}'s W_V has {_count(h.w_v.shape[1], 'column')}")
+            if w_o is not None:
+                self.fail(keys["color_values"], "color_values shows each head's values as paint; it cannot be "
+                          "combined with W_O, whose output is no longer a colour")
         causal, mask_matrix = self._mask(keys.get("mask"), n_q, n_k)
         key_padding = self._key_padding(keys.get("key_padding"), n_k)
         return Scenario(
@@ -365,6 +374,7 @@ class _Reader:
             mask_matrix=mask_matrix,
             key_padding=key_padding,
             scale=scale,
+            color_values=color_values,
         )
 
     def _check_weights_size(self, node, n_q: int, n_k: int, n_heads: int) -> None:

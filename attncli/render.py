@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from attncli.fmt import fixed
+from attncli.fmt import fixed, rgb_hex
 from attncli.walkthrough import FORMULA, MatrixView, Walkthrough
 
 # Viridis: sequential, perceptually uniform and readable with every common colour-vision deficiency.
@@ -119,6 +119,11 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
             lines.append(line(Text("⋮"), [Text("⋮") for _ in cols]))
         else:
             lines.append(line(Text(labels[i], style="bold"), [Text("…") if j is None else cells[i][j] for j in cols]))
+    if view.kind == "colours":
+        for i, line_text in zip(rows, lines[3:]):
+            if i is not None:
+                line_text.append("  ")
+                line_text.append_text(swatch(view.values[i], color))
     if len(rows) < n_rows or len(cols) < n_cols:
         shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
         lines.append(Text(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
@@ -155,6 +160,17 @@ def side_by_side(blocks: list[Block], width: int | None, gap: int = 4) -> Text:
     return out
 
 
+def swatch(rgb, color: bool) -> Text:
+    """A patch of the colour and its hex code; the code alone without colour."""
+    code = rgb_hex(rgb)
+    text = Text()
+    if color:
+        text.append("████", style=code)
+        text.append(" ")
+    text.append(code)
+    return text
+
+
 def _cell(value, kind: str, precision: int, color: bool) -> Text:
     if kind == "flags":
         return Text("✓", style="green") if value else Text("✗", style="red")
@@ -174,19 +190,22 @@ def title_panel(title: str, description: str = "", subtitle: str = FORMULA) -> P
     return Panel(Group(*lines), box=box.ROUNDED, expand=False)
 
 
-def walkthrough_view(
+def walkthrough_pages(
     walk: Walkthrough,
     precision: int = 3,
     *,
     color: bool = True,
     focus_lines: list[str] | None = None,
     width: int | None = None,
-) -> Group:
-    """Every step, from the inputs to the output, as one renderable."""
-    parts: list[RenderableType] = [title_panel(walk.title, walk.description)]
-    parts.extend(Text(note) for note in walk.notes)
-    for section in walk.sections:
-        parts.append(Text(""))
+) -> list[RenderableType]:
+    """One page per step, from the inputs to the output: what presenter mode shows one at a time."""
+    pages: list[RenderableType] = []
+    for n, section in enumerate(walk.sections):
+        parts: list[RenderableType] = []
+        if n == 0:
+            parts.append(title_panel(walk.title, walk.description))
+            parts.extend(Text(note) for note in walk.notes)
+            parts.append(Text(""))
         if section.banner:
             parts.append(Panel(Text(section.banner, style="bold"), box=box.HEAVY, expand=False))
         parts.append(Text.assemble((f"Step {section.number}  ", "bold cyan"), (section.heading, "bold")))
@@ -197,12 +216,28 @@ def walkthrough_view(
             parts.append(side_by_side([matrix_block(view, precision, color=color, width=width) for view in row], width))
             if any(view.kind == "weights" for view in row):
                 parts.append(heat_legend(color))
+            if any(view.kind == "colours" for view in row):
+                parts.append(Text("each row of numbers is a red, green, blue colour from 0 to 1", style="dim"))
+        parts.extend(Text(line) for line in section.notes)
+        pages.append(Group(*parts))
     if focus_lines:
-        parts.append(Text(""))
-        parts.append(Panel(Text("\n".join(focus_lines)), title="By hand", title_align="left",
+        pages.append(Panel(Text("\n".join(focus_lines)), title="By hand", title_align="left",
                            box=box.ROUNDED, expand=False))
-    parts.append(Text(""))
-    parts.append(Text(walk.cost, style="dim"))
+    pages.append(Text(walk.cost, style="dim"))
+    return pages
+
+
+def walkthrough_view(walk: Walkthrough, precision: int = 3, **options) -> Group:
+    """Every step as one renderable."""
+    return _joined(walkthrough_pages(walk, precision, **options))
+
+
+def _joined(pages: list[RenderableType]) -> Group:
+    parts: list[RenderableType] = []
+    for page in pages:
+        if parts:
+            parts.append(Text(""))
+        parts.append(page)
     return Group(*parts)
 
 
@@ -216,23 +251,29 @@ def grid_table(headers: list[str], rows: list[list[str]], title: str = "") -> Ta
     return table
 
 
-def comparison_view(cmp, precision: int = 3, *, color: bool = True, width: int | None = None) -> Group:
-    """Baseline and variant weights side by side, per-row statistics, and the verdict."""
+def comparison_pages(cmp, precision: int = 3, *, color: bool = True, width: int | None = None) -> list[RenderableType]:
+    """Both weight matrices, then the per-row statistics, then the verdict: one page each."""
     from attncli.compare import stats_table
 
     sc = cmp.baseline.scenario
-    parts: list[RenderableType] = [title_panel(f"Compare: {sc.name}", sc.description,
-                                               subtitle=f"baseline (as written)  vs  variant: {cmp.change.lower()}")]
     n_q, n_k = len(sc.tokens), len(sc.key_tokens)
     views = [MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights, sc.tokens, sc.key_tokens, "weights")
              for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
-    parts += [Text(""), side_by_side([matrix_block(v, precision, color=color, width=width) for v in views], width),
-              heat_legend(color)]
     headers, rows = stats_table(cmp, precision)
     rows = [rows[i] if i is not None else ["⋮"] * len(headers) for i in _kept(len(rows), MAX_ROWS)]
-    parts += [Text(""), grid_table(headers, rows, "per query: baseline → variant")]
-    parts += [Text(""), *[Text("• " + line) for line in cmp.verdict]]
-    return Group(*parts)
+    return [
+        Group(title_panel(f"Compare: {sc.name}", sc.description,
+                          subtitle=f"baseline (as written)  vs  variant: {cmp.change.lower()}"),
+              Text(""), side_by_side([matrix_block(v, precision, color=color, width=width) for v in views], width),
+              heat_legend(color)),
+        grid_table(headers, rows, "per query: baseline → variant"),
+        Group(*[Text("• " + line) for line in cmp.verdict]),
+    ]
+
+
+def comparison_view(cmp, precision: int = 3, **options) -> Group:
+    """Baseline and variant side by side, per-row statistics, and the verdict."""
+    return _joined(comparison_pages(cmp, precision, **options))
 
 
 def sweep_view(rows, conclusion: str, *, tokens: int, seed: int, d_model: int) -> Group:

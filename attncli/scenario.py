@@ -27,6 +27,7 @@ class Scenario:
     mask_matrix: np.ndarray | None = None  # (n_q, n_k) bool, True = may attend
     key_padding: np.ndarray | None = None  # (n_k,) bool, True = padding, nobody attends to it
     scale: bool = True
+    color_values: bool = False  # value rows are red, green, blue in [0, 1]: show them as paint
     random_spec: dict = field(default_factory=dict)  # the `random:` settings it was drawn from
 
     @property

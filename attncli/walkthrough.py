@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from attncli.fmt import fixed
+from attncli.fmt import fixed, rgb_hex
 from attncli.scenario import Evaluation
 
 FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
@@ -23,7 +23,7 @@ class MatrixView:
     values: np.ndarray
     row_labels: tuple[str, ...]
     col_labels: tuple[str, ...]
-    kind: str = "plain"  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗)
+    kind: str = "plain"  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗) | "colours" (rows are RGB)
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +35,7 @@ class Section:
     lesson: str
     rows: tuple[tuple[MatrixView, ...], ...]
     banner: str = ""  # a head's name above its first step
+    notes: tuple[str, ...] = ()  # lines after the matrices, computed from the numbers
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,6 +90,8 @@ def _head_sections(ev: Evaluation, index: int, p: int, multi: bool) -> list[Sect
     tag = f"{index + 1}." if multi else ""
     kv = "source" if sc.is_cross else "X"
     d_q, d_kv = w.w_q.shape[0], w.w_k.shape[0]
+    paint = "colours" if sc.color_values else "plain"
+    value_dims = ("R", "G", "B") if sc.color_values else _dims(d_v)
     out = [Section(
         f"{tag}1", f"Project: Q = X·W_Q, K = {kv}·W_K, V = {kv}·W_V",
         f"The same three matrices are applied to every token. Q and K share the width d_k = {d_k}, so "
@@ -99,7 +102,7 @@ def _head_sections(ev: Evaluation, index: int, p: int, multi: bool) -> list[Sect
              MatrixView(f"W_V ({d_kv}×{d_v})", w.w_v, _dims(d_kv), _dims(d_v))),
             (MatrixView(f"Q ({n_q}×{d_k})", head.q, q_tokens, _dims(d_k)),
              MatrixView(f"K ({n_k}×{d_k})", head.k, k_tokens, _dims(d_k)),
-             MatrixView(f"V ({n_k}×{d_v})", head.v, k_tokens, _dims(d_v))),
+             MatrixView(f"V ({n_k}×{d_v})", head.v, k_tokens, value_dims, kind=paint)),
         ),
         banner=f"Head {index + 1}: {head.name} (d_k = {d_k}, d_v = {d_v})" if multi else "",
     )]
@@ -148,9 +151,22 @@ def _head_sections(ev: Evaluation, index: int, p: int, multi: bool) -> list[Sect
         f"{tag}5", f"Output = A·V ({n_q}×{d_v})",
         "Each output row is a weighted average of the value rows, with that row's weights: the "
         "blended paint, mixed from the cans in the proportions attention chose.",
-        ((MatrixView(f"{label} ({n_q}×{d_v})", head.output, q_tokens, _dims(d_v)),),),
+        ((MatrixView(f"{label} ({n_q}×{d_v})", head.output, q_tokens, value_dims, kind=paint),),),
+        notes=_paint_notes(ev, index) if sc.color_values else (),
     ))
     return out
+
+
+def _paint_notes(ev: Evaluation, index: int) -> tuple[str, ...]:
+    """Which cans each order was mixed from, in words: the output is the blended paint."""
+    head = ev.steps.heads[index]
+    k_tokens = ev.scenario.key_tokens
+    notes = []
+    for token, weights, rgb in zip(ev.scenario.tokens, head.weights, head.output):
+        top = np.argsort(-weights, kind="stable")[:2]
+        cans = " and ".join(f"{k_tokens[j]!r} ({weights[j]:.2f})" for j in top if weights[j] > 0)
+        notes.append(f"{token!r} is mixed mostly from {cans}: the blended paint is {rgb_hex(rgb)}.")
+    return tuple(notes)
 
 
 def _mask_words(ev: Evaluation) -> str:
