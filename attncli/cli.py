@@ -55,6 +55,11 @@ ScenarioArg = Annotated[
 PrecisionOpt = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (the computation is always float64).")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="rich for the terminal, json or markdown.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
+StepOpt = Annotated[bool, typer.Option("--step", help="Presenter mode: one step per screen; Enter/→ next, ←/b back, q quit.")]
+ExportOpt = Annotated[
+    Optional[str],
+    typer.Option("--export", help="Also save the view to FILE: .svg, .html or .txt as shown, .md or .json.", metavar="FILE"),
+]
 WidthOpt = Annotated[
     Optional[int],
     typer.Option(min=40, max=1000, help="Columns to lay tables out in (default: the terminal's); wider tables elide their middle."),
@@ -104,6 +109,49 @@ def _check_temperature(temperature: float) -> None:
                          "(it divides the scores: below 1 sharpens the weights, above 1 flattens them)")
 
 
+def _check_export(export: str | None) -> None:
+    if export is not None:
+        from attncli.output import export_suffix
+
+        export_suffix(export)
+
+
+def _deliver(output_format: OutputFormat, *, pages, json_doc, markdown, title: str, no_color: bool,
+             width: int | None, step: bool, export: str | None) -> None:
+    """Write the export file if asked, then show the view in the format asked, paged with --step."""
+    if export is not None:
+        from attncli import output
+
+        output.export(export, pages=pages, json_doc=json_doc, markdown=markdown, title=title, width=width)
+    if output_format is OutputFormat.json:
+        from attncli.formats import dumps
+
+        _emit_text(dumps(json_doc()))
+    elif output_format is OutputFormat.markdown:
+        _emit_text(markdown())
+    else:
+        console = _console(no_color, width)
+        views = pages(_uses_colour(console), console.width)
+        if step:
+            from attncli import output
+
+            if output.interactive(console):
+                output.present(console, views, title)
+                return
+        from attncli.render import joined
+
+        console.print(joined(views))
+    if export is not None:
+        _print_note(f"saved {export}")
+
+
+def _print_note(message: str) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(message, style="dim"))
+
+
 def _emit_text(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -136,32 +184,36 @@ def explain(
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
+    step: StepOpt = False,
+    export: ExportOpt = None,
 ) -> None:
     """Walk through attention step by step: Q, K, V, scores, scaling, mask, softmax, output."""
     from attncli import formats, handcalc, loader, walkthrough
     from attncli.scenario import evaluate, settings_for
 
     _check_temperature(temperature)
+    _check_export(export)
     sc = loader.load(scenario)
     row = handcalc.resolve_focus(sc.tokens, focus) if focus is not None else None
     only = handcalc.resolve_head(tuple(h.name for h in sc.heads), head) if head is not None else None
     ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
-    if output_format is OutputFormat.json:
-        _emit_text(formats.dumps(formats.explain_json(ev)))
-        return
     lines = handcalc.focus_lines(ev, row, precision, only or 0) if row is not None else None
     if tiled:
         n_k = len(sc.key_tokens)
         lines = (lines + [""] if lines else []) + handcalc.tiled_lines(
             ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0)
     walk = walkthrough.build(ev, precision, only)
-    if output_format is OutputFormat.markdown:
-        _emit_text(formats.walkthrough_markdown(walk, precision, lines))
-        return
-    from attncli.render import walkthrough_view
 
-    console = _console(no_color, width)
-    console.print(walkthrough_view(walk, precision, color=_uses_colour(console), focus_lines=lines, width=console.width))
+    def pages(color: bool, columns: int) -> list:
+        from attncli.render import walkthrough_pages
+
+        return walkthrough_pages(walk, precision, color=color, focus_lines=lines, width=columns)
+
+    _deliver(
+        output_format, pages=pages, json_doc=lambda: formats.explain_json(ev),
+        markdown=lambda: formats.walkthrough_markdown(walk, precision, lines),
+        title=sc.name, no_color=no_color, width=width, step=step, export=export,
+    )
 
 
 @app.command()
@@ -182,6 +234,8 @@ def compare(
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
+    step: StepOpt = False,
+    export: ExportOpt = None,
 ) -> None:
     """Run a scenario as written and changed by a flag, side by side: why divide by √d_k?"""
     from attncli import compare as comparing
@@ -191,6 +245,7 @@ def compare(
 
     if temperature is not None:
         _check_temperature(temperature)
+    _check_export(export)
     if sweep_dk is not None:
         if temperature is not None or mask is not None or scale is True:
             raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
@@ -201,24 +256,27 @@ def compare(
     base = settings_for(sc)
     variant, change = comparing.variant_settings(base, scale=scale, mask=mask, temperature=temperature)
     cmp = comparing.compare(sc, base, variant, change)
-    if output_format is OutputFormat.json:
-        _emit_text(formats.dumps(formats.comparison_json(cmp)))
-        return
-    if output_format is OutputFormat.markdown:
-        headers, rows = comparing.stats_table(cmp, precision)
+
+    def markdown() -> str:
         from attncli import walkthrough
 
+        headers, rows = comparing.stats_table(cmp, precision)
         n_q, n_k = len(sc.tokens), len(sc.key_tokens)
         tables = [formats.markdown_table(walkthrough.MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights,
                                                                 sc.tokens, sc.key_tokens), precision)
                   for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
-        _emit_text("\n\n".join([f"# Compare: {sc.name}", f"Baseline (as written) against the variant: {cmp.change.lower()}.",
-                                 *tables, formats.markdown_grid(headers, rows), *[f"- {line}" for line in cmp.verdict]]))
-        return
-    from attncli.render import comparison_view
+        return "\n\n".join([f"# Compare: {sc.name}", f"Baseline (as written) against the variant: {cmp.change.lower()}.",
+                             *tables, formats.markdown_grid(headers, rows), *[f"- {line}" for line in cmp.verdict]]) + "\n"
 
-    console = _console(no_color, width)
-    console.print(comparison_view(cmp, precision, color=_uses_colour(console), width=console.width))
+    def pages(color: bool, columns: int) -> list:
+        from attncli.render import comparison_pages
+
+        return comparison_pages(cmp, precision, color=color, width=columns)
+
+    _deliver(
+        output_format, pages=pages, json_doc=lambda: formats.comparison_json(cmp), markdown=markdown,
+        title=f"compare {sc.name}", no_color=no_color, width=width, step=step, export=export,
+    )
 
 
 def _sweep(dks: tuple[int, ...], output_format: OutputFormat, no_color: bool, width: int | None) -> None:

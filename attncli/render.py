@@ -112,13 +112,16 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
             text.append(" " * (pad - left))
         return text
 
-    header = line(Text(""), [Text(headers[j]) for j in cols])  # user text: Text, never markup
+    # Every piece of text carries a style, so the padding between them stays a separate run of spaces:
+    # exported SVG then places each number itself instead of relying on leading spaces.
+    header = line(Text(""), [Text(headers[j], style="bold") for j in cols])  # user text: Text, never markup
     lines = [Text(" " + view.caption, style="bold"), header, Text(" " + "─" * (header.cell_len - 1), style="dim")]
     for i in rows:
         if i is None:
-            lines.append(line(Text("⋮"), [Text("⋮") for _ in cols]))
+            lines.append(line(Text("⋮", style="dim"), [Text("⋮", style="dim") for _ in cols]))
         else:
-            lines.append(line(Text(labels[i], style="bold"), [Text("…") if j is None else cells[i][j] for j in cols]))
+            lines.append(line(Text(labels[i], style="bold"),
+                              [Text("…", style="dim") if j is None else cells[i][j] for j in cols]))
     if view.kind == "colours":
         for i, line_text in zip(rows, lines[3:]):
             if i is not None:
@@ -176,11 +179,11 @@ def _cell(value, kind: str, precision: int, color: bool) -> Text:
         return Text("✓", style="green") if value else Text("✗", style="red")
     text = fixed(float(value), precision)
     if kind != "weights":
-        return Text(text)
+        return Text(text, style="default")
     if color:
         fg = "black" if value > 0.55 else "white"
         return Text(f" {text} ", style=f"{fg} on {heat_colour(value)}")
-    return Text(f"{text} {glyph(value)}")
+    return Text(f"{text} {glyph(value)}", style="default")
 
 
 def title_panel(title: str, description: str = "", subtitle: str = FORMULA) -> Panel:
@@ -227,12 +230,7 @@ def walkthrough_pages(
     return pages
 
 
-def walkthrough_view(walk: Walkthrough, precision: int = 3, **options) -> Group:
-    """Every step as one renderable."""
-    return _joined(walkthrough_pages(walk, precision, **options))
-
-
-def _joined(pages: list[RenderableType]) -> Group:
+def joined(pages: list[RenderableType]) -> Group:
     parts: list[RenderableType] = []
     for page in pages:
         if parts:
@@ -269,11 +267,6 @@ def comparison_pages(cmp, precision: int = 3, *, color: bool = True, width: int 
         grid_table(headers, rows, "per query: baseline → variant"),
         Group(*[Text("• " + line) for line in cmp.verdict]),
     ]
-
-
-def comparison_view(cmp, precision: int = 3, **options) -> Group:
-    """Baseline and variant side by side, per-row statistics, and the verdict."""
-    return _joined(comparison_pages(cmp, precision, **options))
 
 
 def sweep_view(rows, conclusion: str, *, tokens: int, seed: int, d_model: int) -> Group:

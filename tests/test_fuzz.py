@@ -96,7 +96,7 @@ def must_not_break(text):
     walk = walkthrough.build(ev)
     lines = handcalc.focus_lines(ev, 0, 3)
     console = Console(file=io.StringIO(), width=100, color_system=None)
-    console.print(render.walkthrough_view(walk, focus_lines=lines, color=False, width=100))
+    console.print(render.joined(render.walkthrough_pages(walk, focus_lines=lines, color=False, width=100)))
     formats.walkthrough_markdown(walk, 3, lines)
     return ev
 
