@@ -53,14 +53,17 @@ class HeadWeights:
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, stable for any finite input; −∞ entries get weight exactly 0."""
+    """Row-wise softmax, stable for any finite input; −∞ entries get weight exactly 0.
+
+    A row with no finite entry has no softmax (0/0) and comes out NaN: callers that must not show
+    NaN check for it (scenario.evaluate refuses such masks, and overflowed scores, by name).
+    """
     x = np.asarray(x, dtype=np.float64)
     row_max = x.max(axis=-1, keepdims=True)
-    if np.any(row_max == -np.inf):
-        raise ValueError("softmax over a row with every entry −∞ (no visible key) is 0/0")
-    # Subtracting the row max changes nothing mathematically but keeps exp() from overflowing.
-    e = np.exp(x - row_max)
-    return e / e.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Subtracting the row max changes nothing mathematically but keeps exp() from overflowing.
+        e = np.exp(x - row_max)
+        return e / e.sum(axis=-1, keepdims=True)
 
 
 def causal_mask(n_q: int, n_k: int) -> np.ndarray:

@@ -36,7 +36,8 @@ TOP_KEYS = (
 HEAD_KEYS = ("name", "W_Q", "W_K", "W_V")
 SOURCE_KEYS = ("tokens", "embeddings")
 RANDOM_KEYS = ("seed", "tokens", "d_model", "d_k", "d_v")
-_WEIGHT_HELP = {
+_KEY_HELP = {
+    "embeddings": "n × d_model: one row of numbers per token",
     "W_Q": "d_model × d_k: turns each embedding into a query",
     "W_K": "d_model × d_k: turns each embedding into a key",
     "W_V": "d_model × d_v: turns each embedding into a value",
@@ -159,17 +160,50 @@ def _kind(node) -> str:
     return f"{node.value!r}"
 
 
-class _Reader:
-    """Reads composed YAML nodes into arrays, naming the file and line of every problem."""
+class _Reported(Exception):
+    """A branch of the file was abandoned after its problems were recorded (validate only)."""
 
-    def __init__(self, origin: str, text_length: int):
+
+MAX_PROBLEMS_PER_MATRIX = 10
+
+
+class _Reader:
+    """Reads composed YAML nodes into arrays, naming the file and line of every problem.
+
+    By default the first problem raises. With collect=True (`attncli validate`), problems that
+    need not stop the reading are recorded in self.problems and reading goes on.
+    """
+
+    def __init__(self, origin: str, text_length: int, collect: bool = False):
         self.origin = origin
         self.text_length = text_length
         self.cells = 0  # numbers read so far, bounded by limits.max_cells() and by the text's length
+        self.problems: list[AttncliError] | None = [] if collect else None
+
+    def _error(self, node, message: str) -> AttncliError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return AttncliError(message, origin=self.origin, line=line)
 
     def fail(self, node, message: str) -> NoReturn:
-        line = node.start_mark.line + 1 if node is not None else None
-        raise AttncliError(message, origin=self.origin, line=line)
+        raise self._error(node, message)
+
+    def report(self, node, message: str) -> None:
+        """A problem after which reading can go on: raised at once, or recorded when collecting."""
+        if self.problems is None:
+            self.fail(node, message)
+        self.problems.append(self._error(node, message))
+
+    def attempt(self, read: Callable, *args):
+        """read(*args), or None with its problem recorded when collecting."""
+        try:
+            return read(*args)
+        except _Reported:
+            return None
+        except AttncliError as error:
+            if self.problems is None:
+                raise
+            self.problems.append(error)
+            return None
 
     def _check_tag(self, node, where: str) -> None:
         if node.tag not in _PLAIN_TAGS:
@@ -235,10 +269,11 @@ class _Reader:
             key = self.string(key_node, f"{at}a key")
             if key in found:
                 first = found[key][0].start_mark.line + 1
-                self.fail(key_node, f"{at}key {key} appears twice (first on line {first})")
-            if key not in known:
-                self.fail(key_node, f"{at}unknown key {key!r}{_suggest(key, known)}")
-            found[key] = (key_node, value_node)
+                self.report(key_node, f"{at}key {key} appears twice (first on line {first})")
+            elif key not in known:
+                self.report(key_node, f"{at}unknown key {key!r}{_suggest(key, known)}")
+            else:
+                found[key] = (key_node, value_node)
         return {key: value for key, (_, value) in found.items()}
 
     def sequence(self, node, where: str) -> list:
@@ -278,9 +313,20 @@ class _Reader:
         if self.cells > limits.max_cells():
             self.fail(node, f"{where} brings the scenario to {self.cells} numbers; {limits.describe_size_limits()}")
         out = np.empty((len(rows), width), dtype=np.float64 if cell == self.number else object)
+        bad = 0
         for i, row in enumerate(rows):
             for j, value in enumerate(row.value):
-                out[i, j] = cell(value, f"{where} row {i + 1}, column {j + 1}")
+                try:
+                    out[i, j] = cell(value, f"{where} row {i + 1}, column {j + 1}")
+                except AttncliError as error:
+                    if self.problems is None:
+                        raise
+                    self.problems.append(error)
+                    bad += 1
+                    if bad == MAX_PROBLEMS_PER_MATRIX:
+                        raise _Reported() from None
+        if bad:
+            raise _Reported()
         return out
 
     def flag(self, node, where: str) -> bool:
@@ -308,6 +354,56 @@ class _Reader:
 
     # ---- the scenario ----------------------------------------------------------------------
 
+    def survey(self, root) -> None:
+        """Read every value on its own, recording each problem: validate's first pass."""
+        keys = self.mapping(root, "the scenario", TOP_KEYS)
+        if "random" not in keys:
+            required = ["embeddings"] + ([] if "heads" in keys else ["W_Q", "W_K", "W_V"])
+            for key in required:
+                if key not in keys:
+                    self.report(root, f"missing key {key!r} ({_KEY_HELP[key]})")
+        for key in ("name", "description"):
+            if key in keys:
+                self.attempt(self.string, keys[key], key)
+        for key in ("scale", "color_values"):
+            if key in keys:
+                self.attempt(self.boolean, keys[key], key)
+        for key in ("embeddings", "W_Q", "W_K", "W_V", "W_O"):
+            if key in keys:
+                self.attempt(self.matrix, keys[key], key)
+        if "tokens" in keys:
+            self.attempt(self.tokens, keys["tokens"], "tokens")
+        if "mask" in keys:
+            if isinstance(keys["mask"], SequenceNode):
+                self.attempt(self.matrix, keys["mask"], "mask", self.flag)
+            else:
+                self.attempt(self._mask, keys["mask"], 0, 0)
+        if "key_padding" in keys:
+            items = self.attempt(self.sequence, keys["key_padding"], "key_padding") or []
+            for i, item in enumerate(items):
+                self.attempt(self.flag, item, f"key_padding entry {i + 1}")
+        if "source" in keys:
+            src = self.attempt(self.mapping, keys["source"], "source", SOURCE_KEYS) or {}
+            if "embeddings" in src:
+                self.attempt(self.matrix, src["embeddings"], "source embeddings")
+            if "tokens" in src:
+                self.attempt(self.tokens, src["tokens"], "source tokens")
+        if "heads" in keys:
+            for i, item in enumerate(self.attempt(self.sequence, keys["heads"], "heads") or []):
+                spec = self.attempt(self.mapping, item, f"heads entry {i + 1}", HEAD_KEYS) or {}
+                if "name" in spec:
+                    self.attempt(self.string, spec["name"], f"heads entry {i + 1} name")
+                for key in ("W_Q", "W_K", "W_V"):
+                    if key in spec:
+                        self.attempt(self.matrix, spec[key], f"heads entry {i + 1} {key}")
+        if "random" in keys:
+            spec = self.attempt(self.mapping, keys["random"], "random", RANDOM_KEYS) or {}
+            for key in ("seed", "d_model", "d_k", "d_v"):
+                if key in spec:
+                    self.attempt(self.integer, spec[key], f"random {key}")
+        self.cells = 0  # the second pass counts again
+
+
     def scenario(self, root, default_name: str) -> Scenario:
         if root is None or (isinstance(root, ScalarNode) and root.tag == _TAG + "null"):
             raise AttncliError(
@@ -323,7 +419,7 @@ class _Reader:
             return self._random(keys, root, name, description, scale)
 
         if "embeddings" not in keys:
-            self.fail(root, "missing key 'embeddings' (n × d_model: one row of numbers per token)")
+            self.fail(root, f"missing key 'embeddings' ({_KEY_HELP['embeddings']})")
         x = self.matrix(keys["embeddings"], "embeddings")  # (n_q, d_model)
         tokens = self._tokens_for(keys.get("tokens"), x, "tokens", "embeddings", "t")
 
@@ -342,7 +438,7 @@ class _Reader:
             total_dv = sum(h.w_v.shape[1] for h in heads)
             if w_o.shape[0] != total_dv:
                 widths = " + ".join(str(h.w_v.shape[1]) for h in heads)
-                self.fail(
+                self.report(
                     keys["W_O"],
                     f"W_O has {_count(w_o.shape[0], 'row')}, but the heads' outputs concatenate to "
                     f"Σ d_v = {widths} = {total_dv} columns",
@@ -353,10 +449,10 @@ class _Reader:
         if color_values:
             for h in heads:
                 if h.w_v.shape[1] != 3:
-                    self.fail(keys["color_values"], f"color_values needs d_v = 3 (red, green, blue), but "
+                    self.report(keys["color_values"], f"color_values needs d_v = 3 (red, green, blue), but "
                               f"{h.name}'s W_V has {_count(h.w_v.shape[1], 'column')}")
             if w_o is not None:
-                self.fail(keys["color_values"], "color_values shows each head's values as paint; it cannot be "
+                self.report(keys["color_values"], "color_values shows each head's values as paint; it cannot be "
                           "combined with W_O, whose output is no longer a colour")
         causal, mask_matrix = self._mask(keys.get("mask"), n_q, n_k)
         key_padding = self._key_padding(keys.get("key_padding"), n_k)
@@ -381,7 +477,7 @@ class _Reader:
         """Every head holds n_q × n_k scores, scaled scores and weights: bound them before computing."""
         cells = 3 * n_q * n_k * n_heads
         if cells > limits.max_cells():
-            self.fail(node, f"{n_q} queries × {n_k} keys × {n_heads} head(s) need {cells:,} numbers for "
+            self.report(node, f"{n_q} queries × {n_k} keys × {n_heads} head(s) need {cells:,} numbers for "
                       f"the attention steps; {limits.describe_size_limits()}")
 
     def _tokens_for(self, node, x, where: str, rows_key: str, prefix: str) -> tuple[str, ...]:
@@ -389,7 +485,7 @@ class _Reader:
             return tuple(f"{prefix}{i}" for i in range(x.shape[0]))
         tokens = self.tokens(node, where)
         if len(tokens) != x.shape[0]:
-            self.fail(node, f"there are {len(tokens)} {where}, but {rows_key} has {_count(x.shape[0], 'row')} (one per token)")
+            self.report(node, f"there are {len(tokens)} {where}, but {rows_key} has {_count(x.shape[0], 'row')} (one per token)")
         return tokens
 
     def _heads(self, keys: dict, root, d_model: int, d_source: int | None) -> tuple[core.HeadWeights, ...]:
@@ -414,17 +510,17 @@ class _Reader:
     def _head(self, spec: dict, node, prefix: str, name: str, d_model: int, d_source: int | None):
         for key in ("W_Q", "W_K", "W_V"):
             if key not in spec:
-                self.fail(node, f"{prefix}missing key {key!r} ({_WEIGHT_HELP[key]})")
+                self.fail(node, f"{prefix}missing key {key!r} ({_KEY_HELP[key]})")
         w = {key: self.matrix(spec[key], f"{prefix}{key}") for key in ("W_Q", "W_K", "W_V")}
         kv_from = "the source embeddings have" if d_source is not None else "the embeddings have"
         expected = {"W_Q": (d_model, "the embeddings have"), "W_K": (d_source or d_model, kv_from),
                     "W_V": (d_source or d_model, kv_from)}
         for key, (rows, owner) in expected.items():
             if w[key].shape[0] != rows:
-                self.fail(spec[key], f"{prefix}{key} has {_count(w[key].shape[0], 'row')}, but {owner} "
-                          f"d_model = {_count(rows, 'column')} ({key} is {_WEIGHT_HELP[key].split(':')[0]})")
+                self.report(spec[key], f"{prefix}{key} has {_count(w[key].shape[0], 'row')}, but {owner} "
+                          f"d_model = {_count(rows, 'column')} ({key} is {_KEY_HELP[key].split(':')[0]})")
         if w["W_Q"].shape[1] != w["W_K"].shape[1]:
-            self.fail(spec["W_K"], f"{prefix}W_Q has {_count(w['W_Q'].shape[1], 'column')} but W_K has {w['W_K'].shape[1]}: "
+            self.report(spec["W_K"], f"{prefix}W_Q has {_count(w['W_Q'].shape[1], 'column')} but W_K has {w['W_K'].shape[1]}: "
                       "queries and keys need the same width d_k to take their dot products")
         return core.HeadWeights(name, w["W_Q"], w["W_K"], w["W_V"])
 
@@ -441,7 +537,7 @@ class _Reader:
             self.fail(node, f"mask should be false, true, causal or a 0/1 matrix, not {node.value!r}")
         matrix = self.matrix(node, "mask", cell=self.flag).astype(bool)
         if matrix.shape != (n_q, n_k):
-            self.fail(node, f"mask is {matrix.shape[0]}×{matrix.shape[1]}, but it needs one row per query "
+            self.report(node, f"mask is {matrix.shape[0]}×{matrix.shape[1]}, but it needs one row per query "
                       f"and one column per key: {n_q}×{n_k}")
         return False, matrix
 
@@ -451,7 +547,7 @@ class _Reader:
         items = self.sequence(node, "key_padding")
         flags = np.array([self.flag(item, f"key_padding entry {i + 1}") for i, item in enumerate(items)], dtype=bool)
         if flags.shape != (n_k,):
-            self.fail(node, f"key_padding has {_count(len(items), 'entry')}, but there are {_count(n_k, 'key')} (one 0/1 per key)")
+            self.report(node, f"key_padding has {_count(len(items), 'entry')}, but there are {_count(n_k, 'key')} (one 0/1 per key)")
         return flags
 
     def _random(self, keys: dict, root, name: str, description: str, scale: bool) -> Scenario:
@@ -490,6 +586,31 @@ class _Reader:
             description=description, causal=causal, scale=scale,
         )
         return replace(drawn, mask_matrix=mask_matrix, key_padding=self._key_padding(keys.get("key_padding"), n))
+
+
+def validate(ref: str) -> list[AttncliError]:
+    """Every problem of a scenario, not only the first; an empty list when it is valid."""
+    from attncli.scenario import evaluate, settings_for
+
+    try:
+        text, origin, stem = _read(ref)
+        root = _compose(text, origin)
+    except AttncliError as error:
+        return [error]
+    reader = _Reader(origin, len(text), collect=True)
+    if root is None or (isinstance(root, ScalarNode) and root.tag == _TAG + "null"):
+        return [reader.attempt(reader.scenario, root, stem) or reader.problems[0]]
+    reader.attempt(reader.survey, root)
+    if reader.problems:
+        return sorted(reader.problems, key=lambda e: e.line or 0)
+    scenario = reader.attempt(reader.scenario, root, stem)
+    if reader.problems or scenario is None:
+        return sorted(reader.problems, key=lambda e: e.line or 0)
+    try:
+        evaluate(scenario, settings_for(scenario))
+    except AttncliError as error:
+        return [error]
+    return []
 
 
 def _suggest(key: str, known: tuple[str, ...]) -> str:
