@@ -39,9 +39,14 @@ class OutputFormat(str, enum.Enum):
 
 
 def _complete_scenario(incomplete: str) -> list[str]:
+    """The built-in names, then the .yaml files that start with what was typed."""
+    from pathlib import Path
+
     from attncli.loader import builtin_names
 
-    return [name for name in builtin_names() if name.startswith(incomplete)]
+    folder = Path(incomplete).parent if "/" in incomplete else Path(".")
+    files = sorted(str(p) if "/" in incomplete else p.name for p in folder.glob("*.y*ml") if p.is_file())
+    return [name for name in builtin_names() + files if name.startswith(incomplete)]
 
 
 ScenarioArg = Annotated[
@@ -377,6 +382,65 @@ def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", a
     if name not in loader.builtin_names():
         raise AttncliError(f"no built-in scenario {name!r}; the built-ins are {', '.join(loader.builtin_names())}")
     _emit_text(loader.builtin_text(name))
+
+
+@app.command()
+@user_errors
+def new(
+    file: Annotated[str, typer.Argument(help="Where to write the scenario (.yaml).", metavar="FILE")],
+    tokens: Annotated[str, typer.Option(help="The tokens, separated by spaces.")] = "the cat sat",
+    d_model: Annotated[int, typer.Option("--d-model", min=1, max=64, help="Embedding width.")] = 4,
+    d_k: Annotated[int, typer.Option("--d-k", min=1, max=64, help="Width of queries and keys.")] = 2,
+    d_v: Annotated[Optional[int], typer.Option("--d-v", min=1, max=64, help="Width of values (default: d_k).")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the random starting numbers.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write a commented starter scenario that validates, to edit by hand."""
+    from pathlib import Path
+
+    from attncli.errors import AttncliError, UsageError
+    from attncli.output import write_atomic
+    from attncli.starter import starter_yaml
+
+    words = tokens.split()
+    if not words:
+        raise UsageError("--tokens: give at least one token, such as --tokens \"the cat sat\"")
+    if len(words) > 64:
+        raise UsageError(f"--tokens: {len(words)} tokens is more than a starter needs (64 at most)")
+    if Path(file).exists() and not force:
+        raise AttncliError("already exists; use --force to overwrite it", origin=file)
+    write_atomic(file, starter_yaml(words, d_model, d_k, d_v or d_k, seed))
+    _print_note(f"wrote {file}: try `attncli explain {file}`")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.", metavar="FILE...")],
+) -> None:
+    """Check scenario files and list every problem in each, not only the first."""
+    from attncli import loader
+
+    bad = 0
+    for file in files:
+        problems = loader.validate(file)
+        if problems:
+            bad += 1
+            for problem in problems:
+                sys.stdout.write(f"{problem}\n")
+            sys.stdout.write(f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''}\n")
+        else:
+            sys.stdout.write(f"{file}: ok\n")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format, for editors that validate YAML."""
+    from attncli.formats import dumps
+    from attncli.schema import scenario_schema
+
+    _emit_text(dumps(scenario_schema()))
 
 
 def main() -> None:

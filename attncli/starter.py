@@ -1,0 +1,61 @@
+"""The commented starter scenario that `attncli new` writes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+
+
+def _token(text: str) -> str:
+    # Plain words stay plain; anything YAML could misread is written as a quoted string.
+    return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", text) and text.lower() not in {
+        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "causal", "none"} else json.dumps(text, ensure_ascii=False)
+
+
+def _rows(m: np.ndarray, indent: str = "  ") -> str:
+    return "\n".join(f"{indent}- [{', '.join(f'{x:.2f}' for x in row)}]" for row in m)
+
+
+def starter_yaml(tokens: list[str], d_model: int, d_k: int, d_v: int, seed: int) -> str:
+    """A valid scenario with small random numbers and a comment on every key."""
+    rng = np.random.default_rng(seed)
+    n = len(tokens)
+    x = rng.uniform(-1, 1, (n, d_model))
+    w_q, w_k = rng.uniform(-1, 1, (d_model, d_k)), rng.uniform(-1, 1, (d_model, d_k))
+    w_v = rng.uniform(-1, 1, (d_model, d_v))
+    names = ", ".join(_token(t) for t in tokens)
+    return f"""\
+# An attncli scenario. Explain it with `attncli explain FILE`; check it with `attncli validate FILE`.
+# For completion in your editor: `attncli schema > attncli.schema.json`, then keep this line:
+# yaml-language-server: $schema=./attncli.schema.json
+
+name: My scenario
+description: {n} tokens, embeddings of width {d_model}, projected to d_k = {d_k} and d_v = {d_v}.
+
+# One name per row of embeddings; duplicates are fine.
+tokens: [{names}]
+
+# n × d_model: one row of {d_model} numbers per token. Numbers may be 1, 0.5 or 1e-3.
+embeddings:
+{_rows(x)}
+
+# d_model × d_k: turns each embedding into a query (what the token looks for).
+W_Q:
+{_rows(w_q)}
+
+# d_model × d_k: turns each embedding into a key (what the token offers).
+W_K:
+{_rows(w_k)}
+
+# d_model × d_v: turns each embedding into a value (what the token hands over).
+W_V:
+{_rows(w_v)}
+
+# false, or causal: no token may look at the tokens after it.
+mask: false
+
+# Divide the scores by √d_k, as the paper does; try `attncli compare FILE --no-scale`.
+scale: true
+"""
