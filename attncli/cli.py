@@ -4,8 +4,6 @@ Heavy modules (NumPy, PyYAML, Rich, the core) are imported inside the commands, 
 `attncli --help` starts as fast as Typer itself.
 """
 
-from __future__ import annotations
-
 import enum
 import functools
 import math
@@ -193,16 +191,21 @@ def explain(
     export: ExportOpt = None,
 ) -> None:
     """Walk through attention step by step: Q, K, V, scores, scaling, mask, softmax, output."""
-    from attncli import formats, handcalc, loader, walkthrough
+    from attncli import loader, walkthrough
     from attncli.scenario import evaluate, settings_for
 
     _check_temperature(temperature)
     _check_export(export)
     sc = loader.load(scenario)
-    row = handcalc.resolve_focus(sc.tokens, focus) if focus is not None else None
-    only = handcalc.resolve_head(tuple(h.name for h in sc.heads), head) if head is not None else None
+    row = only = lines = None
+    if focus is not None or head is not None or tiled:
+        from attncli import handcalc  # only for these options: explain's start-up is measured
+
+        row = handcalc.resolve_focus(sc.tokens, focus) if focus is not None else None
+        only = handcalc.resolve_head(tuple(h.name for h in sc.heads), head) if head is not None else None
     ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
-    lines = handcalc.focus_lines(ev, row, precision, only or 0) if row is not None else None
+    if row is not None:
+        lines = handcalc.focus_lines(ev, row, precision, only or 0)
     if tiled:
         n_k = len(sc.key_tokens)
         lines = (lines + [""] if lines else []) + handcalc.tiled_lines(
@@ -214,9 +217,18 @@ def explain(
 
         return walkthrough_pages(walk, precision, color=color, focus_lines=lines, width=columns)
 
+    def json_doc() -> dict:
+        from attncli.formats import explain_json
+
+        return explain_json(ev)
+
+    def markdown() -> str:
+        from attncli.formats import walkthrough_markdown
+
+        return walkthrough_markdown(walk, precision, lines)
+
     _deliver(
-        output_format, pages=pages, json_doc=lambda: formats.explain_json(ev),
-        markdown=lambda: formats.walkthrough_markdown(walk, precision, lines),
+        output_format, pages=pages, json_doc=json_doc, markdown=markdown,
         title=sc.name, no_color=no_color, width=width, step=step, export=export,
     )
 

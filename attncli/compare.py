@@ -68,8 +68,11 @@ def compare(scenario: Scenario, base: Settings, variant: Settings, change: str) 
 
 
 def _target(scenario: Scenario, i: int, j: int) -> str:
-    same = not scenario.is_cross and i == j
-    return "itself" if same else repr(scenario.key_tokens[j])
+    if not scenario.is_cross and i == j:
+        return "itself"
+    keys = scenario.key_tokens
+    where = f" (key {j + 1})" if keys.count(keys[j]) > 1 else ""
+    return f"{keys[j]!r}{where}"
 
 
 def _verdict(base: Evaluation, var: Evaluation, b: core.RowStats, v: core.RowStats, change: str) -> tuple[str, ...]:
