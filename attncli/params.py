@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import types
 import typing
-from dataclasses import dataclass
 
 
 def _simple_kind(annotation) -> type | None:
@@ -60,12 +59,28 @@ def coerce(kind: type, value, low=None, high=None):
     return result
 
 
+class _SimpleCoercer:
+    """What Typer's RuntimeParam does for one value, for the simple kinds above."""
+
+    __slots__ = ("kind", "low", "high", "bad_parameter")
+
+    def __init__(self, kind: type, low, high, bad_parameter: type):
+        self.kind, self.low, self.high, self.bad_parameter = kind, low, high, bad_parameter
+
+    def coerce(self, value, param, ctx):
+        if value is None:
+            return None
+        try:
+            return coerce(self.kind, value, self.low, self.high)
+        except ValueError as error:
+            raise self.bad_parameter(str(error), ctx=ctx, param=param) from None
+
+
 def install() -> None:
     """Let Typer coerce attncli's simple option types without building pydantic adapters."""
     try:
         from typer import core as typer_core
         from typer._click.exceptions import BadParameter
-        from typer._coercion import RuntimeParam
     except ImportError:
         return
     parameter_class = getattr(typer_core, "_TyperParameter", None)
@@ -73,26 +88,15 @@ def install() -> None:
     if original is None or getattr(original, "attncli", False):
         return
 
-    @dataclass(frozen=True)
-    class SimpleRuntimeParam(RuntimeParam):
-        kind: type = str
-
-        def _coerce_value(self, value, param, ctx):
-            info = self.parameter_info
-            try:
-                return coerce(self.kind, value, getattr(info, "min", None), getattr(info, "max", None))
-            except ValueError as error:
-                raise BadParameter(str(error), ctx=ctx, param=param) from None
-
     def get_runtime_param(self):
         if self._runtime_param is None:
             descriptor = self.type_descriptor
             kind = _simple_kind(descriptor.annotation)
             if kind is None or descriptor.file_annotation is not None or self.multiple or self.nargs != 1:
                 return original(self)
-            self._runtime_param = SimpleRuntimeParam(
-                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation, kind=kind
-            )
+            info = descriptor.parameter_info
+            self._runtime_param = _SimpleCoercer(kind, getattr(info, "min", None), getattr(info, "max", None),
+                                                 BadParameter)
         return self._runtime_param
 
     get_runtime_param.attncli = True
