@@ -380,7 +380,8 @@ def scenarios() -> None:
     table.add_column("description")
     for name in loader.builtin_names():
         sc = loader.load(name)
-        table.add_row(name, Text(sc.name), Text(sc.description))
+        first = sc.description.split(". ")[0].rstrip(".")  # the first sentence; `show NAME` has the rest
+        table.add_row(name, Text(sc.name), Text(first + "." if first else ""))
     _console(False).print(table)
 
 
