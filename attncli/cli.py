@@ -274,24 +274,14 @@ def compare(
     variant, change = comparing.variant_settings(base, scale=scale, mask=mask, temperature=temperature)
     cmp = comparing.compare(sc, base, variant, change)
 
-    def markdown() -> str:
-        from attncli import walkthrough
-
-        headers, rows = comparing.stats_table(cmp, precision)
-        n_q, n_k = len(sc.tokens), len(sc.key_tokens)
-        tables = [formats.markdown_table(walkthrough.MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights,
-                                                                sc.tokens, sc.key_tokens), precision)
-                  for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
-        return "\n\n".join([f"# Compare: {sc.name}", f"Baseline (as written) against the variant: {cmp.change.lower()}.",
-                             *tables, formats.markdown_grid(headers, rows), *[f"- {line}" for line in cmp.verdict]]) + "\n"
-
     def pages(color: bool, columns: int) -> list:
         from attncli.render import comparison_pages
 
         return comparison_pages(cmp, precision, color=color, width=columns)
 
     _deliver(
-        output_format, pages=pages, json_doc=lambda: formats.comparison_json(cmp), markdown=markdown,
+        output_format, pages=pages, json_doc=lambda: formats.comparison_json(cmp),
+        markdown=lambda: formats.comparison_markdown(cmp, precision),
         title=f"compare {sc.name}", no_color=no_color, width=width, step=step, export=export,
     )
 
@@ -306,8 +296,7 @@ def _sweep(dks: tuple[int, ...], output_format: OutputFormat, no_color: bool, wi
     if output_format is OutputFormat.json:
         _emit_text(formats.dumps(formats.sweep_json(rows, conclusion, settings)))
     elif output_format is OutputFormat.markdown:
-        grid = formats.markdown_grid(comparing.SWEEP_HEADERS, comparing.sweep_cells(rows))
-        _emit_text(f"# Why divide by √d_k?\n\n{grid}\n\n{conclusion}")
+        _emit_text(formats.sweep_markdown(rows, conclusion))
     else:
         from attncli.render import sweep_view
 

@@ -93,6 +93,27 @@ def markdown_grid(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def comparison_markdown(cmp, precision: int = 3) -> str:
+    """Both weight matrices, the per-row statistics and the verdict, for a handout."""
+    from attncli.compare import stats_table
+
+    sc = cmp.baseline.scenario
+    n_q, n_k = len(sc.tokens), len(sc.key_tokens)
+    tables = [markdown_table(MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights, sc.tokens, sc.key_tokens),
+                             precision)
+              for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
+    headers, rows = stats_table(cmp, precision)
+    parts = [f"# Compare: {sc.name}", f"Baseline (as written) against the variant: {cmp.change.lower()}.",
+             *tables, markdown_grid(headers, rows), "\n".join(f"- {line}" for line in cmp.verdict)]
+    return "\n\n".join(parts) + "\n"
+
+
+def sweep_markdown(rows, conclusion: str) -> str:
+    from attncli.compare import SWEEP_HEADERS, sweep_cells
+
+    return f"# Why divide by √d_k?\n\n{markdown_grid(SWEEP_HEADERS, sweep_cells(rows))}\n\n{conclusion}\n"
+
+
 def dumps(doc: dict) -> str:
     """Strict JSON: a NaN or infinity here is a bug, so refuse it rather than print it."""
     import json

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from attncli.loader import _NUMBER
+from attncli.reader import NUMBER
 
 _NUMBER_SCHEMA = {
     "anyOf": [
         {"type": "number"},
-        {"type": "string", "pattern": "^" + _NUMBER.pattern + "$",
+        {"type": "string", "pattern": "^" + NUMBER.pattern + "$",
          "description": "a number in exponent form, such as 1e-3 (YAML 1.1 reads it as text)"},
     ]
 }
