@@ -19,6 +19,7 @@ params.install()
 app = typer.Typer(
     name="attncli",
     help="Learn the attention mechanism of transformers by computing it, one step at a time.",
+    epilog="Start with: attncli explain --focus dog; then attncli compare --no-scale; in class, attncli explain --step.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_show_locals=False,
@@ -190,7 +191,11 @@ def explain(
     step: StepOpt = False,
     export: ExportOpt = None,
 ) -> None:
-    """Walk through attention step by step: Q, K, V, scores, scaling, mask, softmax, output."""
+    """Walk through attention step by step.
+
+    Q, K, V, the scores, the division by √d_k, the mask, softmax and the output, each with a line
+    on why it is there. With --focus, one row written out by hand, as in the seed.
+    """
     from attncli import loader, walkthrough
     from attncli.scenario import evaluate, settings_for
 
@@ -254,7 +259,11 @@ def compare(
     step: StepOpt = False,
     export: ExportOpt = None,
 ) -> None:
-    """Run a scenario as written and changed by a flag, side by side: why divide by √d_k?"""
+    """Compare a scenario with a variant: why divide by √d_k?
+
+    The scenario as written and changed by a flag, side by side, with the entropy, largest weight
+    and softmax gradient of every row; or, with --sweep-dk, the same numbers across d_k.
+    """
     from attncli import compare as comparing
     from attncli import formats, loader
     from attncli.errors import UsageError
@@ -312,7 +321,11 @@ def complexity(
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
 ) -> None:
-    """Measure how attention's time and memory grow with n: the seed's O(n²) cost, live."""
+    """Measure how attention's cost grows with n: O(n²).
+
+    n doubles from 128; the time, the scores held and the peak memory of each size, and the
+    fitted growth exponents. --tiled measures the online-softmax core, which never holds n×n.
+    """
     from attncli import complexity as cost
     from attncli.errors import UsageError
 
@@ -356,7 +369,7 @@ def complexity(
 @app.command()
 @user_errors
 def scenarios() -> None:
-    """List the built-in scenarios with their descriptions."""
+    """List the built-in scenarios."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -377,7 +390,7 @@ def scenarios() -> None:
 @app.command()
 @user_errors
 def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", autocompletion=_complete_scenario)]) -> None:
-    """Print a built-in scenario's YAML, to copy and edit."""
+    """Print a built-in scenario's YAML, to copy."""
     from attncli import loader
     from attncli.errors import AttncliError
 
@@ -397,7 +410,7 @@ def new(
     seed: Annotated[int, typer.Option(min=0, help="Seed of the random starting numbers.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
-    """Write a commented starter scenario that validates, to edit by hand."""
+    """Write a commented starter scenario to edit."""
     from pathlib import Path
 
     from attncli.errors import AttncliError, UsageError
@@ -419,7 +432,10 @@ def new(
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.", metavar="FILE...")],
 ) -> None:
-    """Check scenario files and list every problem in each, not only the first."""
+    """List every problem in scenario files.
+
+    Every problem of each file, not only the first; exit status 1 if any file is bad.
+    """
     from attncli import loader
 
     bad = 0
@@ -438,7 +454,10 @@ def validate(
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of the scenario format, for editors that validate YAML."""
+    """Print the JSON Schema of the scenario format.
+
+    For editors that validate and complete YAML, such as VS Code with the YAML extension.
+    """
     from attncli.formats import dumps
     from attncli.schema import scenario_schema
 

@@ -44,7 +44,7 @@ def _read(ref: str) -> tuple[str, str, str]:
         data = sys.stdin.buffer.read(limits.max_file_bytes() + 1)
         return _decode(data, "<stdin>"), "<stdin>", "stdin"
     path = Path(ref)
-    if not path.exists() and not path.suffix and "/" not in ref and "\\" not in ref:
+    if not path.exists() and not path.is_symlink() and not path.suffix and "/" not in ref and "\\" not in ref:
         names = builtin_names()
         if ref in names:
             return builtin_text(ref), f"{ref} (built-in)", ref
@@ -53,7 +53,7 @@ def _read(ref: str) -> tuple[str, str, str]:
         raise AttncliError(
             f"no such file or built-in scenario (built-ins: {', '.join(names)}){also}", origin=ref
         )
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise AttncliError("no such file", origin=ref)
     if path.is_dir():
         raise AttncliError("is a directory, not a scenario file", origin=ref)
