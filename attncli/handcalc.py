@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 
@@ -104,19 +105,21 @@ def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -
     terms = " + ".join(f"{fixed(head.weights[row, j], p)}×V_{_label(key)}" for j, key in enumerate(k_tokens))
     lines.append(f"   Output_{_label(me)} = {terms}")
     pad = " " * len(f"   Output_{_label(me)} ")
-    filled = " + ".join(f"{fixed(head.weights[row, j], p)}×{vector(head.v[j], p)}" for j in range(len(k_tokens)))
-    lines.append(f"{pad}= {filled}")
+    for j in range(len(k_tokens)):
+        sign = "=" if j == 0 else "+"
+        lines.append(f"{pad}{sign} {fixed(head.weights[row, j], p)}×{vector(head.v[j], p)}")
     exact = head.output[row]
     lines.append(f"{pad}= {vector(exact, p)}")
     rounded = np.round(head.weights[row], p) @ head.v
     if vector(rounded, p) != vector(exact, p):
         lines.append("")
-        lines.append(
-            f"   Note: with the weights rounded to {p} decimals first, a hand calculation gets "
-            f"{vector(rounded, p)}; the exact output is {vector(exact, p + 1)}. attncli computes in "
-            "float64 and rounds only what it shows, so the last digit can differ from a rounded "
-            "hand calculation."
-        )
+        keep = lambda v: v.replace(" ", "\u00a0")  # textwrap breaks only at ASCII spaces: vectors stay whole
+        note = (f"Note: with the weights rounded to {p} decimals first, a hand calculation gets "
+                f"{keep(vector(rounded, p))}; the exact output is {keep(vector(exact, p + 1))}. attncli "
+                "computes in float64 and rounds only what it shows, so the last digit can differ from a "
+                "rounded hand calculation.")
+        wrapped = textwrap.wrap(note, width=72, initial_indent="   ", subsequent_indent="   ")
+        lines.extend(line.replace("\u00a0", " ") for line in wrapped)
     return lines
 
 
