@@ -56,6 +56,9 @@ def random_case(seed):
         text += f"key_padding: [{', '.join(str(int(p)) for p in pad)}]\n"
     case["allowed"] = allowed
     case["kind"] = kind
+    case["scaled"] = bool(rng.integers(0, 2))
+    if not case["scaled"]:
+        text += "scale: false\n"
     return text, case
 
 
@@ -69,12 +72,13 @@ def run(write, text, *args):
 def test_random_family_against_a_loop_reference(write, seed):
     text, case = random_case(seed)
     doc = run(write, text)
-    assert doc["masked"] is (case["kind"] != "none")
+    assert doc["masked"] is (case["kind"] != "none") and doc["scaled"] is case["scaled"]
     outputs = []
     for head, w in zip(doc["heads"], case["heads"]):
         _, weights, output = reference.attention(
             case["x"].tolist(), w[0].tolist(), w[1].tolist(), w[2].tolist(),
-            source=case["source"].tolist() if case["cross"] else None, allowed=case["allowed"].tolist())
+            source=case["source"].tolist() if case["cross"] else None, allowed=case["allowed"].tolist(),
+            scaled=case["scaled"])
         np.testing.assert_allclose(head["weights"], weights, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(head["output"], output, rtol=1e-12, atol=1e-12)
         if case["kind"] != "none":
@@ -98,12 +102,13 @@ def test_random_family_against_pytorch(write, seed):
     outs = []
     for head, w in zip(doc["heads"], case["heads"]):
         q, k, v = (t @ torch.tensor(m, dtype=torch.float64) for t, m in ((x, w[0]), (kv, w[1]), (kv, w[2])))
+        scale = None if case["scaled"] else 1.0  # torch's default scale is 1/sqrt(d_k)
         if case["kind"] == "causal":
-            out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)
         elif case["kind"] == "none":
-            out = F.scaled_dot_product_attention(q, k, v)
+            out = F.scaled_dot_product_attention(q, k, v, scale=scale)
         else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=torch.tensor(case["allowed"]))
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=torch.tensor(case["allowed"]), scale=scale)
         np.testing.assert_allclose(head["output"], out.numpy(), rtol=1e-12, atol=1e-12)
         outs.append(out)
     concat = torch.cat(outs, dim=1)
