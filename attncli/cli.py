@@ -359,11 +359,14 @@ def complexity(
             "time_exponent": time_exp, "memory_exponent": memory_exp, "verdict": words,
         }))
         return
+    if output_format is OutputFormat.markdown:
+        from attncli import formats
+
+        _emit_text(formats.complexity_markdown(results, time_exp, memory_exp, words, d=d, use_tiled=use_tiled))
+        return
     from attncli.render import complexity_view
 
-    console = _console(no_color)
-    console.print(complexity_view(results, time_exp, memory_exp, words, d=d, use_tiled=use_tiled,
-                                  markdown=output_format is OutputFormat.markdown))
+    _console(no_color).print(complexity_view(results, time_exp, memory_exp, words, d=d, use_tiled=use_tiled))
 
 
 @app.command()

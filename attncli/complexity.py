@@ -85,3 +85,29 @@ def verdict(time_exp: float | None, memory_exp: float | None, use_tiled: bool) -
         words += (f"Memory grows as n^{memory_exp:.2f}: the n×n scores and weights are stored. "
                   "That quadratic cost is what limits context length; try --tiled.")
     return words
+
+
+def describe(time_exp: float | None, memory_exp: float | None, *, d: int, use_tiled: bool) -> tuple[str, str]:
+    """The title of a run and its fitted growth in a few words."""
+    title = f"Attention cost as n doubles (d = {d}, {'tiled online softmax' if use_tiled else 'four-step core, float64'})"
+    growth = f"time ~ n^{time_exp:.2f}, memory ~ n^{memory_exp:.2f}" if time_exp is not None else ""
+    return title, growth
+
+
+def _size(b: float) -> str:
+    for unit in ("B", "KB", "MB"):
+        if b < 1024:
+            return f"{b:.0f} {unit}" if unit == "B" else f"{b:.1f} {unit}"
+        b /= 1024
+    return f"{b:.1f} GB"
+
+
+def table(results: list[Measurement]) -> tuple[list[str], list[list[str]]]:
+    """One row of text per size, for any renderer."""
+    headers = ["n", "time", "× previous", "scores held", "peak memory"]
+    rows, previous = [], None
+    for r in results:
+        rows.append([str(r.n), f"{r.seconds * 1000:.2f} ms", f"{r.seconds / previous:.1f}" if previous else "",
+                     _size(r.matrix_bytes), _size(r.peak_bytes)])
+        previous = r.seconds
+    return headers, rows

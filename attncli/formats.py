@@ -114,6 +114,13 @@ def sweep_markdown(rows, conclusion: str) -> str:
     return f"# Why divide by √d_k?\n\n{markdown_grid(SWEEP_HEADERS, sweep_cells(rows))}\n\n{conclusion}\n"
 
 
+def complexity_markdown(results, time_exp, memory_exp, words: str, *, d: int, use_tiled: bool) -> str:
+    from attncli.complexity import describe, table
+
+    title, growth = describe(time_exp, memory_exp, d=d, use_tiled=use_tiled)
+    return f"# {title}\n\n{markdown_grid(*table(results))}\n\n{growth}\n\n{words}\n"
+
+
 def dumps(doc: dict) -> str:
     """Strict JSON: a NaN or infinity here is a bug, so refuse it rather than print it."""
     import json

@@ -283,33 +283,17 @@ def sweep_view(rows, conclusion: str, *, tokens: int, seed: int, d_model: int) -
     )
 
 
-def _size(b: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if b < 1024 or unit == "GB":
-            return f"{b:.0f} {unit}" if unit == "B" else f"{b:.1f} {unit}"
-        b /= 1024
-
-
-def complexity_view(results, time_exp, memory_exp, words: str, *, d: int, use_tiled: bool, markdown: bool = False):
+def complexity_view(results, time_exp, memory_exp, words: str, *, d: int, use_tiled: bool) -> Group:
     """The measurements as a table, a bar plot of time against n, and the fitted growth."""
-    headers = ["n", "time", "× previous", "scores held", "peak memory"]
-    rows, previous = [], None
-    for r in results:
-        rows.append([str(r.n), f"{r.seconds * 1000:.2f} ms", f"{r.seconds / previous:.1f}" if previous else "",
-                     _size(r.matrix_bytes), _size(r.peak_bytes)])
-        previous = r.seconds
-    growth = f"time ~ n^{time_exp:.2f}, memory ~ n^{memory_exp:.2f}" if time_exp is not None else ""
-    title = f"Attention cost as n doubles (d = {d}, {'tiled online softmax' if use_tiled else 'four-step core, float64'})"
-    if markdown:
-        from attncli.formats import markdown_grid
+    from attncli.complexity import describe, table
 
-        return Text(f"# {title}\n\n{markdown_grid(headers, rows)}\n\n{growth}\n\n{words}")
+    title, growth = describe(time_exp, memory_exp, d=d, use_tiled=use_tiled)
+    headers, rows = table(results)
     top = max(r.seconds for r in results)
     plot = Text()
     for r in results:
-        bar = "█" * max(1, round(50 * r.seconds / top))
         plot.append(f" n = {r.n:>6}  ", style="bold")
-        plot.append(bar, style="cyan")
+        plot.append("█" * max(1, round(50 * r.seconds / top)), style="cyan")
         plot.append(f" {r.seconds * 1000:.1f} ms\n")
     return Group(title_panel(title, subtitle="the seed: time O(n²·d), memory O(n²) per head and layer"),
                  grid_table(headers, rows), Text("time against n", style="bold"), plot,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,7 +28,6 @@ class Scenario:
     key_padding: np.ndarray | None = None  # (n_k,) bool, True = padding, nobody attends to it
     scale: bool = True
     color_values: bool = False  # value rows are red, green, blue in [0, 1]: show them as paint
-    random_spec: dict = field(default_factory=dict)  # the `random:` settings it was drawn from
 
     @property
     def is_cross(self) -> bool:
@@ -37,10 +36,6 @@ class Scenario:
     @property
     def key_tokens(self) -> tuple[str, ...]:
         return self.source_tokens if self.source_tokens is not None else self.tokens
-
-    @property
-    def has_mask(self) -> bool:
-        return self.causal or self.mask_matrix is not None or self.key_padding is not None
 
 
 @dataclass(frozen=True)
@@ -190,5 +185,4 @@ def random_scenario(
         heads=(core.HeadWeights("head 1", w_q, w_k, w_v),),
         causal=causal,
         scale=scale,
-        random_spec={"seed": seed, "tokens": n, "d_model": d_model, "d_k": d_k, "d_v": d_v},
     )
