@@ -125,7 +125,7 @@ def parse_dks(text: str) -> tuple[int, ...]:
 def _summary(ev: Evaluation) -> dict:
     head = ev.steps.heads[0]
     stats = core.row_stats(head.weights)
-    entering = head.scaled_scores if head.masked_scores is None else head.masked_scores
+    entering = head.softmax_input
     visible = entering[np.isfinite(entering)]
     return {
         "score_var": float(np.var(visible)),

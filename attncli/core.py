@@ -31,6 +31,11 @@ class HeadSteps:
     def d_v(self) -> int:
         return self.v.shape[1]
 
+    @property
+    def softmax_input(self) -> np.ndarray:
+        """What softmax was applied to, (n_q, n_k): the scaled scores, with −∞ where masked."""
+        return self.scaled_scores if self.masked_scores is None else self.masked_scores
+
 
 @dataclass(frozen=True, eq=False)
 class AttentionSteps:

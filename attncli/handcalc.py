@@ -74,7 +74,7 @@ def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -
         for j in range(len(k_tokens)):
             lines.append(f"   {trim(head.scores[row, j], p)} / {divisor} = {trim(head.scaled_scores[row, j], p)}")
 
-    z = head.scaled_scores[row] if head.masked_scores is None else head.masked_scores[row]
+    z = head.softmax_input[row]
     visible = np.isfinite(z)
     shift = 0.0 if np.max(np.abs(z[visible])) <= _PLAIN_EXP_LIMIT else float(np.max(z[visible]))
     lines.append("")
@@ -136,7 +136,7 @@ def tiled_lines(ev: Evaluation, row: int, precision: int, block: int, head_index
     k_tokens = ev.scenario.key_tokens
     me = ev.scenario.tokens[row]
     p = precision
-    z = head.scaled_scores[row] if head.masked_scores is None else head.masked_scores[row]
+    z = head.softmax_input[row]
     steps = online_softmax_row(z, head.v, block)
     num = lambda x: "−∞" if x == -np.inf else trim(x, p)
     lines = [
