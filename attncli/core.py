@@ -45,6 +45,7 @@ class AttentionSteps:
     concat: np.ndarray  # (n_q, Σ d_v)
     w_o: np.ndarray | None  # (Σ d_v, d_out)
     output: np.ndarray  # (n_q, d_out), or the concatenation when there is no W_O
+    b_o: np.ndarray | None = None  # (d_out,)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +56,20 @@ class HeadWeights:
     w_q: np.ndarray  # (d_model, d_k)
     w_k: np.ndarray  # (d_model_source, d_k)
     w_v: np.ndarray  # (d_model_source, d_v)
+    b_q: np.ndarray | None = None  # (d_k,)  Q = X·W_Q + b_Q, as nn.Linear does
+    b_k: np.ndarray | None = None  # (d_k,)
+    b_v: np.ndarray | None = None  # (d_v,)
+
+    def project(self, x: np.ndarray, kv_input: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Q, K, V: the queries from x, the keys and values from kv_input (x itself for self-attention)."""
+        q = _affine(x, self.w_q, self.b_q)  # (n_q, d_k)
+        k = _affine(kv_input, self.w_k, self.b_k)  # (n_k, d_k)
+        v = _affine(kv_input, self.w_v, self.b_v)  # (n_k, d_v)
+        return q, k, v
+
+
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    return x @ w if b is None else x @ w + b
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -123,20 +138,19 @@ def attention(
     temperature: float = 1.0,
     allowed: np.ndarray | None = None,
     w_o: np.ndarray | None = None,
+    b_o: np.ndarray | None = None,
 ) -> AttentionSteps:
     """Self-attention over x, or cross-attention from x (queries) to source (keys and values)."""
     x = np.asarray(x, dtype=np.float64)  # (n_q, d_model)
     kv_input = x if source is None else np.asarray(source, dtype=np.float64)  # (n_k, d_model_source)
     steps = []
     for head in heads:
-        q = x @ head.w_q  # (n_q, d_k)
-        k = kv_input @ head.w_k  # (n_k, d_k)
-        v = kv_input @ head.w_v  # (n_k, d_v)
+        q, k, v = head.project(x, kv_input)
         scale = scale_factor(q.shape[1], scaled, temperature)
         steps.append(attend(q, k, v, scale=scale, allowed=allowed, name=head.name))
     concat = np.concatenate([h.output for h in steps], axis=1)  # (n_q, Σ d_v)
-    output = concat if w_o is None else concat @ w_o  # (n_q, d_out)
-    return AttentionSteps(heads=tuple(steps), concat=concat, w_o=w_o, output=output)
+    output = concat if w_o is None else _affine(concat, w_o, b_o)  # (n_q, d_out)
+    return AttentionSteps(heads=tuple(steps), concat=concat, w_o=w_o, output=output, b_o=b_o)
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,9 +15,10 @@ from typing import Callable, NoReturn
 import numpy as np
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from attncli import core, limits
+from attncli import core, limits, scenario_keys
 from attncli.errors import AttncliError
 from attncli.scenario import Scenario, random_scenario
+from attncli.scenario_keys import Key
 
 _TAG = "tag:yaml.org,2002:"
 # What PyYAML's resolver may give a plain scalar; `2001-12-14` resolves to a timestamp, but is just text here.
@@ -25,21 +26,6 @@ _PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", 
 NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _TRUE = {"true", "yes", "on", "y"}
 _FALSE = {"false", "no", "off", "n"}
-
-TOP_KEYS = (
-    "name", "description", "tokens", "embeddings", "W_Q", "W_K", "W_V", "W_O",
-    "heads", "source", "mask", "key_padding", "scale", "random", "color_values",
-)
-HEAD_KEYS = ("name", "W_Q", "W_K", "W_V")
-SOURCE_KEYS = ("tokens", "embeddings")
-RANDOM_KEYS = ("seed", "tokens", "d_model", "d_k", "d_v")
-_KEY_HELP = {
-    "embeddings": "n × d_model: one row of numbers per token",
-    "W_Q": "d_model × d_k: turns each embedding into a query",
-    "W_K": "d_model × d_k: turns each embedding into a key",
-    "W_V": "d_model × d_v: turns each embedding into a value",
-}
-
 
 def is_empty(root) -> bool:
     """A document with nothing in it: no node, or a lone null (`---` alone, only comments)."""
@@ -199,13 +185,7 @@ class Reader:
                     self.fail(row, f"{where} row 1 has {width} numbers; {limits.describe_size_limits()}")
             elif len(row.value) != width:
                 self.fail(row, f"{where} row {i + 1} has {_count(len(row.value), 'number')}, but row 1 has {width}")
-        self.cells += len(rows) * width
-        if self.cells > self.text_length:
-            # Written out, every number takes at least two characters: only aliases can get here.
-            self.fail(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
-                      f"{self.cells:,} numbers; write the numbers out instead of multiplying them with aliases")
-        if self.cells > limits.max_cells():
-            self.fail(node, f"{where} brings the scenario to {self.cells} numbers; {limits.describe_size_limits()}")
+        self._count_cells(node, where, len(rows) * width)
         out = np.empty((len(rows), width), dtype=np.float64 if cell == self.number else object)
         bad = 0
         for i, row in enumerate(rows):
@@ -222,6 +202,16 @@ class Reader:
         if bad:
             raise _Reported()
         return out
+
+    def _count_cells(self, node, where: str, count: int) -> None:
+        """Bound the numbers read so far by the limit and by the file's length (aliases multiply them)."""
+        self.cells += count
+        if self.cells > self.text_length:
+            # Written out, every number takes at least two characters: only aliases can get here.
+            self.fail(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
+                      f"{self.cells:,} numbers; write the numbers out instead of multiplying them with aliases")
+        if self.cells > limits.max_cells():
+            self.fail(node, f"{where} brings the scenario to {self.cells} numbers; {limits.describe_size_limits()}")
 
     def flag(self, node, where: str) -> bool:
         """A mask cell: 1/0 or true/false."""
@@ -246,57 +236,90 @@ class Reader:
             names.append(name)
         return tuple(names)
 
+    # ---- one value of any kind in the key table ---------------------------------------------
+
+    def vector(self, node, where: str) -> np.ndarray:
+        """A non-empty flat list of numbers, such as a bias."""
+        items = self.sequence(node, where)
+        if not items:
+            self.fail(node, f"{where} is empty; it should be a list of numbers, like [0.1, -0.2]")
+        self._count_cells(node, where, len(items))
+        return np.array([self.number(item, f"{where} entry {i + 1}") for i, item in enumerate(items)])
+
+    def flags(self, node, where: str) -> np.ndarray:
+        items = self.sequence(node, where)
+        return np.array([self.flag(item, f"{where} entry {i + 1}") for i, item in enumerate(items)], dtype=bool)
+
+    def mask_value(self, node, where: str):
+        """True for causal, False for none, or a 0/1 matrix (its shape is checked against the tokens later)."""
+        self._check_tag(node, where)
+        if isinstance(node, ScalarNode):
+            text = node.value.strip().lower()
+            if text in _TRUE or text == "causal":
+                return True
+            if text in _FALSE or text == "none":
+                return False
+            self.fail(node, f"{where} should be false, true, causal or a 0/1 matrix, not {node.value!r}")
+        return self.matrix(node, where, cell=self.flag).astype(bool)
+
+    def count_or_tokens(self, node, where: str, minimum: int = 1) -> tuple[str, ...]:
+        if not isinstance(node, ScalarNode):
+            return self.tokens(node, where)
+        count = self.integer(node, where, minimum=minimum)
+        if count > limits.max_tokens():
+            self.fail(node, f"{where} is {count}; {limits.describe_size_limits()}")
+        return tuple(f"t{i}" for i in range(count))
+
+    def value(self, key: Key, node, where: str):
+        """Read one value the way the key table says; mappings are read with `keys`."""
+        if key.kind == "integer":
+            return self.integer(node, where, minimum=key.minimum or 0)
+        if key.kind == "count_or_tokens":
+            return self.count_or_tokens(node, where, key.minimum or 1)
+        readers = {"text": self.string, "bool": self.boolean, "matrix": self.matrix, "vector": self.vector,
+                   "tokens": self.tokens, "mask": self.mask_value, "flags": self.flags}
+        return readers[key.kind](node, where)
+
+    def keys(self, node, where: str, table: tuple[Key, ...]) -> dict:
+        """A mapping's nodes by key, with missing required keys and excluded pairs reported."""
+        found = self.mapping(node, where, scenario_keys.names(table))
+        at = "" if where == "the scenario" else f"{where}: "
+        for key in table:
+            if key.name in found:
+                clash = [other for other in key.excludes if other in found]
+                if clash:
+                    self.fail(found[clash[0]], f"{at}{clash[0]} cannot be combined with {key.name}: "
+                              f"{_EXCLUDES_WHY.get(key.name, '')}")
+            elif key.required_unless is not None and not any(k in found for k in key.required_unless):
+                self.report(node, f"{at}missing key {key.name!r} ({key.described})")
+        return found
+
     # ---- the scenario ----------------------------------------------------------------------
 
     def survey(self, root) -> None:
         """Read every value on its own, recording each problem: validate's first pass."""
-        keys = self.mapping(root, "the scenario", TOP_KEYS)
-        if "random" not in keys:
-            required = ["embeddings"] + ([] if "heads" in keys else ["W_Q", "W_K", "W_V"])
-            for key in required:
-                if key not in keys:
-                    self.report(root, f"missing key {key!r} ({_KEY_HELP[key]})")
-        for key in ("name", "description"):
-            if key in keys:
-                self.attempt(self.string, keys[key], key)
-        for key in ("scale", "color_values"):
-            if key in keys:
-                self.attempt(self.boolean, keys[key], key)
-        for key in ("embeddings", "W_Q", "W_K", "W_V", "W_O"):
-            if key in keys:
-                self.attempt(self.matrix, keys[key], key)
-        if "tokens" in keys:
-            self.attempt(self.tokens, keys["tokens"], "tokens")
-        if "mask" in keys:
-            if isinstance(keys["mask"], SequenceNode):
-                self.attempt(self.matrix, keys["mask"], "mask", self.flag)
-            else:
-                self.attempt(self._mask, keys["mask"], 0, 0)
-        if "key_padding" in keys:
-            items = self.attempt(self.sequence, keys["key_padding"], "key_padding") or []
-            for i, item in enumerate(items):
-                self.attempt(self.flag, item, f"key_padding entry {i + 1}")
-        if "source" in keys:
-            src = self.attempt(self.mapping, keys["source"], "source", SOURCE_KEYS) or {}
-            if "embeddings" in src:
-                self.attempt(self.matrix, src["embeddings"], "source embeddings")
-            if "tokens" in src:
-                self.attempt(self.tokens, src["tokens"], "source tokens")
-        if "heads" in keys:
-            for i, item in enumerate(self.attempt(self.sequence, keys["heads"], "heads") or []):
-                spec = self.attempt(self.mapping, item, f"heads entry {i + 1}", HEAD_KEYS) or {}
-                if "name" in spec:
-                    self.attempt(self.string, spec["name"], f"heads entry {i + 1} name")
-                for key in ("W_Q", "W_K", "W_V"):
-                    if key in spec:
-                        self.attempt(self.matrix, spec[key], f"heads entry {i + 1} {key}")
-        if "random" in keys:
-            spec = self.attempt(self.mapping, keys["random"], "random", RANDOM_KEYS) or {}
-            for key in ("seed", "d_model", "d_k", "d_v"):
-                if key in spec:
-                    self.attempt(self.integer, spec[key], f"random {key}")
+        self._survey(root, "the scenario", scenario_keys.KEYS, "")
         self.cells = 0  # the second pass counts again
 
+    def _survey(self, node, where: str, table: tuple[Key, ...], prefix: str) -> None:
+        found = self.attempt(self.keys, node, where, table) or {}
+        for key in table:
+            if key.name not in found:
+                continue
+            value, label = found[key.name], f"{prefix}{key.name}"
+            if key.kind == "mapping":
+                self._survey(value, label, key.children, f"{label} ")
+            elif key.kind == "mappings":
+                for i, item in enumerate(self.attempt(self.sequence, value, label) or []):
+                    self._survey(item, f"{label} entry {i + 1}", key.children, f"{label} entry {i + 1} ")
+            else:
+                self.attempt(self.value, key, value, label)
+
+    def optional(self, found: dict, name: str, where: str, table: tuple[Key, ...] = scenario_keys.KEYS, default=None):
+        """The value of an optional key, read as the table says, or the default."""
+        if name not in found:
+            return default
+        return self.value(scenario_keys.find(name, table), found[name], where)
 
     def scenario(self, root, default_name: str) -> Scenario:
         if is_empty(root):
@@ -305,74 +328,69 @@ class Reader:
                 "(see `attncli show dog_ate_dinner`)",
                 origin=self.origin,
             )
-        keys = self.mapping(root, "the scenario", TOP_KEYS)
-        name = self.string(keys["name"], "name") if "name" in keys else default_name
-        description = self.string(keys["description"], "description") if "description" in keys else ""
-        scale = self.boolean(keys["scale"], "scale") if "scale" in keys else True
-        if "random" in keys:
-            return self._random(keys, root, name, description, scale)
-
-        if "embeddings" not in keys:
-            self.fail(root, f"missing key 'embeddings' ({_KEY_HELP['embeddings']})")
-        x = self.matrix(keys["embeddings"], "embeddings")  # (n_q, d_model)
-        tokens = self._tokens_for(keys.get("tokens"), x, "tokens", "embeddings", "t")
-
+        found = self.keys(root, "the scenario", scenario_keys.KEYS)
+        common = {
+            "name": self.optional(found, "name", "name", default=default_name),
+            "description": self.optional(found, "description", "description", default=""),
+            "scale": self.optional(found, "scale", "scale", default=True),
+        }
+        if "random" in found:
+            return self._random(found, common)
+        x = self.matrix(found["embeddings"], "embeddings")  # (n_q, d_model)
+        tokens = self._tokens_for(found.get("tokens"), x, "tokens", "embeddings", "t")
         source_tokens = source_x = None
-        if "source" in keys:
-            src = self.mapping(keys["source"], "source", SOURCE_KEYS)
-            if "embeddings" not in src:
-                self.fail(keys["source"], "source: missing key 'embeddings' (the encoder's rows, n_k × d_model)")
+        if "source" in found:
+            src = self.keys(found["source"], "source", scenario_keys.SOURCE_KEYS)
             source_x = self.matrix(src["embeddings"], "source embeddings")  # (n_k, d_source)
             source_tokens = self._tokens_for(src.get("tokens"), source_x, "source tokens", "source embeddings", "s")
-
-        heads = self._heads(keys, root, x.shape[1], None if source_x is None else source_x.shape[1])
-        w_o = None
-        if "W_O" in keys:
-            w_o = self.matrix(keys["W_O"], "W_O")  # (Σ d_v, d_out)
-            total_dv = sum(h.w_v.shape[1] for h in heads)
-            if w_o.shape[0] != total_dv:
-                widths = " + ".join(str(h.w_v.shape[1]) for h in heads)
-                self.report(
-                    keys["W_O"],
-                    f"W_O has {_count(w_o.shape[0], 'row')}, but the heads' outputs concatenate to "
-                    f"Σ d_v = {widths} = {total_dv} columns",
-                )
+        heads = self._heads(found, root, x.shape[1], None if source_x is None else source_x.shape[1])
+        w_o, b_o = self._output_projection(found, heads)
         n_q, n_k = len(tokens), len(source_tokens or tokens)
         self._check_weights_size(root, n_q, n_k, len(heads))
-        color_values = self.boolean(keys["color_values"], "color_values") if "color_values" in keys else False
+        color_values = self._color_values(found, heads, w_o)
+        causal, mask_matrix = self._mask(found.get("mask"), n_q, n_k)
+        return Scenario(
+            **common, origin=self.origin, tokens=tokens, x=x, heads=heads,
+            source_tokens=source_tokens, source_x=source_x, w_o=w_o, b_o=b_o,
+            causal=causal, mask_matrix=mask_matrix, key_padding=self._key_padding(found.get("key_padding"), n_k),
+            color_values=color_values,
+        )
+
+    def _output_projection(self, found: dict, heads) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if "W_O" not in found:
+            if "b_O" in found:
+                self.report(found["b_O"], "b_O is added after W_O; give W_O too, or leave b_O out")
+            return None, None
+        w_o = self.matrix(found["W_O"], "W_O")  # (Σ d_v, d_out)
+        total_dv = sum(h.w_v.shape[1] for h in heads)
+        if w_o.shape[0] != total_dv:
+            widths = " + ".join(str(h.w_v.shape[1]) for h in heads)
+            self.report(found["W_O"], f"W_O has {_count(w_o.shape[0], 'row')}, but the heads' outputs "
+                        f"concatenate to Σ d_v = {widths} = {total_dv} columns")
+        b_o = self.optional(found, "b_O", "b_O")
+        if b_o is not None and b_o.shape[0] != w_o.shape[1]:
+            self.report(found["b_O"], f"b_O has {_count(b_o.shape[0], 'entry')}, but W_O has "
+                        f"d_out = {_count(w_o.shape[1], 'column')}")
+        return w_o, b_o
+
+    def _color_values(self, found: dict, heads, w_o) -> bool:
+        color_values = self.optional(found, "color_values", "color_values", default=False)
         if color_values:
             for h in heads:
                 if h.w_v.shape[1] != 3:
-                    self.report(keys["color_values"], f"color_values needs d_v = 3 (red, green, blue), but "
-                              f"{h.name}'s W_V has {_count(h.w_v.shape[1], 'column')}")
+                    self.report(found["color_values"], f"color_values needs d_v = 3 (red, green, blue), but "
+                                f"{h.name}'s W_V has {_count(h.w_v.shape[1], 'column')}")
             if w_o is not None:
-                self.report(keys["color_values"], "color_values shows each head's values as paint; it cannot be "
-                          "combined with W_O, whose output is no longer a colour")
-        causal, mask_matrix = self._mask(keys.get("mask"), n_q, n_k)
-        key_padding = self._key_padding(keys.get("key_padding"), n_k)
-        return Scenario(
-            name=name,
-            origin=self.origin,
-            description=description,
-            tokens=tokens,
-            x=x,
-            heads=heads,
-            source_tokens=source_tokens,
-            source_x=source_x,
-            w_o=w_o,
-            causal=causal,
-            mask_matrix=mask_matrix,
-            key_padding=key_padding,
-            scale=scale,
-            color_values=color_values,
-        )
+                self.report(found["color_values"], "color_values shows each head's values as paint; it cannot be "
+                            "combined with W_O, whose output is no longer a colour")
+        return color_values
 
     def _check_weights_size(self, node, n_q: int, n_k: int, n_heads: int) -> None:
         """Every head holds n_q × n_k scores, scaled scores and weights: bound them before computing."""
         cells = 3 * n_q * n_k * n_heads
         if cells > limits.max_cells():
             self.report(node, f"{n_q} queries × {n_k} keys × {n_heads} head(s) need {cells:,} numbers for "
-                      f"the attention steps; {limits.describe_size_limits()}")
+                        f"the attention steps; {limits.describe_size_limits()}")
 
     def _tokens_for(self, node, x, where: str, rows_key: str, prefix: str) -> tuple[str, ...]:
         if node is None:
@@ -382,104 +400,90 @@ class Reader:
             self.report(node, f"there are {len(tokens)} {where}, but {rows_key} has {_count(x.shape[0], 'row')} (one per token)")
         return tokens
 
-    def _heads(self, keys: dict, root, d_model: int, d_source: int | None) -> tuple[core.HeadWeights, ...]:
-        if "heads" in keys:
-            extra = [k for k in ("W_Q", "W_K", "W_V") if k in keys]
-            if extra:
-                self.fail(keys[extra[0]], f"{extra[0]} at the top level cannot be combined with heads: "
-                          "give every head its own W_Q, W_K and W_V")
-            items = self.sequence(keys["heads"], "heads")
-            if not items:
-                self.fail(keys["heads"], "heads is empty; give at least one head")
-            heads = []
-            for i, item in enumerate(items):
-                spec = self.mapping(item, f"heads entry {i + 1}", HEAD_KEYS)
-                name = self.string(spec["name"], f"heads entry {i + 1} name") if "name" in spec else f"head {i + 1}"
-                if any(h.name == name for h in heads):
-                    self.fail(spec.get("name", item), f"two heads are named {name!r}; head names must differ")
-                heads.append(self._head(spec, item, f"head {name!r}: ", name, d_model, d_source))
-            return tuple(heads)
-        return (self._head(keys, root, "", "head 1", d_model, d_source),)
+    def _heads(self, found: dict, root, d_model: int, d_source: int | None) -> tuple[core.HeadWeights, ...]:
+        if "heads" not in found:
+            return (self._head(found, "", "head 1", d_model, d_source),)
+        items = self.sequence(found["heads"], "heads")
+        if not items:
+            self.fail(found["heads"], "heads is empty; give at least one head")
+        heads, seen = [], set()
+        for i, item in enumerate(items):
+            spec = self.keys(item, f"heads entry {i + 1}", scenario_keys.HEAD_KEYS)
+            name = self.optional(spec, "name", f"heads entry {i + 1} name", scenario_keys.HEAD_KEYS, f"head {i + 1}")
+            if name in seen:  # a set: 100,000 heads must not cost 100,000² comparisons
+                self.fail(spec.get("name", item), f"two heads are named {name!r}; head names must differ")
+            seen.add(name)
+            heads.append(self._head(spec, f"head {name!r}: ", name, d_model, d_source))
+        return tuple(heads)
 
-    def _head(self, spec: dict, node, prefix: str, name: str, d_model: int, d_source: int | None):
-        for key in ("W_Q", "W_K", "W_V"):
-            if key not in spec:
-                self.fail(node, f"{prefix}missing key {key!r} ({_KEY_HELP[key]})")
+    def _head(self, spec: dict, prefix: str, name: str, d_model: int, d_source: int | None) -> core.HeadWeights:
         w = {key: self.matrix(spec[key], f"{prefix}{key}") for key in ("W_Q", "W_K", "W_V")}
         kv_from = "the source embeddings have" if d_source is not None else "the embeddings have"
         expected = {"W_Q": (d_model, "the embeddings have"), "W_K": (d_source or d_model, kv_from),
                     "W_V": (d_source or d_model, kv_from)}
         for key, (rows, owner) in expected.items():
             if w[key].shape[0] != rows:
+                shape = scenario_keys.find(key, scenario_keys.HEAD_KEYS).shape
                 self.report(spec[key], f"{prefix}{key} has {_count(w[key].shape[0], 'row')}, but {owner} "
-                          f"d_model = {_count(rows, 'column')} ({key} is {_KEY_HELP[key].split(':')[0]})")
+                            f"d_model = {_count(rows, 'column')} ({key} is {shape})")
         if w["W_Q"].shape[1] != w["W_K"].shape[1]:
             self.report(spec["W_K"], f"{prefix}W_Q has {_count(w['W_Q'].shape[1], 'column')} but W_K has {w['W_K'].shape[1]}: "
-                      "queries and keys need the same width d_k to take their dot products")
-        return core.HeadWeights(name, w["W_Q"], w["W_K"], w["W_V"])
+                        "queries and keys need the same width d_k to take their dot products")
+        b = {}
+        for key, width in (("b_Q", w["W_Q"].shape[1]), ("b_K", w["W_K"].shape[1]), ("b_V", w["W_V"].shape[1])):
+            b[key] = self.optional(spec, key, f"{prefix}{key}", scenario_keys.HEAD_KEYS)
+            if b[key] is not None and b[key].shape[0] != width:
+                self.report(spec[key], f"{prefix}{key} has {_count(b[key].shape[0], 'entry')}, but W_{key[-1]} "
+                            f"has {_count(width, 'column')} (one bias per column)")
+        return core.HeadWeights(name, w["W_Q"], w["W_K"], w["W_V"], b["b_Q"], b["b_K"], b["b_V"])
 
     def _mask(self, node, n_q: int, n_k: int) -> tuple[bool, np.ndarray | None]:
         if node is None:
             return False, None
-        self._check_tag(node, "mask")
-        if isinstance(node, ScalarNode):
-            text = node.value.strip().lower()
-            if text in _TRUE or text == "causal":
-                return True, None
-            if text in _FALSE or text == "none":
-                return False, None
-            self.fail(node, f"mask should be false, true, causal or a 0/1 matrix, not {node.value!r}")
-        matrix = self.matrix(node, "mask", cell=self.flag).astype(bool)
-        if matrix.shape != (n_q, n_k):
-            self.report(node, f"mask is {matrix.shape[0]}×{matrix.shape[1]}, but it needs one row per query "
-                      f"and one column per key: {n_q}×{n_k}")
-        return False, matrix
+        value = self.mask_value(node, "mask")
+        if isinstance(value, bool):
+            return value, None
+        if value.shape != (n_q, n_k):
+            self.report(node, f"mask is {value.shape[0]}×{value.shape[1]}, but it needs one row per query "
+                        f"and one column per key: {n_q}×{n_k}")
+        return False, value
 
     def _key_padding(self, node, n_k: int) -> np.ndarray | None:
         if node is None:
             return None
-        items = self.sequence(node, "key_padding")
-        flags = np.array([self.flag(item, f"key_padding entry {i + 1}") for i, item in enumerate(items)], dtype=bool)
+        flags = self.flags(node, "key_padding")
         if flags.shape != (n_k,):
-            self.report(node, f"key_padding has {_count(len(items), 'entry')}, but there are {_count(n_k, 'key')} (one 0/1 per key)")
+            self.report(node, f"key_padding has {_count(len(flags), 'entry')}, but there are {_count(n_k, 'key')} (one 0/1 per key)")
         return flags
 
-    def _random(self, keys: dict, root, name: str, description: str, scale: bool) -> Scenario:
-        clash = [k for k in ("embeddings", "tokens", "W_Q", "W_K", "W_V", "W_O", "heads", "source") if k in keys]
-        if clash:
-            self.fail(keys[clash[0]], f"{clash[0]} cannot be combined with random: "
-                      "random draws its own tokens, embeddings and weights")
-        spec = self.mapping(keys["random"], "random", RANDOM_KEYS)
-        if "d_model" not in spec:
-            self.fail(keys["random"], "random: missing key 'd_model' (the embedding width)")
-        seed = self.integer(spec["seed"], "random seed") if "seed" in spec else 0
-        d_model = self.integer(spec["d_model"], "random d_model", minimum=1)
-        d_k = self.integer(spec["d_k"], "random d_k", minimum=1) if "d_k" in spec else d_model
-        d_v = self.integer(spec["d_v"], "random d_v", minimum=1) if "d_v" in spec else d_k
-        tokens_node = spec.get("tokens")
-        if tokens_node is None:
-            tokens: tuple[str, ...] = tuple(f"t{i}" for i in range(8))
-        elif isinstance(tokens_node, ScalarNode):
-            count = self.integer(tokens_node, "random tokens", minimum=1)
-            if count > limits.max_tokens():
-                self.fail(tokens_node, f"random tokens is {count}; {limits.describe_size_limits()}")
-            tokens = tuple(f"t{i}" for i in range(count))
-        else:
-            tokens = self.tokens(tokens_node, "random tokens")
+    def _random(self, found: dict, common: dict) -> Scenario:
+        table = scenario_keys.RANDOM_KEYS
+        spec = self.keys(found["random"], "random", table)
+        seed = self.optional(spec, "seed", "random seed", table, 0)
+        d_model = self.optional(spec, "d_model", "random d_model", table)
+        d_k = self.optional(spec, "d_k", "random d_k", table, d_model)
+        d_v = self.optional(spec, "d_v", "random d_v", table, d_k)
+        tokens = self.optional(spec, "tokens", "random tokens", table, tuple(f"t{i}" for i in range(8)))
         n = len(tokens)
         for what, size in (("d_model", d_model), ("d_k", d_k), ("d_v", d_v)):
             if size > limits.max_dim():
                 self.fail(spec[what], f"random {what} is {size}; {limits.describe_size_limits()}")
         total = n * d_model + d_model * (2 * d_k + d_v)
         if total > limits.max_cells():
-            self.fail(keys["random"], f"random would draw {total:,} numbers; {limits.describe_size_limits()}")
-        self._check_weights_size(keys["random"], n, n, 1)
-        causal, mask_matrix = self._mask(keys.get("mask"), n, n)
-        drawn = random_scenario(
-            name=name, origin=self.origin, seed=seed, tokens=tokens, d_model=d_model, d_k=d_k, d_v=d_v,
-            description=description, causal=causal, scale=scale,
-        )
-        return replace(drawn, mask_matrix=mask_matrix, key_padding=self._key_padding(keys.get("key_padding"), n))
+            self.fail(found["random"], f"random would draw {total:,} numbers; {limits.describe_size_limits()}")
+        self._check_weights_size(found["random"], n, n, 1)
+        causal, mask_matrix = self._mask(found.get("mask"), n, n)
+        drawn = random_scenario(origin=self.origin, seed=seed, tokens=tokens, d_model=d_model, d_k=d_k, d_v=d_v,
+                                causal=causal, **common)
+        color_values = self._color_values(found, drawn.heads, None)
+        return replace(drawn, mask_matrix=mask_matrix, key_padding=self._key_padding(found.get("key_padding"), n),
+                       color_values=color_values)
+
+
+_EXCLUDES_WHY = {
+    "heads": "give every head its own W_Q, W_K and W_V",
+    "random": "random draws its own tokens, embeddings and weights",
+}
 
 
 def _suggest(key: str, known: tuple[str, ...]) -> str:

@@ -23,6 +23,7 @@ class Scenario:
     source_tokens: tuple[str, ...] | None = None  # key/value tokens for cross-attention
     source_x: np.ndarray | None = None  # (n_k, d_model_source)
     w_o: np.ndarray | None = None  # (Σ d_v, d_out)
+    b_o: np.ndarray | None = None  # (d_out,)
     causal: bool = False
     mask_matrix: np.ndarray | None = None  # (n_q, n_k) bool, True = may attend
     key_padding: np.ndarray | None = None  # (n_k,) bool, True = padding, nobody attends to it
@@ -115,6 +116,7 @@ def evaluate(scenario: Scenario, settings: Settings) -> Evaluation:
             temperature=settings.temperature,
             allowed=allowed,
             w_o=scenario.w_o,
+            b_o=scenario.b_o,
         )
     _check_finite(scenario, steps)
     return Evaluation(scenario=scenario, settings=settings, steps=steps)

@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 
+from attncli.scenario_keys import find
+
 
 def _token(text: str) -> str:
     # Plain words stay plain; anything YAML could misread is written as a quoted string.
@@ -31,31 +33,38 @@ def starter_yaml(tokens: list[str], d_model: int, d_k: int, d_v: int, seed: int)
 # For completion in your editor: `attncli schema > attncli.schema.json`, then keep this line:
 # yaml-language-server: $schema=./attncli.schema.json
 
+{_comment("name")}
 name: My scenario
+{_comment("description")}
 description: {n} tokens, embeddings of width {d_model}, projected to d_k = {d_k} and d_v = {d_v}.
 
-# One name per row of embeddings; duplicates are fine.
+{_comment("tokens")}
 tokens: [{names}]
 
-# n × d_model: one row of {d_model} numbers per token. Numbers may be 1, 0.5 or 1e-3.
+{_comment("embeddings")} Numbers may be 1, 0.5 or 1e-3.
 embeddings:
 {_rows(x)}
 
-# d_model × d_k: turns each embedding into a query (what the token looks for).
+{_comment("W_Q")}
 W_Q:
 {_rows(w_q)}
 
-# d_model × d_k: turns each embedding into a key (what the token offers).
+{_comment("W_K")}
 W_K:
 {_rows(w_k)}
 
-# d_model × d_v: turns each embedding into a value (what the token hands over).
+{_comment("W_V")}
 W_V:
 {_rows(w_v)}
 
-# false, or causal: no token may look at the tokens after it.
+{_comment("mask")}
 mask: false
 
-# Divide the scores by √d_k, as the paper does; try `attncli compare FILE --no-scale`.
+{_comment("scale")} Try `attncli compare FILE --no-scale`.
 scale: true
 """
+
+
+def _comment(name: str) -> str:
+    """The key's line of help from the key table, as a YAML comment."""
+    return f"# {find(name).described}."

@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from attncli import formats, handcalc, loader, render, walkthrough
 from attncli.cli import app
 from attncli.errors import AttncliError
-from attncli.reader import TOP_KEYS
+from attncli.scenario_keys import names as key_names
 from attncli.scenario import evaluate, settings_for
 
-KEYS = list(TOP_KEYS) + ["W_v", "junk", "tokens"]
+KEYS = list(key_names()) + ["W_v", "junk", "tokens"]
 
 numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
