@@ -6,7 +6,6 @@ Heavy modules (NumPy, PyYAML, Rich, the core) are imported inside the commands, 
 
 import enum
 import functools
-import math
 import sys
 from typing import Annotated, Optional
 
@@ -94,70 +93,12 @@ def _print_error(message: str) -> None:
     console.print(Text.assemble(("Error: ", "bold red"), message))
 
 
-def _console(no_color: bool, width: int | None = None):
-    from rich.console import Console
+def _how(output_format, no_color: bool, width, step: bool, export) -> "Delivery":
+    from attncli.deliver import Delivery, export_suffix
 
-    # emoji=False: no ':name:' codes in user text, and no emoji table loaded at start.
-    return Console(highlight=False, no_color=no_color or None, width=width, emoji=False)
-
-
-def _uses_colour(console) -> bool:
-    return console.color_system is not None and not console.no_color
-
-
-def _check_temperature(temperature: float) -> None:
-    from attncli.errors import UsageError
-
-    if not math.isfinite(temperature) or temperature <= 0:
-        raise UsageError(f"--temperature must be a positive number, not {temperature:g} "
-                         "(it divides the scores: below 1 sharpens the weights, above 1 flattens them)")
-
-
-def _check_export(export: str | None) -> None:
     if export is not None:
-        from attncli.output import export_suffix
-
-        export_suffix(export)
-
-
-def _deliver(output_format: OutputFormat, *, pages, json_doc, markdown, title: str, no_color: bool,
-             width: int | None, step: bool, export: str | None) -> None:
-    """Write the export file if asked, then show the view in the format asked, paged with --step."""
-    if export is not None:
-        from attncli import output
-
-        output.export(export, pages=pages, json_doc=json_doc, markdown=markdown, title=title, width=width)
-    if output_format is OutputFormat.json:
-        from attncli.formats import dumps
-
-        _emit_text(dumps(json_doc()))
-    elif output_format is OutputFormat.markdown:
-        _emit_text(markdown())
-    else:
-        console = _console(no_color, width)
-        views = pages(_uses_colour(console), console.width)
-        if step:
-            from attncli import output
-
-            if output.interactive(console):
-                output.present(console, views, title)
-                return
-        from attncli.render import joined
-
-        console.print(joined(views))
-    if export is not None:
-        _print_note(f"saved {export}")
-
-
-def _print_note(message: str) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(message, style="dim"))
-
-
-def _emit_text(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        export_suffix(export)  # a bad file type is a usage error before anything is computed
+    return Delivery(output_format.value, no_color, width, step, export)
 
 
 @app.command()
@@ -178,7 +119,7 @@ def explain(
     ] = None,
     temperature: Annotated[float, typer.Option(help="Divide the scores by T after scaling.")] = 1.0,
     head: Annotated[
-        Optional[str], typer.Option(help="Walk through one head only: its name, or its number from 1.")
+        Optional[str], typer.Option(help="Walk through one head only: its name, or its index from 0.")
     ] = None,
     tiled: Annotated[
         bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) block by block, as FlashAttention does.")
@@ -194,48 +135,15 @@ def explain(
     """Walk through attention step by step.
 
     Q, K, V, the scores, the division by √d_k, the mask, softmax and the output, each with a line
-    on why it is there. With --focus, one row written out by hand, as in the seed.
+    on why it is there. With --focus, one row written out by hand, as in the seed. Rows, heads and
+    layers are numbered from 0 everywhere.
     """
-    from attncli import loader, walkthrough
-    from attncli.scenario import evaluate, settings_for
+    from attncli import commands
+    from attncli.deliver import deliver
 
-    _check_temperature(temperature)
-    _check_export(export)
-    sc = loader.load(scenario)
-    row = only = lines = None
-    if focus is not None or head is not None or tiled:
-        from attncli import handcalc  # only for these options: explain's start-up is measured
-
-        row = handcalc.resolve_focus(sc.tokens, focus) if focus is not None else None
-        only = handcalc.resolve_head(tuple(h.name for h in sc.heads), head) if head is not None else None
-    ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
-    if row is not None:
-        lines = handcalc.focus_lines(ev, row, precision, only or 0)
-    if tiled:
-        n_k = len(sc.key_tokens)
-        lines = (lines + [""] if lines else []) + handcalc.tiled_lines(
-            ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0)
-    walk = walkthrough.build(ev, precision, only)
-
-    def pages(color: bool, columns: int) -> list:
-        from attncli.render import walkthrough_pages
-
-        return walkthrough_pages(walk, precision, color=color, focus_lines=lines, width=columns)
-
-    def json_doc() -> dict:
-        from attncli.formats import explain_json
-
-        return explain_json(ev)
-
-    def markdown() -> str:
-        from attncli.formats import walkthrough_markdown
-
-        return walkthrough_markdown(walk, precision, lines)
-
-    _deliver(
-        output_format, pages=pages, json_doc=json_doc, markdown=markdown,
-        title=sc.name, no_color=no_color, width=width, step=step, export=export,
-    )
+    how = _how(output_format, no_color, width, step, export)
+    deliver(commands.explain(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature, head=head,
+                             tiled=tiled, block=block, precision=precision), how)
 
 
 @app.command()
@@ -264,52 +172,18 @@ def compare(
     The scenario as written and changed by a flag, side by side, with the entropy, largest weight
     and softmax gradient of every row; or, with --sweep-dk, the same numbers across d_k.
     """
-    from attncli import compare as comparing
-    from attncli import formats, loader
+    from attncli import commands
+    from attncli.deliver import deliver
     from attncli.errors import UsageError
-    from attncli.scenario import settings_for
 
-    if temperature is not None:
-        _check_temperature(temperature)
-    _check_export(export)
-    if sweep_dk is not None:
-        if temperature is not None or mask is not None or scale is True:
-            raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
-                             "it takes no --scale, --temperature or --mask")
-        _sweep(comparing.parse_dks(sweep_dk), output_format, no_color, width)
+    how = _how(output_format, no_color, width, step, export)
+    if sweep_dk is None:
+        deliver(commands.compare(scenario, scale=scale, mask=mask, temperature=temperature, precision=precision), how)
         return
-    sc = loader.load(scenario)
-    base = settings_for(sc)
-    variant, change = comparing.variant_settings(base, scale=scale, mask=mask, temperature=temperature)
-    cmp = comparing.compare(sc, base, variant, change)
-
-    def pages(color: bool, columns: int) -> list:
-        from attncli.render import comparison_pages
-
-        return comparison_pages(cmp, precision, color=color, width=columns)
-
-    _deliver(
-        output_format, pages=pages, json_doc=lambda: formats.comparison_json(cmp),
-        markdown=lambda: formats.comparison_markdown(cmp, precision),
-        title=f"compare {sc.name}", no_color=no_color, width=width, step=step, export=export,
-    )
-
-
-def _sweep(dks: tuple[int, ...], output_format: OutputFormat, no_color: bool, width: int | None) -> None:
-    from attncli import compare as comparing
-    from attncli import formats
-
-    rows = comparing.sweep(dks)
-    conclusion = comparing.sweep_conclusion(rows)
-    settings = {"seed": comparing.SWEEP_SEED, "tokens": comparing.SWEEP_TOKENS, "d_model": comparing.SWEEP_D_MODEL}
-    if output_format is OutputFormat.json:
-        _emit_text(formats.dumps(formats.sweep_json(rows, conclusion, settings)))
-    elif output_format is OutputFormat.markdown:
-        _emit_text(formats.sweep_markdown(rows, conclusion))
-    else:
-        from attncli.render import sweep_view
-
-        _console(no_color, width).print(sweep_view(rows, conclusion, **settings))
+    if temperature is not None or mask is not None or scale is not None or scenario != DEFAULT_SCENARIO:
+        raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
+                         "it takes no SCENARIO, --scale/--no-scale, --temperature or --mask")
+    deliver(commands.sweep(sweep_dk), how)
 
 
 @app.command()
@@ -320,86 +194,46 @@ def complexity(
     use_tiled: Annotated[bool, typer.Option("--tiled", help="Measure the online-softmax core, which never holds n×n.")] = False,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
+    width: WidthOpt = None,
+    step: StepOpt = False,
+    export: ExportOpt = None,
 ) -> None:
     """Measure how attention's cost grows with n: O(n²).
 
     n doubles from 128; the time, the scores held and the peak memory of each size, and the
     fitted growth exponents. --tiled measures the online-softmax core, which never holds n×n.
     """
-    from attncli import complexity as cost
-    from attncli.errors import UsageError
+    from attncli import commands
+    from attncli.deliver import deliver
 
-    if not use_tiled and max_n > 16384:
-        raise UsageError(f"--max-n {max_n}: the four-step core would hold three {max_n}×{max_n} float64 "
-                         f"matrices ({3 * max_n * max_n * 8 / 2**30:.0f} GB); use --tiled, or --max-n 16384 or less")
-    ns = cost.sizes(max_n)
-    results = []
-    if output_format is OutputFormat.rich and sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import Progress
-
-        with Progress(console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("measuring", total=sum(n * n for n in ns))
-            for n in ns:
-                progress.update(task, description=f"n = {n}")
-                results.append(cost.measure(n, d, use_tiled=use_tiled))
-                progress.advance(task, n * n)
-    else:
-        results = [cost.measure(n, d, use_tiled=use_tiled) for n in ns]
-    time_exp = cost.growth_exponent(ns, [r.seconds for r in results])
-    memory_exp = cost.growth_exponent(ns, [r.peak_bytes for r in results])
-    words = cost.verdict(time_exp, memory_exp, use_tiled)
-    if output_format is OutputFormat.json:
-        from attncli import formats
-
-        _emit_text(formats.dumps({
-            "d": d, "tiled": use_tiled,
-            "rows": [{"n": r.n, "seconds": r.seconds, "peak_bytes": r.peak_bytes, "matrix_bytes": r.matrix_bytes}
-                     for r in results],
-            "time_exponent": time_exp, "memory_exponent": memory_exp, "verdict": words,
-        }))
-        return
-    if output_format is OutputFormat.markdown:
-        from attncli import formats
-
-        _emit_text(formats.complexity_markdown(results, time_exp, memory_exp, words, d=d, use_tiled=use_tiled))
-        return
-    from attncli.render import complexity_view
-
-    _console(no_color).print(complexity_view(results, time_exp, memory_exp, words, d=d, use_tiled=use_tiled))
+    how = _how(output_format, no_color, width, step, export)
+    progress = output_format is OutputFormat.rich and sys.stderr.isatty()
+    deliver(commands.complexity(max_n, d, use_tiled, progress), how)
 
 
 @app.command()
 @user_errors
-def scenarios() -> None:
+def scenarios(
+    output_format: FormatOpt = OutputFormat.rich,
+    no_color: NoColorOpt = False,
+    width: WidthOpt = None,
+    export: ExportOpt = None,
+) -> None:
     """List the built-in scenarios."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
+    from attncli import commands
+    from attncli.deliver import deliver
 
-    from attncli import loader
-
-    table = Table(box=box.SIMPLE_HEAD, title="Built-in scenarios (use the name in place of a file)")
-    table.add_column("name", style="bold", no_wrap=True)
-    table.add_column("title")
-    table.add_column("description")
-    for name in loader.builtin_names():
-        sc = loader.load(name)
-        first = sc.description.split(". ")[0].rstrip(".")  # the first sentence; `show NAME` has the rest
-        table.add_row(name, Text(sc.name), Text(first + "." if first else ""))
-    _console(False).print(table)
+    deliver(commands.scenarios(), _how(output_format, no_color, width, False, export))
 
 
 @app.command()
 @user_errors
 def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", autocompletion=_complete_scenario)]) -> None:
     """Print a built-in scenario's YAML, to copy."""
-    from attncli import loader
-    from attncli.errors import AttncliError
+    from attncli import commands
+    from attncli.deliver import emit
 
-    if name not in loader.builtin_names():
-        raise AttncliError(f"no built-in scenario {name!r}; the built-ins are {', '.join(loader.builtin_names())}")
-    _emit_text(loader.builtin_text(name))
+    emit(commands.show(name))
 
 
 @app.command()
@@ -414,24 +248,15 @@ def new(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write a commented starter scenario to edit."""
-    from pathlib import Path
+    from attncli import commands
+    from attncli.deliver import note
 
-    from attncli.errors import AttncliError, UsageError
-    from attncli.output import write_atomic
-    from attncli.starter import starter_yaml
-
-    words = tokens.split()
-    if not words:
-        raise UsageError("--tokens: give at least one token, such as --tokens \"the cat sat\"")
-    if len(words) > 64:
-        raise UsageError(f"--tokens: {len(words)} tokens is more than a starter needs (64 at most)")
-    if Path(file).exists() and not force:
-        raise AttncliError("already exists; use --force to overwrite it", origin=file)
-    write_atomic(file, starter_yaml(words, d_model, d_k, d_v or d_k, seed))
-    _print_note(f"wrote {file}: try `attncli explain {file}`")
+    commands.new(file, tokens=tokens, d_model=d_model, d_k=d_k, d_v=d_v, seed=seed, force=force)
+    note(f"wrote {file}: try `attncli explain {file}`")
 
 
 @app.command()
+@user_errors
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.", metavar="FILE...")],
 ) -> None:
@@ -439,19 +264,12 @@ def validate(
 
     Every problem of each file, not only the first; exit status 1 if any file is bad.
     """
-    from attncli import loader
+    from attncli import commands
+    from attncli.deliver import emit
 
-    bad = 0
-    for file in files:
-        problems = loader.validate(file)
-        if problems:
-            bad += 1
-            for problem in problems:
-                sys.stdout.write(f"{problem}\n")
-            sys.stdout.write(f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''}\n")
-        else:
-            sys.stdout.write(f"{file}: ok\n")
-    if bad:
+    lines, ok = commands.validate(files)
+    emit("\n".join(lines))
+    if not ok:
         raise typer.Exit(1)
 
 
@@ -461,10 +279,10 @@ def schema() -> None:
 
     For editors that validate and complete YAML, such as VS Code with the YAML extension.
     """
-    from attncli.formats import dumps
+    from attncli.deliver import dumps, emit
     from attncli.schema import scenario_schema
 
-    _emit_text(dumps(scenario_schema()))
+    emit(dumps(scenario_schema()))
 
 
 def main() -> None:

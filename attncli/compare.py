@@ -26,7 +26,6 @@ class Comparison:
     baseline_stats: core.RowStats  # of the first head
     variant_stats: core.RowStats
     change: str  # "Without scaling", "At temperature 0.5", ...
-    verdict: tuple[str, ...]
 
 
 def variant_settings(
@@ -34,7 +33,7 @@ def variant_settings(
 ) -> tuple[Settings, str]:
     """The variant's settings and the words for what changed; a usage error when nothing does."""
     if scale is None and mask is None and temperature is None:
-        raise UsageError("compare needs a variant flag: --no-scale, --scale, --temperature T, --mask or --no-mask")
+        raise UsageError("compare needs a variant: --no-scale, --scale, --temperature T, --mask or --no-mask")
     words = []
     scaled, causal, use_matrix, t = base.scaled, base.causal, base.use_mask_matrix, base.temperature
     if scale is not None:
@@ -64,43 +63,7 @@ def compare(scenario: Scenario, base: Settings, variant: Settings, change: str) 
     variant_ev = evaluate(scenario, variant)
     b = core.row_stats(baseline_ev.steps.heads[0].weights)
     v = core.row_stats(variant_ev.steps.heads[0].weights)
-    return Comparison(baseline_ev, variant_ev, b, v, change, _verdict(baseline_ev, variant_ev, b, v, change))
-
-
-def _target(scenario: Scenario, i: int, j: int) -> str:
-    if not scenario.is_cross and i == j:
-        return "itself"
-    keys = scenario.key_tokens
-    where = f" (key {j + 1})" if keys.count(keys[j]) > 1 else ""
-    return f"{keys[j]!r}{where}"
-
-
-def _verdict(base: Evaluation, var: Evaluation, b: core.RowStats, v: core.RowStats, change: str) -> tuple[str, ...]:
-    sc = base.scenario
-    wb, wv = base.steps.heads[0].weights, var.steps.heads[0].weights
-    # Each row told the way a teacher would say it; for long scenarios, the row that moved most.
-    moved = np.abs(v.max_weight - b.max_weight)
-    shown = range(len(sc.tokens)) if len(sc.tokens) <= 6 else [int(np.argmax(moved))]
-    lines = []
-    for i in shown:
-        j = int(np.argmax(wv[i]))
-        lines.append(f"{change}, {sc.tokens[i]!r} puts {wv[i, j]:.2f} on "
-                     f"{_target(sc, i, j)} instead of {wb[i, j]:.2f}.")
-    sharper = v.entropy.mean() < b.entropy.mean()
-    lines.append(
-        f"On average the largest weight goes from {b.max_weight.mean():.3f} to {v.max_weight.mean():.3f} and the "
-        f"entropy from {b.entropy.mean():.3f} to {v.entropy.mean():.3f} nats: the variant is "
-        f"{'sharper' if sharper else 'flatter'}, each query attending to about {v.effective_keys.mean():.1f} keys "
-        f"instead of {b.effective_keys.mean():.1f}."
-    )
-    saturated = float((v.max_weight > 0.95).mean())
-    if saturated > 0.5:
-        ratio = b.grad_norm.mean() / max(v.grad_norm.mean(), 1e-300)
-        lines.append(
-            f"{saturated:.0%} of the rows put more than 0.95 on one key: softmax has saturated, and its gradient "
-            f"is {ratio:.1f}× smaller than in the baseline, so learning through it stalls."
-        )
-    return tuple(lines)
+    return Comparison(baseline_ev, variant_ev, b, v, change)
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,8 +78,8 @@ def parse_dks(text: str) -> tuple[int, ...]:
     values = []
     for part in text.split(","):
         part = part.strip()
-        if not part.isdigit() or not 1 <= int(part) <= MAX_SWEEP_DK:
-            raise UsageError(f"--sweep-dk takes whole numbers from 1 to {MAX_SWEEP_DK} separated by commas, "
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= MAX_SWEEP_DK:
+            raise UsageError(f"d_k takes whole numbers from 1 to {MAX_SWEEP_DK} separated by commas, "
                              f"like 2,8,32,128,512; {part!r} is not one")
         values.append(int(part))
     return tuple(values)
@@ -149,44 +112,3 @@ def sweep(dks: tuple[int, ...], *, seed: int = SWEEP_SEED, tokens: int = SWEEP_T
     return rows
 
 
-def sweep_conclusion(rows: list[SweepRow]) -> str:
-    first, last = rows[0], rows[-1]
-    return (
-        f"From d_k = {first.d_k} to {last.d_k}, the unscaled score variance grows from "
-        f"{first.unscaled['score_var']:.1f} to {last.unscaled['score_var']:.1f} (≈ d_k) and the mean largest weight "
-        f"from {first.unscaled['max_weight']:.2f} to {last.unscaled['max_weight']:.2f}, while the gradient shrinks "
-        f"from {first.unscaled['grad_norm']:.3f} to {last.unscaled['grad_norm']:.3f}; scaled by √d_k the variance "
-        f"stays near 1 ({first.scaled['score_var']:.2f} … {last.scaled['score_var']:.2f}) and the largest weight near "
-        f"{np.mean([r.scaled['max_weight'] for r in rows]):.2f}. That is why attention divides by √d_k."
-    )
-
-
-def stats_table(cmp: Comparison, precision: int) -> tuple[list[str], list[list[str]]]:
-    """Per query row, baseline → variant: the headers and the cells, as text for any renderer."""
-    from attncli.fmt import fixed
-
-    headers = ["query", "entropy (nats)", "largest weight", "keys attended (e^H)", "softmax gradient ‖J‖_F"]
-    rows = []
-    b, v = cmp.baseline_stats, cmp.variant_stats
-    for i, token in enumerate(cmp.baseline.scenario.tokens):
-        rows.append([token] + [
-            f"{fixed(x[i], precision)} → {fixed(y[i], precision)}"
-            for x, y in ((b.entropy, v.entropy), (b.max_weight, v.max_weight),
-                         (b.effective_keys, v.effective_keys), (b.grad_norm, v.grad_norm))
-        ])
-    return headers, rows
-
-
-# Two-line headers for the terminal (markdown joins the lines); "raw" is the unscaled run.
-SWEEP_HEADERS = ["d_k", "var\nscaled", "var\nraw", "max w\nscaled", "max w\nraw",
-                 "entropy\nscaled", "entropy\nraw", "grad\nscaled", "grad\nraw"]
-
-
-def sweep_cells(rows: list[SweepRow]) -> list[list[str]]:
-    cells = []
-    for r in rows:
-        line = [str(r.d_k)]
-        for key, digits in (("score_var", 2), ("max_weight", 3), ("entropy", 3), ("grad_norm", 3)):
-            line += [f"{r.scaled[key]:.{digits}f}", f"{r.unscaled[key]:.{digits}f}"]
-        cells.append(line)
-    return cells

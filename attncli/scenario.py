@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from attncli import core
-from attncli.errors import AttncliError
+from attncli.errors import AttncliError, UsageError
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +60,33 @@ class Evaluation:
     @property
     def masked(self) -> bool:
         return self.steps.heads[0].allowed is not None
+
+
+def find_row(tokens: tuple[str, ...], wanted: str) -> int:
+    """The row a token names (or a row index from 0, when no token is spelled so)."""
+    matches = [i for i, t in enumerate(tokens) if t == wanted]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        rows = " or ".join(str(i) for i in matches)
+        raise UsageError(f"token {wanted!r} appears {len(matches)} times; pick its row by number: {rows}")
+    if wanted.isascii() and wanted.lstrip("-").isdigit():
+        index = int(wanted)
+        if 0 <= index < len(tokens):
+            return index
+        raise UsageError(f"row {index} is out of range; there are {len(tokens)} rows (0 to {len(tokens) - 1})")
+    raise UsageError(f"no query token {wanted!r}; the tokens are {', '.join(tokens)} "
+                     f"(or give a row index from 0 to {len(tokens) - 1})")
+
+
+def find_head(names: tuple[str, ...], wanted: str) -> int:
+    """The head a name or a number from 0 picks."""
+    if wanted in names:
+        return names.index(wanted)
+    if wanted.isascii() and wanted.isdigit() and int(wanted) < len(names):
+        return int(wanted)
+    listed = ", ".join(f"{i} ({name})" for i, name in enumerate(names))
+    raise UsageError(f"no head {wanted!r}; the heads are {listed}")
 
 
 def settings_for(

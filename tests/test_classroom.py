@@ -165,7 +165,7 @@ def test_export_errors(tmp_path):
 def test_failed_export_leaves_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "keep.svg"
     path.write_text("old")
-    import attncli.output as output
+    import attncli.files as output
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")

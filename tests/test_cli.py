@@ -105,7 +105,7 @@ def test_focus_on_a_duplicate_token_asks_for_an_index(write):
     path = write("tokens: [the, cat, the]\nembeddings: [[1], [2], [3]]\nW_Q: [[1]]\nW_K: [[1]]\nW_V: [[1]]\n")
     result = invoke("explain", path, "--focus", "the")
     assert result.exit_code == 2
-    assert "token 'the' appears 2 times; pick a row with --focus 0 or --focus 2" in result.stderr
+    assert "--focus: token 'the' appears 2 times; pick its row by number: 0 or 2" in result.stderr
     assert invoke("explain", path, "--focus", "2").exit_code == 0
 
 

@@ -52,7 +52,7 @@ def test_saturation_builtin_saturates_only_unscaled():
 
 
 def test_sweep_shows_variance_tracking_d_k():
-    result = runner.invoke(app, ["compare", "--no-scale", "--sweep-dk", "2,8,32,128,512", "--format", "json"])
+    result = runner.invoke(app, ["compare", "--sweep-dk", "2,8,32,128,512", "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["sweep"]
     assert [r["d_k"] for r in rows] == [2, 8, 32, 128, 512]
@@ -90,13 +90,16 @@ def test_mask_variant():
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "compare needs a variant flag: --no-scale, --scale, --temperature T, --mask or --no-mask"),
+    ([], "compare needs a variant: --no-scale, --scale, --temperature T, --mask or --no-mask"),
     (["--temperature", "0"], "--temperature must be a positive number, not 0"),
     (["--scale"], "--scale changes nothing: the scenario already divides by √d_k; try --no-scale"),
     (["--no-mask"], "the variant flags change nothing in this scenario"),
-    (["--sweep-dk", "2,x"], "--sweep-dk takes whole numbers from 1 to 4096 separated by commas, like 2,8,32,128,512; 'x' is not one"),
+    (["--sweep-dk", "2,x"], "--sweep-dk: d_k takes whole numbers from 1 to 4096 separated by commas, like 2,8,32,128,512; 'x' is not one"),
     (["--sweep-dk", "0"], "'0' is not one"),
     (["--sweep-dk", "8", "--temperature", "2"], "--sweep-dk compares scaled against unscaled"),
+    (["--sweep-dk", "8", "--no-scale"], "it takes no SCENARIO, --scale/--no-scale, --temperature or --mask"),
+    (["saturation", "--sweep-dk", "8"], "it takes no SCENARIO"),
+    (["--sweep-dk", "²"], "--sweep-dk: d_k takes whole numbers from 1 to 4096 separated by commas, like 2,8,32,128,512; '²' is not one"),
 ])
 def test_usage_errors(args, message):
     result = runner.invoke(app, ["compare", *args])

@@ -188,8 +188,10 @@ def test_two_heads_learn_different_patterns():
 
 def test_head_option():
     out = runner.invoke(app, ["explain", "two_heads", "--head", "same kind", "--no-color"]).stdout
-    assert "Head 2: same kind" in out and "Head 1: previous token" not in out
+    assert "Head 1: same kind" in out and "Head 0: previous token" not in out
     assert "Output = concat·W_O (6×2)" in out
-    result = runner.invoke(app, ["explain", "two_heads", "--head", "9"])
-    assert result.exit_code == 2
-    assert "--head: no head '9'; the heads are 1 (previous token), 2 (same kind)" in result.stderr
+    assert "Head 0: previous token" in runner.invoke(app, ["explain", "two_heads", "--head", "0", "--no-color"]).stdout
+    for wrong in ("9", "2", "²", "-1"):
+        result = runner.invoke(app, ["explain", "two_heads", "--head", wrong])
+        assert result.exit_code == 2
+        assert f"--head: no head {wrong!r}; the heads are 0 (previous token), 1 (same kind)" in result.stderr

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
 
-from attncli import formats, handcalc, loader, render, walkthrough
+from attncli import loader, render_markdown, render_terminal
+from attncli.deliver import dumps
+from attncli.views import handcalc, walkthrough
 from attncli.cli import app
 from attncli.errors import AttncliError
 from attncli.scenario_keys import names as key_names
@@ -90,15 +92,14 @@ def must_not_break(text):
     except AttncliError as error:
         assert str(error).startswith("fuzz.yaml") and "\n" not in str(error)
         return None
-    doc = formats.explain_json(ev)
-    formats.dumps(doc)  # strict JSON: raises on any NaN or infinity
+    lines = handcalc.focus_lines(ev, 0, 3)
+    view = walkthrough.view(ev, 3, by_hand=tuple(lines))
+    dumps(view.document())  # strict JSON: raises on any NaN or infinity
     for head in ev.steps.heads:
         assert np.all(np.isfinite(head.weights)) and np.allclose(head.weights.sum(axis=1), 1.0)
-    walk = walkthrough.build(ev)
-    lines = handcalc.focus_lines(ev, 0, 3)
     console = Console(file=io.StringIO(), width=100, color_system=None)
-    console.print(render.joined(render.walkthrough_pages(walk, focus_lines=lines, color=False, width=100)))
-    formats.walkthrough_markdown(walk, 3, lines)
+    console.print(render_terminal.joined(render_terminal.render_pages(view, color=False, width=100)))
+    render_markdown.render(view)
     return ev
 
 

@@ -170,3 +170,37 @@ def test_builtins_load_and_evaluate():
         sc = loader.load(name)
         ev = evaluate(sc, settings_for(sc))
         assert np.all(np.isfinite(ev.steps.output))
+
+
+def test_readme_key_list_is_the_key_table():
+    from pathlib import Path
+
+    from attncli.scenario_keys import markdown_list
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("<!-- keys:start -->\n")[1].split("\n<!-- keys:end -->")[0]
+    assert listed == markdown_list()
+
+
+def test_biases_are_added_as_nn_linear_does(write):
+    path = write("embeddings: [[1, 2], [0, 1]]\nW_Q: [[1], [0]]\nW_K: [[0], [1]]\nW_V: [[1], [1]]\n"
+                 "b_Q: [0.5]\nb_K: [-1]\nb_V: [2]\n")
+    sc = loader.load(path)
+    steps = evaluate(sc, settings_for(sc)).steps.heads[0]
+    x = np.array([[1, 2], [0, 1]], dtype=float)
+    np.testing.assert_array_equal(steps.q, x @ [[1], [0]] + 0.5)
+    np.testing.assert_array_equal(steps.k, x @ [[0], [1]] - 1)
+    np.testing.assert_array_equal(steps.v, x @ [[1], [1]] + 2)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("b_Q: [1, 2]\n", ":5: b_Q has 2 entries, but W_Q has 1 column (one bias per column)"),
+    ("b_K: []\n", ":5: b_K is empty; it should be a list of numbers, like [0.1, -0.2]"),
+    ("b_V: [x]\n", ":5: b_V entry 1 is 'x', not a number"),
+    ("b_O: [1]\n", ":5: b_O is added after W_O; give W_O too, or leave b_O out"),
+])
+def test_bad_biases(write, extra, message):
+    path = write(OK + extra)
+    with pytest.raises(AttncliError) as caught:
+        loader.load(path)
+    assert str(caught.value) == path + message

@@ -1,4 +1,4 @@
-"""Turn walkthroughs and comparisons into Rich renderables; never prints."""
+"""Views as Rich renderables for the terminal, presenter mode and SVG/HTML/text exports; never computes, never prints."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from attncli.fmt import fixed, rgb_hex
-from attncli.walkthrough import FORMULA, MatrixView, Walkthrough
+from attncli.numbers import fixed, rgb_hex
+from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices, MatrixView, Page, Paragraph,
+                           Title, View)
+from attncli.views.walkthrough import FORMULA
 
 # Viridis: sequential, perceptually uniform and readable with every common colour-vision deficiency.
 _VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"]
@@ -69,7 +71,7 @@ def _cell_width(view: MatrixView, precision: int) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class Block:
+class Laid:
     """A rendered matrix: lines of styled text, all `width` cells wide."""
 
     lines: tuple[Text, ...]
@@ -79,7 +81,7 @@ class Block:
 _GAP = 2  # spaces between columns
 
 
-def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width: int | None = None) -> Block:
+def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width: int | None = None) -> Laid:
     """A labelled matrix as aligned text; weights shaded by value (glyphs without colour); middle rows
     and columns elided when it would not fit `width`.
 
@@ -134,12 +136,12 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     block_width = max(t.cell_len for t in lines)
     for t in lines:
         t.append(" " * (block_width - t.cell_len))
-    return Block(tuple(lines), block_width)
+    return Laid(tuple(lines), block_width)
 
 
-def side_by_side(blocks: list[Block], width: int | None, gap: int = 4) -> Text:
+def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Text:
     """Blocks next to each other, starting a new band where the width runs out."""
-    bands: list[list[Block]] = []
+    bands: list[list[Laid]] = []
     used = 0
     for block in blocks:
         if bands and (width is None or used + gap + block.width <= width):
@@ -193,41 +195,66 @@ def title_panel(title: str, description: str = "", subtitle: str = FORMULA) -> P
     return Panel(Group(*lines), box=box.ROUNDED, expand=False)
 
 
-def walkthrough_pages(
-    walk: Walkthrough,
-    precision: int = 3,
-    *,
-    color: bool = True,
-    focus_lines: list[str] | None = None,
-    width: int | None = None,
-) -> list[RenderableType]:
-    """One page per step, from the inputs to the output: what presenter mode shows one at a time."""
-    pages: list[RenderableType] = []
-    for n, section in enumerate(walk.sections):
-        parts: list[RenderableType] = []
-        if n == 0:
-            parts.append(title_panel(walk.title, walk.description))
-            parts.extend(Text(note) for note in walk.notes)
+def render_page(page: Page, precision: int = 3, *, color: bool = True, width: int | None = None) -> Group:
+    """One page of a view as Rich renderables."""
+    parts: list[RenderableType] = []
+    previous = None
+    for block in page.blocks:
+        if isinstance(block, Matrices) and isinstance(previous, Matrices):
             parts.append(Text(""))
-        if section.banner:
-            parts.append(Panel(Text(section.banner, style="bold"), box=box.HEAVY, expand=False))
-        parts.append(Text.assemble((f"Step {section.number}  ", "bold cyan"), (section.heading, "bold")))
-        parts.append(Text(section.lesson, style="italic"))
-        for k, row in enumerate(section.rows):
-            if k:
-                parts.append(Text(""))
-            parts.append(side_by_side([matrix_block(view, precision, color=color, width=width) for view in row], width))
-            if any(view.kind == "weights" for view in row):
-                parts.append(heat_legend(color))
-            if any(view.kind == "colours" for view in row):
-                parts.append(Text("each row of numbers is a red, green, blue colour from 0 to 1", style="dim"))
-        parts.extend(Text(line) for line in section.notes)
-        pages.append(Group(*parts))
-    if focus_lines:
-        pages.append(Panel(Text("\n".join(focus_lines)), title="By hand", title_align="left",
-                           box=box.ROUNDED, expand=False))
-    pages.append(Text(walk.cost, style="dim"))
-    return pages
+        parts.extend(_render_block(block, precision, color, width))
+        previous = block
+    return Group(*parts)
+
+
+def render_pages(view: View, *, color: bool = True, width: int | None = None) -> list[RenderableType]:
+    """Every page of a view, for presenter mode or to be joined."""
+    return [render_page(page, view.precision, color=color, width=width) for page in view.pages]
+
+
+def _render_block(block, precision: int, color: bool, width: int | None) -> list[RenderableType]:
+    if isinstance(block, Title):
+        return [title_panel(block.title, block.description, block.subtitle), Text("")]
+    if isinstance(block, Banner):
+        return [Panel(Text(block.text, style="bold"), box=box.HEAVY, expand=False)]
+    if isinstance(block, Heading):
+        return [Text.assemble((f"Step {block.number}  ", "bold cyan"), (block.text, "bold"))]
+    if isinstance(block, Paragraph):
+        return [Text(block.text, style=_PARAGRAPH_STYLES[block.role])]
+    if isinstance(block, Matrices):
+        return _render_matrices(block, precision, color, width)
+    if isinstance(block, Grid):
+        return [grid_table(block.headers, block.rows, block.title, block.numeric)]
+    if isinstance(block, Boxed):
+        return [Panel(Text("\n".join(block.lines)), title=block.title, title_align="left", box=box.ROUNDED,
+                      expand=False)]
+    if isinstance(block, Bullets):
+        return [Text("• " + line) for line in block.lines]
+    if isinstance(block, Bars):
+        return [Text(block.title, style="bold"), _bars(block)]
+    raise TypeError(f"no terminal rendering for {type(block).__name__}")
+
+
+_PARAGRAPH_STYLES = {"plain": "", "lesson": "italic", "note": "dim", "strong": "bold"}
+
+
+def _render_matrices(block: Matrices, precision: int, color: bool, width: int | None) -> list[RenderableType]:
+    out: list[RenderableType] = [side_by_side([matrix_block(v, precision, color=color, width=width)
+                                                         for v in block.views], width)]
+    if any(view.kind == "weights" for view in block.views):
+        out.append(heat_legend(color))
+    if any(view.kind == "colours" for view in block.views):
+        out.append(Text("each row of numbers is a red, green, blue colour from 0 to 1", style="dim"))
+    return out
+
+
+def _bars(block: Bars) -> Text:
+    plot = Text()
+    for label, length, value in block.bars:
+        plot.append(f" {label}  ", style="bold")
+        plot.append("█" * max(1, round(50 * length)), style="cyan")
+        plot.append(f" {value}\n")
+    return plot
 
 
 def joined(pages: list[RenderableType]) -> Group:
@@ -239,62 +266,11 @@ def joined(pages: list[RenderableType]) -> Group:
     return Group(*parts)
 
 
-def grid_table(headers: list[str], rows: list[list[str]], title: str = "") -> Table:
-    """A plain table of text cells: the first column bold, the rest right-aligned."""
+def grid_table(headers, rows, title: str = "", numeric: bool = True) -> Table:
+    """A plain table of text cells: the first column bold, numbers right-aligned; long tables elided."""
     table = Table(title=Text(title, style="bold") if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
     for k, header in enumerate(headers):
-        table.add_column(Text(header), justify="left" if k == 0 else "right", style="bold" if k == 0 else None)
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_column(Text(header), justify="right" if k and numeric else "left", style="bold" if k == 0 else None)
+    for i in _kept(len(rows), MAX_ROWS):
+        table.add_row(*(Text(cell) for cell in (rows[i] if i is not None else ["⋮"] * len(headers))))
     return table
-
-
-def comparison_pages(cmp, precision: int = 3, *, color: bool = True, width: int | None = None) -> list[RenderableType]:
-    """Both weight matrices, then the per-row statistics, then the verdict: one page each."""
-    from attncli.compare import stats_table
-
-    sc = cmp.baseline.scenario
-    n_q, n_k = len(sc.tokens), len(sc.key_tokens)
-    views = [MatrixView(f"{label} A ({n_q}×{n_k})", ev.steps.heads[0].weights, sc.tokens, sc.key_tokens, "weights")
-             for label, ev in (("baseline", cmp.baseline), ("variant", cmp.variant))]
-    headers, rows = stats_table(cmp, precision)
-    rows = [rows[i] if i is not None else ["⋮"] * len(headers) for i in _kept(len(rows), MAX_ROWS)]
-    return [
-        Group(title_panel(f"Compare: {sc.name}", sc.description,
-                          subtitle=f"baseline (as written)  vs  variant: {cmp.change.lower()}"),
-              Text(""), side_by_side([matrix_block(v, precision, color=color, width=width) for v in views], width),
-              heat_legend(color)),
-        grid_table(headers, rows, "per query: baseline → variant"),
-        Group(*[Text("• " + line) for line in cmp.verdict]),
-    ]
-
-
-def sweep_view(rows, conclusion: str, *, tokens: int, seed: int, d_model: int) -> Group:
-    """The √d_k sweep: one row per d_k, scaled against unscaled."""
-    from attncli.compare import SWEEP_HEADERS, sweep_cells
-
-    return Group(
-        title_panel("Why divide by √d_k?",
-                    f"{tokens} random tokens (seed {seed}), embeddings ~ N(0, 1), W ~ N(0, 1/{d_model}): "
-                    "q·k has variance ≈ d_k. Each d_k run scaled and unscaled; means over the rows.",
-                    subtitle="softmax(Q·Kᵀ / √d_k) against softmax(Q·Kᵀ)"),
-        grid_table(SWEEP_HEADERS, sweep_cells(rows), "scaled: softmax(S/√d_k)   raw: softmax(S)   means over the rows"),
-        Text(conclusion),
-    )
-
-
-def complexity_view(results, time_exp, memory_exp, words: str, *, d: int, use_tiled: bool) -> Group:
-    """The measurements as a table, a bar plot of time against n, and the fitted growth."""
-    from attncli.complexity import describe, table
-
-    title, growth = describe(time_exp, memory_exp, d=d, use_tiled=use_tiled)
-    headers, rows = table(results)
-    top = max(r.seconds for r in results)
-    plot = Text()
-    for r in results:
-        plot.append(f" n = {r.n:>6}  ", style="bold")
-        plot.append("█" * max(1, round(50 * r.seconds / top)), style="cyan")
-        plot.append(f" {r.seconds * 1000:.1f} ms\n")
-    return Group(title_panel(title, subtitle="the seed: time O(n²·d), memory O(n²) per head and layer"),
-                 grid_table(headers, rows), Text("time against n", style="bold"), plot,
-                 Text(growth, style="bold"), Text(words))

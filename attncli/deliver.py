@@ -1,0 +1,133 @@
+"""Where a view goes: the terminal, presenter mode one page at a time, or a file for slides and handouts.
+
+Every command builds a View and hands it to `deliver`, so --format, --export and --step work alike
+for all of them.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from attncli.errors import UsageError
+from attncli.files import write_atomic
+from attncli.views import View
+
+EXPORT_SUFFIXES = (".svg", ".html", ".txt", ".md", ".json")
+EXPORT_WIDTH = 100  # columns of an exported picture, unless --width says otherwise
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How the user asked to see a view."""
+
+    output_format: str = "rich"  # rich | json | markdown
+    no_color: bool = False
+    width: int | None = None
+    step: bool = False
+    export: str | None = None
+
+
+def export_suffix(path: str) -> str:
+    """The file type of an --export path, or a usage error before anything is computed."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        shown = f"'{suffix}'" if suffix else "no extension"
+        raise UsageError(f"--export {path}: {shown} is not a type attncli writes; "
+                         f"use {', '.join(EXPORT_SUFFIXES[:-1])} or {EXPORT_SUFFIXES[-1]}")
+    return suffix
+
+
+def deliver(view: View, how: Delivery) -> None:
+    """Write the export file if asked, then show the view in the format asked, paged with --step."""
+    if how.export is not None:
+        export(view, how.export, how.width)
+    if how.output_format == "json":
+        emit(dumps(view.document()))
+    elif how.output_format == "markdown":
+        from attncli.render_markdown import render
+
+        emit(render(view))
+    else:
+        _to_terminal(view, how)
+    if how.export is not None:
+        note(f"saved {how.export}")
+
+
+def _to_terminal(view: View, how: Delivery) -> None:
+    from attncli.render_terminal import joined, render_pages
+
+    console = terminal(how.no_color, how.width)
+    pages = render_pages(view, color=uses_colour(console), width=console.width)
+    if how.step:
+        from attncli import presenter
+
+        if presenter.interactive(console):
+            presenter.present(console, pages, view.title)
+            return
+    console.print(joined(pages))
+
+
+def terminal(no_color: bool, width: int | None = None):
+    from rich.console import Console
+
+    # emoji=False: no ':name:' codes in user text, and no emoji table loaded at start.
+    return Console(highlight=False, no_color=no_color or None, width=width, emoji=False)
+
+
+def uses_colour(console) -> bool:
+    return console.color_system is not None and not console.no_color
+
+
+def export(view: View, path: str, width: int | None) -> None:
+    """Save the view: SVG, HTML and text from Rich's recording console, exactly as the terminal
+    shows it; markdown and JSON as their formats."""
+    suffix = export_suffix(path)
+    if suffix == ".json":
+        write_atomic(path, dumps(view.document()) + "\n")
+        return
+    if suffix == ".md":
+        from attncli.render_markdown import render
+
+        write_atomic(path, render(view))
+        return
+    import io
+
+    from rich.console import Console
+
+    from attncli.render_terminal import render_pages
+
+    columns = width or EXPORT_WIDTH
+    recorder = Console(record=True, file=io.StringIO(), width=columns, color_system="truecolor",
+                       force_terminal=True, highlight=False, emoji=False)
+    for n, page in enumerate(render_pages(view, color=True, width=columns)):
+        if n:
+            recorder.print()
+        recorder.print(page)
+    if suffix == ".svg":
+        text = recorder.export_svg(title=f"attncli: {view.title}")
+    elif suffix == ".html":
+        text = recorder.export_html(inline_styles=True)
+    else:
+        text = recorder.export_text()
+    write_atomic(path, text)
+
+
+def dumps(doc: dict) -> str:
+    """Strict JSON: a NaN or infinity here is a bug, so refuse it rather than print it."""
+    import json
+
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def note(message: str) -> None:
+    """A line for the person at the terminal, on stderr so that pipes carry only the view."""
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(message, style="dim"))

@@ -1,0 +1,67 @@
+"""Views as GitHub markdown, for handouts: every page, every block, every number at the view's precision."""
+
+from __future__ import annotations
+
+from attncli.numbers import fixed
+from attncli.views import Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices, MatrixView, Paragraph, Title, View
+
+
+def render(view: View) -> str:
+    parts: list[str] = []
+    for page in view.pages:
+        for block in page.blocks:
+            parts.append(_block(block, view.precision))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _block(block, precision: int) -> str:
+    if isinstance(block, Title):
+        lines = [f"# {_escape(block.title)}"]
+        if block.subtitle:
+            lines.append(f"`{block.subtitle}`")
+        if block.description:
+            lines.append(_escape(block.description))
+        return "\n\n".join(lines)
+    if isinstance(block, Banner):
+        return f"## {_escape(block.text)}"
+    if isinstance(block, Heading):
+        return f"### Step {block.number}: {_escape(block.text)}"
+    if isinstance(block, Paragraph):
+        text = _escape(block.text)
+        return {"lesson": f"*{text}*", "strong": f"**{text}**"}.get(block.role, text)
+    if isinstance(block, Matrices):
+        return "\n\n".join(matrix_table(view, precision) for view in block.views)
+    if isinstance(block, Grid):
+        table = grid(block.headers, block.rows, block.numeric)
+        return f"**{_escape(block.title)}**\n\n{table}" if block.title else table
+    if isinstance(block, Boxed):
+        return f"### {_escape(block.title)}\n\n```\n" + "\n".join(block.lines) + "\n```"
+    if isinstance(block, Bullets):
+        return "\n".join(f"- {_escape(line)}" for line in block.lines)
+    if isinstance(block, Bars):
+        return f"**{_escape(block.title)}**\n\n" + grid(("", "value"), tuple((label, value) for label, _, value in block.bars))
+    raise TypeError(f"no markdown for {type(block).__name__}")
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def grid(headers, rows, numeric: bool = True) -> str:
+    lines = ["| " + " | ".join(_escape(h.replace("\n", " ")) for h in headers) + " |",
+             "|---|" + ("---:|" if numeric else "---|") * (len(headers) - 1)]
+    lines += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def matrix_table(view: MatrixView, precision: int) -> str:
+    head = "| | " + " | ".join(_escape(c) for c in view.col_labels) + " |"
+    rule = "|---|" + "---:|" * len(view.col_labels)
+    lines = [f"**{_escape(view.caption)}**", "", head, rule]
+    for label, row in zip(view.row_labels, view.values):
+        if view.kind == "flags":
+            cells = ["✓" if v else "✗" for v in row]
+        else:
+            cells = [fixed(float(v), precision) for v in row]
+        lines.append(f"| **{_escape(label)}** | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

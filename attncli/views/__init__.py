@@ -1,0 +1,121 @@
+"""Views: what a command shows, as plain data that every renderer (terminal, markdown, files) shares.
+
+A view builder turns computed steps into a View: pages of blocks (titles, headings, lessons,
+labelled matrices, tables, bars) and a JSON document. Renderers turn blocks into Rich or markdown
+and never compute; deliver.py sends a view to the terminal, presenter mode or a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixView:
+    """A matrix with its caption and labels; kind says how to show it."""
+
+    caption: str
+    values: np.ndarray
+    row_labels: tuple[str, ...]
+    col_labels: tuple[str, ...]
+    kind: str = "plain"  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗) | "colours" (rows are RGB)
+
+
+@dataclass(frozen=True)
+class Title:
+    title: str
+    subtitle: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A step's heading: 'Step 3  Scale: ...'."""
+
+    number: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A band above a group of steps, such as one head's name."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    role: str = "plain"  # "plain" | "lesson" (why a step exists) | "note" (secondary) | "strong"
+
+
+@dataclass(frozen=True, eq=False)
+class Matrices:
+    """Matrices side by side."""
+
+    views: tuple[MatrixView, ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table of text cells: the first column names the row; numeric columns are right-aligned."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str = ""
+    numeric: bool = True  # False: every column is text, left-aligned
+
+
+@dataclass(frozen=True)
+class Boxed:
+    """Lines of preformatted text in a box, such as a hand calculation."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bullets:
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bars:
+    """A horizontal bar plot: (label, length from 0 to 1, value as text) per bar."""
+
+    title: str
+    bars: tuple[tuple[str, float, str], ...]
+
+
+Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars]
+
+
+@dataclass(frozen=True, eq=False)
+class Page:
+    """What presenter mode shows on one screen; `heading` names it in the step list."""
+
+    heading: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class View:
+    """Everything one command shows: pages for people, a JSON document for programs."""
+
+    title: str
+    pages: tuple[Page, ...]
+    document: Callable[[], dict]  # built only when JSON is asked for
+    precision: int = 3  # decimals the renderers show
+
+
+
+def dims(n: int) -> tuple[str, ...]:
+    """Column labels 1 … n for the width of a matrix."""
+    return tuple(str(i + 1) for i in range(n))
+
+
+def matrix_json(m: np.ndarray) -> list[list[float]]:
+    return [[float(v) for v in row] for row in m]

@@ -1,0 +1,315 @@
+"""What `explain` shows, as plain data: one page per step, each with the lesson of why it exists.
+
+Every renderer reads these pages (terminal, presenter mode, markdown, exports), so they never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from attncli.numbers import fixed, rgb_hex
+from attncli.scenario import Evaluation
+from attncli.views import (Banner, Boxed, Heading, Matrices, MatrixView, Page, Paragraph, Title, View, dims,
+                           matrix_json)
+
+FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
+_dims = dims
+
+
+@dataclass(frozen=True, eq=False)
+class Section:
+    """One step: a heading, a line that teaches why it exists, and rows of matrices side by side."""
+
+    number: str
+    heading: str
+    lesson: str
+    rows: tuple[tuple[MatrixView, ...], ...]
+    banner: str = ""  # a head's name above its first step
+    notes: tuple[str, ...] = ()  # lines after the matrices, computed from the numbers
+
+    def page(self) -> Page:
+        blocks: list = [Banner(self.banner)] if self.banner else []
+        blocks += [Heading(self.number, self.heading), Paragraph(self.lesson, "lesson")]
+        blocks += [Matrices(row) for row in self.rows]
+        blocks += [Paragraph(note) for note in self.notes]
+        return Page(f"Step {self.number}: {self.heading}", tuple(blocks))
+
+
+def view(ev: Evaluation, precision: int = 3, only_head: int | None = None,
+         by_hand: tuple[str, ...] = (), by_hand_title: str = "By hand", extra: dict | None = None) -> View:
+    """The explain view: every step as a page, then the hand calculation (if any) and the cost."""
+    sc = ev.scenario
+    sections = sections_of(ev, precision, only_head)
+    first = sections[0].page()
+    intro = [Title(sc.name, FORMULA, sc.description)] + [Paragraph(n) for n in _notes(ev)]
+    pages = [Page(first.heading, tuple(intro) + first.blocks)] + [s.page() for s in sections[1:]]
+    if by_hand:
+        pages.append(Page(by_hand_title, (Boxed(by_hand_title, by_hand),)))
+    pages.append(Page("Cost", (Paragraph(_cost(ev), "note"),)))
+
+    def document() -> dict:
+        doc = explain_json(ev)
+        if extra:
+            doc.update(extra)
+        return doc
+
+    return View(sc.name, tuple(pages), document, precision)
+
+
+def _notes(ev: Evaluation) -> list[str]:
+    sc = ev.scenario
+    if not sc.is_cross:
+        return []
+    return [f"Cross-attention: each query ({', '.join(sc.tokens)}) looks at the keys and values of the "
+            f"source ({', '.join(sc.key_tokens)}). Rows are queries, columns are source tokens."]
+
+
+def _cost(ev: Evaluation) -> str:
+    n_q, n_k = len(ev.scenario.tokens), len(ev.scenario.key_tokens)
+    return (f"Cost: {n_q} queries × {n_k} keys = {n_q * n_k} scores per head. Every query meets every key, "
+            "so time grows as O(n²·d) and the weights take O(n²) memory: the price of attention.")
+
+
+def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None) -> list[Section]:
+    """Every step from the inputs to the output; with only_head, that head's steps alone."""
+    sc, steps = ev.scenario, ev.steps
+    inputs = [MatrixView(f"embeddings X ({sc.x.shape[0]}×{sc.x.shape[1]})", sc.x, sc.tokens, _dims(sc.x.shape[1]))]
+    if sc.is_cross:
+        sx = sc.source_x
+        inputs.append(MatrixView(f"source embeddings ({sx.shape[0]}×{sx.shape[1]})", sx, sc.key_tokens,
+                                 _dims(sx.shape[1])))
+    sections = [Section(
+        "0", "Inputs",
+        "Each token is a row of numbers, its embedding. Learned matrices W_Q, W_K, W_V turn it into "
+        "a query (what it looks for), a key (what it offers) and a value (what it hands over).",
+        (tuple(inputs),),
+    )]
+    multi = len(steps.heads) > 1
+    for index in range(len(steps.heads)) if only_head is None else [only_head]:
+        sections.extend(_head_sections(ev, index, precision, multi))
+    if multi or steps.w_o is not None:
+        sections.extend(_combine_sections(ev))
+    return sections
+
+
+@dataclass(frozen=True, eq=False)
+class _HeadContext:
+    """What every step of one head needs to name its matrices."""
+
+    ev: Evaluation
+    index: int
+    precision: int
+    tag: str  # "2." before step numbers when there are several heads
+
+    @property
+    def head(self):
+        return self.ev.steps.heads[self.index]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.ev.scenario.tokens), len(self.ev.scenario.key_tokens)
+
+    @property
+    def value_dims(self) -> tuple[str, ...]:
+        return ("R", "G", "B") if self.ev.scenario.color_values else _dims(self.head.d_v)
+
+    @property
+    def paint(self) -> str:
+        return "colours" if self.ev.scenario.color_values else "plain"
+
+
+def _head_sections(ev: Evaluation, index: int, p: int, multi: bool) -> list[Section]:
+    """The seed's four steps for one head: project, scores, scale (and mask), softmax, weighted sum."""
+    ctx = _HeadContext(ev, index, p, f"{index}." if multi else "")
+    head = ctx.head
+    project = _project_section(ctx)
+    if multi:
+        banner = f"Head {index}: {head.name} (d_k = {head.d_k}, d_v = {head.d_v})"
+        project = Section(project.number, project.heading, project.lesson, project.rows, banner=banner)
+    out = [project, _scores_section(ctx), _scale_section(ctx)]
+    if head.allowed is not None:
+        out.append(_mask_section(ctx))
+    out += [_softmax_section(ctx), _output_section(ctx, multi)]
+    return out
+
+
+def _project_section(ctx: _HeadContext) -> Section:
+    sc, head, w = ctx.ev.scenario, ctx.head, ctx.ev.scenario.heads[ctx.index]
+    (n_q, n_k), d_k, d_v = ctx.shape, head.d_k, head.d_v
+    d_q, d_kv = w.w_q.shape[0], w.w_k.shape[0]
+    kv = "source" if sc.is_cross else "X"
+    plus = {name: f" + {name}" if b is not None else "" for name, b in (("b_Q", w.b_q), ("b_K", w.b_k), ("b_V", w.b_v))}
+    weights = [MatrixView(f"W_Q ({d_q}×{d_k})", w.w_q, _dims(d_q), _dims(d_k)),
+               MatrixView(f"W_K ({d_kv}×{d_k})", w.w_k, _dims(d_kv), _dims(d_k)),
+               MatrixView(f"W_V ({d_kv}×{d_v})", w.w_v, _dims(d_kv), _dims(d_v))]
+    biases = [MatrixView(f"{name} ({b.shape[0]})", b[None, :], ("b",), _dims(b.shape[0]))
+              for name, b in (("b_Q", w.b_q), ("b_K", w.b_k), ("b_V", w.b_v)) if b is not None]
+    if sc.is_cross:
+        lesson = (f"W_Q turns each of the {n_q} queries' embeddings into a query; W_K and W_V turn each of the "
+                  f"{n_k} source embeddings into a key and a value. Q and K share the width d_k = {d_k}, so "
+                  "queries and keys can be compared by dot products.")
+    else:
+        lesson = (f"The same three matrices are applied to every token. Q and K share the width d_k = {d_k}, so "
+                  "queries and keys can be compared by dot products.")
+    rows = [tuple(weights)] + ([tuple(biases)] if biases else []) + [(
+        MatrixView(f"Q ({n_q}×{d_k})", head.q, sc.tokens, _dims(d_k)),
+        MatrixView(f"K ({n_k}×{d_k})", head.k, sc.key_tokens, _dims(d_k)),
+        MatrixView(f"V ({n_k}×{d_v})", head.v, sc.key_tokens, ctx.value_dims, kind=ctx.paint))]
+    return Section(f"{ctx.tag}1", f"Project: Q = X·W_Q{plus['b_Q']}, K = {kv}·W_K{plus['b_K']}, "
+                   f"V = {kv}·W_V{plus['b_V']}", lesson, tuple(rows))
+
+
+def _scores_section(ctx: _HeadContext) -> Section:
+    sc, (n_q, n_k) = ctx.ev.scenario, ctx.shape
+    return Section(
+        f"{ctx.tag}2", f"Scores: S = Q·Kᵀ ({n_q}×{n_k})",
+        "S[i, j] is the dot product of query i with key j: how well what token i looks for matches "
+        "what token j offers. Rows are queries, columns are keys.",
+        ((MatrixView(f"S ({n_q}×{n_k})", ctx.head.scores, sc.tokens, sc.key_tokens),),),
+    )
+
+
+def _scale_section(ctx: _HeadContext) -> Section:
+    sc, settings, p, d_k = ctx.ev.scenario, ctx.ev.settings, ctx.precision, ctx.head.d_k
+    temperature = settings.temperature
+    if settings.scaled:
+        heading = f"Scale: S / √d_k = S / √{d_k} (× {fixed(1 / np.sqrt(d_k), p)})"
+        lesson = (f"Dot products of d_k numbers grow with d_k (their variance is about d_k), which pushes "
+                  f"softmax into saturation where its gradients vanish. Dividing by √{d_k} brings the "
+                  "variance back to about 1. See it with `attncli compare --no-scale`.")
+    else:
+        heading = "Scale: off (the scores are used as they are)"
+        lesson = ("Scaling is turned off, so softmax sees the raw dot products: with a large d_k it "
+                  "saturates towards one key.")
+    if temperature != 1.0:
+        heading += f", then ÷ temperature {fixed(temperature, p)}"
+        lesson += (f" The temperature {fixed(temperature, p)} divides the scores once more: "
+                   "below 1 sharpens the weights, above 1 flattens them.")
+    (n_q, n_k) = ctx.shape
+    caption = f"scaled scores ({n_q}×{n_k})" if settings.scaled or temperature != 1.0 else f"scores as they are ({n_q}×{n_k})"
+    return Section(f"{ctx.tag}3", heading, lesson,
+                   ((MatrixView(caption, ctx.head.scaled_scores, sc.tokens, sc.key_tokens),),))
+
+
+def _mask_section(ctx: _HeadContext) -> Section:
+    sc, head, (n_q, n_k) = ctx.ev.scenario, ctx.head, ctx.shape
+    return Section(
+        f"{ctx.tag}3m", f"Mask: {_mask_words(ctx.ev)}",
+        "Hidden positions get −∞ added before softmax, so their weight comes out exactly 0. "
+        "Query i may look only at the keys marked ✓.",
+        ((MatrixView(f"may attend ({n_q}×{n_k})", head.allowed, sc.tokens, sc.key_tokens, kind="flags"),
+          MatrixView(f"masked scores ({n_q}×{n_k})", head.masked_scores, sc.tokens, sc.key_tokens)),),
+    )
+
+
+def _softmax_section(ctx: _HeadContext) -> Section:
+    sc, settings, (n_q, n_k) = ctx.ev.scenario, ctx.ev.settings, ctx.shape
+    softmax_of = "S/√d_k" if settings.scaled else "S"
+    if settings.temperature != 1.0:
+        softmax_of += "/T"
+    if ctx.head.allowed is not None:
+        softmax_of += " + mask"
+    return Section(
+        f"{ctx.tag}4", f"Softmax: A = softmax({softmax_of}), row by row ({n_q}×{n_k})",
+        "Each row becomes a probability distribution over the keys: weights of at least 0 that sum "
+        "to 1, saying how much of each value the query takes.",
+        ((MatrixView(f"A ({n_q}×{n_k})", ctx.head.weights, sc.tokens, sc.key_tokens, kind="weights"),),),
+    )
+
+
+def _output_section(ctx: _HeadContext, multi: bool) -> Section:
+    sc, head, (n_q, _) = ctx.ev.scenario, ctx.head, ctx.shape
+    label = "head output" if multi else "Output"
+    return Section(
+        f"{ctx.tag}5", f"Output = A·V ({n_q}×{head.d_v})",
+        "Each output row is a weighted average of the value rows, with that row's weights: the "
+        "blended paint, mixed from the cans in the proportions attention chose.",
+        ((MatrixView(f"{label} ({n_q}×{head.d_v})", head.output, sc.tokens, ctx.value_dims, kind=ctx.paint),),),
+        notes=_paint_notes(ctx.ev, ctx.index) if sc.color_values else (),
+    )
+
+
+def _paint_notes(ev: Evaluation, index: int) -> tuple[str, ...]:
+    """Which cans each order was mixed from, in words: the output is the blended paint."""
+    head = ev.steps.heads[index]
+    k_tokens = ev.scenario.key_tokens
+    notes = []
+    for token, weights, rgb in zip(ev.scenario.tokens, head.weights, head.output):
+        top = np.argsort(-weights, kind="stable")[:2]
+        cans = " and ".join(f"{k_tokens[j]!r} ({weights[j]:.2f})" for j in top if weights[j] > 0)
+        notes.append(f"{token!r} is mixed mostly from {cans}: the blended paint is {rgb_hex(rgb)}.")
+    return tuple(notes)
+
+
+def _mask_words(ev: Evaluation) -> str:
+    sc, settings = ev.scenario, ev.settings
+    words = []
+    if settings.causal:
+        words.append("causal (no query sees a later key)")
+    if settings.use_mask_matrix and sc.mask_matrix is not None:
+        words.append("the scenario's mask matrix")
+    if settings.use_mask_matrix and sc.key_padding is not None:
+        pads = [t for t, pad in zip(sc.key_tokens, sc.key_padding) if pad]
+        words.append(f"padding keys hidden ({', '.join(pads)})" if pads else "key padding (none hidden)")
+    return "; ".join(words)
+
+
+def _combine_sections(ev: Evaluation) -> list[Section]:
+    steps, sc = ev.steps, ev.scenario
+    n_q = len(sc.tokens)
+    widths = [h.d_v for h in steps.heads]
+    multi = len(steps.heads) > 1
+    cols = tuple(f"{h.name}:{i + 1}" if multi else str(i + 1) for h in steps.heads for i in range(h.d_v))
+    total = sum(widths)
+    out = []
+    if multi:
+        out.append(Section(
+            "6", f"Concatenate the heads: {n_q}×({' + '.join(map(str, widths))}) = {n_q}×{total}",
+            "Every head attends in its own way; their outputs are laid side by side.",
+            ((MatrixView(f"concat ({n_q}×{total})", steps.concat, sc.tokens, cols),),),
+        ))
+    if steps.w_o is not None:
+        w_o = steps.w_o
+        out.append(Section(
+            "7" if multi else "6", f"Output = concat·W_O{' + b_O' if steps.b_o is not None else ''} ({n_q}×{w_o.shape[1]})",
+            "W_O mixes what the heads found into one vector per token.",
+            ((MatrixView(f"W_O ({w_o.shape[0]}×{w_o.shape[1]})", w_o, cols, _dims(w_o.shape[1])),
+              MatrixView(f"Output ({n_q}×{w_o.shape[1]})", steps.output, sc.tokens, _dims(w_o.shape[1]))),),
+        ))
+    return out
+
+
+def explain_json(ev: Evaluation) -> dict:
+    """The JSON contract of `explain --format json` (see the README)."""
+    heads = []
+    for head, weights in zip(ev.steps.heads, ev.scenario.heads):
+        entry = {"name": head.name, "d_k": head.d_k, "d_v": head.d_v, "scale": head.scale}
+        for key, bias in (("b_Q", weights.b_q), ("b_K", weights.b_k), ("b_V", weights.b_v)):
+            if bias is not None:
+                entry[key] = [float(b) for b in bias]
+        entry.update({"Q": matrix_json(head.q), "K": matrix_json(head.k), "V": matrix_json(head.v),
+                      "scores": matrix_json(head.scores), "scaled_scores": matrix_json(head.scaled_scores)})
+        if head.masked_scores is not None:
+            entry["masked_scores"] = [[float(v) if np.isfinite(v) else None for v in row] for row in head.masked_scores]
+        entry["weights"] = matrix_json(head.weights)
+        entry["output"] = matrix_json(head.output)
+        heads.append(entry)
+    scales = {h.scale for h in ev.steps.heads}
+    doc = {
+        "scenario": ev.scenario.name,
+        "query_tokens": list(ev.scenario.tokens),
+        "key_tokens": list(ev.scenario.key_tokens),
+        "cross_attention": ev.scenario.is_cross,
+        "scaled": ev.settings.scaled,
+        # One factor when every head shares d_k; each head carries its own in heads[i].scale.
+        "scale": scales.pop() if len(scales) == 1 else None,
+        "temperature": ev.settings.temperature,
+        "masked": ev.masked,
+        "heads": heads,
+    }
+    if len(ev.steps.heads) > 1:
+        doc["concat"] = matrix_json(ev.steps.concat)
+    doc["output"] = matrix_json(ev.steps.output)
+    return doc
