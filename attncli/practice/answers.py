@@ -138,10 +138,11 @@ def _yaml_value(node) -> tuple[float | None, str | None]:
         return None, None
     if node.tag.endswith(":bool"):
         return None, f"{text!r} is a yes/no value, not a number"
-    return _number_text(text)
+    return number_text(text)
 
 
-def _number_text(text: str) -> tuple[float | None, str | None]:
+def number_text(text: str) -> tuple[float | None, str | None]:
+    """A typed or written answer as a number, or why it is not one (a comma for a point is named)."""
     from attncli.reader import NUMBER
 
     if NUMBER.fullmatch(text):
@@ -185,5 +186,5 @@ def _json_value(value) -> tuple[float | None, str | None]:
             number = float("inf")
         return (number, None) if abs(number) != float("inf") else (None, f"{value} is too large")
     if isinstance(value, str):  # NaN and Infinity arrive here as text too (parse_constant=str)
-        return _number_text(value.strip())
+        return number_text(value.strip())
     return None, "a list or mapping, not a number"

@@ -54,7 +54,8 @@ def _exercise_blocks(n: int, ex) -> list:
     kind = {"self": "self-attention", "causal": "self-attention with a causal mask",
             "cross": "cross-attention"}[ex.mode]
     root = int(round(head.d_k ** 0.5))
-    facts = (f"Tokens: {', '.join(sc.tokens)}. d_model = {sc.x.shape[1]}, d_k = {head.d_k} "
+    tokens = "Query tokens" if sc.is_cross else "Tokens"
+    facts = (f"{tokens}: {', '.join(sc.tokens)}. d_model = {sc.x.shape[1]}, d_k = {head.d_k} "
              f"(√d_k = {root}), d_v = {head.d_v}.")
     blocks = [Heading(2, f"Exercise {n}: {kind}, the row of {me}"), Para(facts)]
     if ex.mode == "causal":
