@@ -50,6 +50,8 @@ class Quiz:
     def respond(self, text: str | None) -> Feedback:
         """Take one line typed by the student; None is the end of input, taken as q."""
         q = self.current
+        if q is None:
+            return Feedback("quit", ())
         word = "q" if text is None else text.strip()
         if word.lower() in ("q", "quit"):
             self.quit = True
