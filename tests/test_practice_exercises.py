@@ -139,3 +139,25 @@ def test_draws_are_pinned_so_every_machine_gets_the_same_numbers():
 
 
 PINNED = [42, 90, 89, 91, 65]
+
+
+def test_key_json_scenarios_are_what_explain_reads_and_its_values_what_explain_computes():
+    from attncli.practice.worksheet import build_sheets
+
+    key = json.loads(dict(build_sheets(["ada", "bo"], "attention-2026", "row"))["key.json"])
+    checked = 0
+    for entry in key["students"]:
+        for ex in entry["exercises"]:
+            doc = explain_json(ex["scenario"])  # the mapping, after its JSON round trip
+            head, row = doc["heads"][0], doc["query_tokens"].index(ex["focus"])
+            for q in ex["questions"]:
+                _, name, inside = _ID.fullmatch(q["id"]).groups()
+                parts = inside.split(",")
+                cell = {"S": "scores", "scaled": "scaled_scores", "A": "weights"}.get(name)
+                if cell:
+                    assert q["expected"] == head[cell][row][doc["key_tokens"].index(parts[1])]
+                    checked += 1
+                elif name == "out":
+                    assert q["expected"] == head["output"][row][int(parts[1]) - 1]
+                    checked += 1
+    assert checked >= 4 * 10

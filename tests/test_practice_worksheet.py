@@ -101,8 +101,10 @@ def test_build_refuses_bad_input():
         build_sheets(["ada"], "  ", "row")
     with pytest.raises(AttncliError, match="cannot be a file name"):
         build_sheets(["../ada"], "s", "row")
-    with pytest.raises(AttncliError, match="already on line"):
-        build_sheets(["ada", "ada"], "s", "row")
+    with pytest.raises(AttncliError, match="listed twice"):
+        build_sheets(["ada", "ADA"], "s", "row")
+    with pytest.raises(AttncliError, match="cannot be a file name"):
+        build_sheets(["ada\nbo"], "s", "row")
     with pytest.raises(AttncliError, match="level 'all' is not one of"):
         build_sheets(["ada"], "s", "all")
 

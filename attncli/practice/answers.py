@@ -108,7 +108,9 @@ def _yaml_entries(text: str, origin: str):
         return [], top
     if not isinstance(answers, yaml.MappingNode):
         raise _bad_shape(origin, answers.start_mark.line + 1)
-    entries = [(str(k.value), _yaml_value(v), k.start_mark.line + 1) for k, v in answers.value]
+    if not all(isinstance(k, yaml.ScalarNode) for k, _ in answers.value):
+        raise _bad_shape(origin, answers.start_mark.line + 1)
+    entries = [(k.value, _yaml_value(v), k.start_mark.line + 1) for k, v in answers.value]
     return entries, top
 
 

@@ -110,7 +110,7 @@ def _draw(draws: Draws, mode: str, options: Options) -> tuple[dict, int]:
 
 
 def _tractable(mapping: dict, focus: int) -> bool:
-    """No all-zero token, and the asked row's scaled scores small and not all alike."""
+    """No all-zero token or value column, and the asked row's scaled scores small and not all alike."""
     x = np.array(mapping["embeddings"], dtype=np.float64)  # (n_q, d_model)
     src = np.array(mapping["source"]["embeddings"], dtype=np.float64) if "source" in mapping else x
     if not (x.any(axis=1).all() and src.any(axis=1).all()):

@@ -22,7 +22,7 @@ from attncli.practice.questions import Question
 from attncli.practice.tolerance import accepts
 
 STATUSES = ("ok", "follows", "wrong", "missing", "invalid")
-CREDIT = {"ok": 1.0, "follows": 1.0, "wrong": 0.0, "missing": 0.0, "invalid": 0.0}
+CREDIT = {"ok": 1, "follows": 1, "wrong": 0, "missing": 0, "invalid": 0}
 STATUS_WORDS = {"ok": "right", "follows": "follows from your earlier answer", "wrong": "wrong",
                 "missing": "not answered", "invalid": "not a number"}
 
@@ -54,7 +54,7 @@ class QuestionGrade:
         return self.status == "ok"
 
     @property
-    def credit(self) -> float:
+    def credit(self) -> int:
         return CREDIT[self.status]
 
 
@@ -66,12 +66,12 @@ class StudentGrade:
     notes: tuple[AttncliError, ...] = ()  # answers that are not numbers, unknown question ids
 
     @property
-    def score(self) -> float:
+    def score(self) -> int:
         return sum(q.credit for q in self.questions)
 
     @property
-    def max(self) -> float:
-        return float(len(self.questions))
+    def max(self) -> int:
+        return len(self.questions)
 
     @property
     def mistakes(self) -> tuple[QuestionGrade, ...]:
@@ -99,7 +99,7 @@ class GradeReport:
         rows = [["student", "score", "max", "percent", "file", "mistakes"]]
         for s in self.students:
             percent = 100.0 * s.score / s.max if s.max else 0.0
-            rows.append([s.student, _n(s.score), _n(s.max), f"{percent:.1f}", s.origin,
+            rows.append([s.student, str(s.score), str(s.max), f"{percent:.1f}", s.origin,
                          " ".join(q.id for q in s.mistakes)])
         rows += [[student, "", "", "", "", "no answer file graded"] for student in self.missing]
         return rows
@@ -111,10 +111,6 @@ class GradeReport:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(self.csv_rows())
         return buffer.getvalue()
-
-
-def _n(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _student_json(s: StudentGrade) -> dict:

@@ -231,7 +231,8 @@ class _RowBuilder:
             if not self.visible[j]:
                 out.append(Question(
                     id=qid, kind="weight", expected=value, prompt=f"A[{self.me},{key}] ({key} is hidden by the mask)",
-                    hint="a hidden key gets exp(−∞) = 0", arithmetic=(f"A[{self.me},{key}] = exp(−∞) / {show(total)} = 0",),
+                    hint="a hidden key gets exp(−∞) = 0",
+                    arithmetic=(f"A[{self.me},{key}] = exp(−∞) / {show(total)} = 0",),
                 ))
                 continue
             how = f"{show(exps[j])} / {show(total)}"

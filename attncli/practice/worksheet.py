@@ -36,10 +36,10 @@ def parse_roster(text: str, origin: str) -> tuple[list[str], list[AttncliError]]
         if student.startswith("#"):
             continue
         if not student:
-            problems.append(AttncliError("a blank line; remove it (one student id per line)", origin=origin, line=number))
-        elif not _SAFE_ID.fullmatch(student) or student.lower().split(".")[0] in _RESERVED:
-            problems.append(AttncliError(f"{student!r} cannot be a file name; use letters, digits, '.', '_' and '-' "
-                                         "(up to 64, starting with a letter or digit)", origin=origin, line=number))
+            problems.append(AttncliError("a blank line; remove it (one student id per line)",
+                                         origin=origin, line=number))
+        elif id_problem(student):
+            problems.append(AttncliError(id_problem(student), origin=origin, line=number))
         elif student.lower() in first_line:
             problems.append(AttncliError(f"{student!r} is already on line {first_line[student.lower()]}; "
                                          "list each student once", origin=origin, line=number))
@@ -49,6 +49,14 @@ def parse_roster(text: str, origin: str) -> tuple[list[str], list[AttncliError]]
     if not students and not problems:
         problems.append(AttncliError("no student ids in the roster (one id per line)", origin=origin))
     return students, problems
+
+
+def id_problem(student: str) -> str | None:
+    """Why a student id cannot name the student's files, or None when it can."""
+    if _SAFE_ID.fullmatch(student) and student.lower().split(".")[0] not in _RESERVED:
+        return None
+    return (f"{student!r} cannot be a file name; use letters, digits, '.', '_' and '-' "
+            "(up to 64, starting with a letter or digit)")
 
 
 def numbered_roster(count: int) -> list[str]:
@@ -65,9 +73,15 @@ def build_sheets(students: Sequence[str], seed: str, level: str,
     check_level(level)
     if not seed.strip():
         raise AttncliError("the course seed is empty; give any text, such as the course name and year")
-    problems = parse_roster("\n".join(students), "the student list")[1] if students else []
-    if problems or not students:
-        raise problems[0] if problems else AttncliError("no students to write sheets for")
+    if not students:
+        raise AttncliError("no students to write sheets for")
+    seen: set[str] = set()
+    for student in students:
+        if id_problem(student):
+            raise AttncliError(id_problem(student))
+        if student.lower() in seen:
+            raise AttncliError(f"{student!r} is listed twice; list each student once")
+        seen.add(student.lower())
     files, sheets = [], []
     for student in students:
         exercises = generate(seed, student, level, options)
