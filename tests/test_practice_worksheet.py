@@ -105,6 +105,8 @@ def test_build_refuses_bad_input():
         build_sheets(["ada", "ADA"], "s", "row")
     with pytest.raises(AttncliError, match="cannot be a file name"):
         build_sheets(["ada\nbo"], "s", "row")
+    with pytest.raises(AttncliError, match="at least 1 exercise"):
+        build_sheets(["ada"], "s", "row", Options(exercises=0))
     with pytest.raises(AttncliError, match="level 'all' is not one of"):
         build_sheets(["ada"], "s", "all")
 

@@ -73,6 +73,9 @@ def build_sheets(students: Sequence[str], seed: str, level: str,
     check_level(level)
     if not seed.strip():
         raise AttncliError("the course seed is empty; give any text, such as the course name and year")
+    if options.exercises < 1 or not 0 <= options.decimals <= 12:
+        raise AttncliError(f"a sheet needs at least 1 exercise and 0 to 12 decimals, not {options.exercises} "
+                           f"and {options.decimals}")
     if not students:
         raise AttncliError("no students to write sheets for")
     seen: set[str] = set()
