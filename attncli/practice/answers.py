@@ -1,0 +1,192 @@
+"""Reading one student's answer file (YAML, or JSON by its .json suffix).
+
+The format, which `worksheet` writes as a blank template:
+
+    student: "student-01"
+    seed: "attention-2026"      # optional; when present it must be the key's course seed
+    answers:
+      e1.S[cat,sat]: 1.25
+      e1.scaled[cat,sat]:       # empty: not answered
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from attncli.errors import AttncliError
+
+_TOP_KEYS = ("student", "seed", "answers")
+
+
+@dataclass(frozen=True, eq=False)
+class Submission:
+    """One file's answers: numbers by question id; blanks are absent, bad values listed apart."""
+
+    origin: str
+    student: str
+    seed: str | None
+    answers: dict[str, float]
+    invalid: dict[str, AttncliError] = field(default_factory=dict)  # id → why it is not a number
+    lines: dict[str, int] = field(default_factory=dict)  # id → line in the file (YAML only)
+
+
+def read_file(path: str) -> str:
+    """The text of an answer or key file, or one AttncliError naming it."""
+    from attncli import limits
+
+    p = Path(path)
+    if p.is_dir():
+        raise AttncliError("is a directory, not a file", origin=path)
+    try:
+        with p.open("rb") as f:
+            data = f.read(limits.max_file_bytes() + 1)
+    except FileNotFoundError:
+        raise AttncliError("no such file", origin=path) from None
+    except OSError as e:
+        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=path) from None
+    if len(data) > limits.max_file_bytes():
+        raise AttncliError(f"the file is larger than {limits.describe_file_limit()}", origin=path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise AttncliError(f"not UTF-8 text (byte 0x{data[e.start]:02x}); save it as UTF-8",
+                           origin=path, line=data.count(b"\n", 0, e.start) + 1) from None
+
+
+def parse_submission(text: str, origin: str) -> Submission:
+    """Read answer-file text; raise AttncliError when the file as a whole cannot be graded."""
+    if origin.lower().endswith(".json"):
+        entries, top = _json_entries(text, origin)
+    else:
+        entries, top = _yaml_entries(text, origin)
+    student = top.get("student")
+    if not student:
+        raise AttncliError("no `student:` line; the first line should be student: <your id>", origin=origin)
+    submission = Submission(origin=origin, student=student, seed=top.get("seed"), answers={})
+    for qid, raw, line in entries:
+        where = dict(origin=origin, line=line)
+        if qid in submission.answers or qid in submission.invalid:
+            submission.invalid[qid] = AttncliError(f"{qid} is answered twice; keep one", **where)
+            submission.answers.pop(qid, None)
+            continue
+        value, problem = raw
+        if problem:
+            submission.invalid[qid] = AttncliError(f"{qid}: {problem}", **where)
+        elif value is not None:
+            submission.answers[qid] = value
+        if line is not None:
+            submission.lines[qid] = line
+    return submission
+
+
+def _bad_shape(origin: str, line: int | None = None) -> AttncliError:
+    return AttncliError("not an answer file: expected `student: <id>` and `answers:` with one question id "
+                        "per line (the worksheet command writes a blank one)", origin=origin, line=line)
+
+
+def _yaml_entries(text: str, origin: str):
+    import yaml
+
+    root = _compose(text, origin)
+    if not isinstance(root, yaml.MappingNode):
+        raise _bad_shape(origin)
+    top, answers = {}, None
+    for key, value in root.value:
+        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if name == "answers":
+            answers = value
+        elif name in ("student", "seed"):
+            # The raw text: an id such as 0012 stays 0012 instead of becoming the number 12.
+            if not isinstance(value, yaml.ScalarNode) or not value.value.strip():
+                raise AttncliError(f"`{name}:` should be followed by text", origin=origin, line=key.start_mark.line + 1)
+            top[name] = value.value.strip()
+    if answers is None or (isinstance(answers, yaml.ScalarNode) and answers.value.strip()):
+        raise _bad_shape(origin)
+    if isinstance(answers, yaml.ScalarNode):  # `answers:` with nothing under it
+        return [], top
+    if not isinstance(answers, yaml.MappingNode):
+        raise _bad_shape(origin, answers.start_mark.line + 1)
+    if not all(isinstance(k, yaml.ScalarNode) for k, _ in answers.value):
+        raise _bad_shape(origin, answers.start_mark.line + 1)
+    entries = [(k.value, _yaml_value(v), k.start_mark.line + 1) for k, v in answers.value]
+    return entries, top
+
+
+def _compose(text: str, origin: str):
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        return loader.get_single_node()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise AttncliError(f"invalid YAML: {e.problem or 'cannot be read'}", origin=origin,
+                           line=mark.line + 1 if mark else None) from None
+    except (yaml.YAMLError, RecursionError):
+        raise AttncliError("invalid YAML: cannot be read", origin=origin) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_value(node) -> tuple[float | None, str | None]:
+    import yaml
+
+    if not isinstance(node, yaml.ScalarNode):
+        return None, "a list or mapping, not a number"
+    text = node.value.strip()
+    if node.tag.endswith(":null") or text == "":
+        return None, None
+    if node.tag.endswith(":bool"):
+        return None, f"{text!r} is a yes/no value, not a number"
+    return number_text(text)
+
+
+def number_text(text: str) -> tuple[float | None, str | None]:
+    """A typed or written answer as a number, or why it is not one (a comma for a point is named)."""
+    from attncli.reader import NUMBER
+
+    if NUMBER.fullmatch(text):
+        value = float(text)
+        return (value, None) if value not in (float("inf"), float("-inf")) else (None, f"{text} is too large")
+    if text.lower().lstrip("+-.") in ("nan", "inf", "infinity"):
+        return None, f"{text} is not a number; write the value you computed"
+    if NUMBER.fullmatch(text.replace(",", ".", 1)):
+        return None, f"{text!r} is not a number: write the decimal point as a dot ({text.replace(',', '.', 1)})"
+    return None, f"{text!r} is not a number"
+
+
+def _json_entries(text: str, origin: str):
+    try:
+        doc = json.loads(text, parse_constant=str, object_pairs_hook=_Object)
+    except json.JSONDecodeError as e:
+        raise AttncliError(f"not valid JSON: {e.msg}", origin=origin, line=e.lineno) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("answers", {}), dict) or "answers" not in doc:
+        raise _bad_shape(origin)
+    top = {k: str(doc[k]) for k in ("student", "seed") if isinstance(doc.get(k), (str, int)) and doc.get(k) != ""}
+    return [(str(k), _json_value(v), None) for k, v in doc["answers"].pairs], top
+
+
+class _Object(dict):
+    """A JSON object that keeps its pairs in order, repeated keys included, so a repeat is reported."""
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _json_value(value) -> tuple[float | None, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return None, f"{str(value).lower()} is a yes/no value, not a number"
+    if isinstance(value, (int, float)):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = float("inf")
+        return (number, None) if abs(number) != float("inf") else (None, f"{value} is too large")
+    if isinstance(value, str):  # NaN and Infinity arrive here as text too (parse_constant=str)
+        return number_text(value.strip())
+    return None, "a list or mapping, not a number"

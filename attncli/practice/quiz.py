@@ -1,0 +1,142 @@
+"""Interactive practice without a terminal: a state machine that asks, checks and explains one step at a time.
+
+Type a number to answer, h for a hint, s to skip (the step is shown, so the next ones can go on),
+q to quit. A wrong answer shows the arithmetic of that one step, then the quiz goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from attncli.practice.answers import number_text
+from attncli.practice.grading import judge
+from attncli.practice.questions import Question, show
+from attncli.practice.tolerance import describe
+
+GROUPS = {"score": "scores", "scaled": "scaling", "exp": "softmax", "sum": "softmax", "weight": "softmax",
+          "output": "output"}
+COMMANDS = "h for a hint, s to skip, q to quit"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    status: str  # ok | follows | wrong | skipped | hint | invalid | quit
+    lines: tuple[str, ...]
+
+
+@dataclass
+class Quiz:
+    """Where a quiz stands: the questions, the next one, and every answer so far."""
+
+    questions: Sequence[Question]
+    decimals: int = 3
+    index: int = 0
+    answers: dict[str, float] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)  # ok | follows | wrong | skipped
+    quit: bool = False
+
+    @property
+    def current(self) -> Question | None:
+        return None if self.quit or self.index >= len(self.questions) else self.questions[self.index]
+
+    def ask(self) -> list[str]:
+        """The lines that pose the current question."""
+        q = self.current
+        lines = [f"{self.index + 1}/{len(self.questions)}  {q.prompt}"]
+        lines += [f"      {d}" for d in q.data]
+        return lines
+
+    def respond(self, text: str | None) -> Feedback:
+        """Take one line typed by the student; None is the end of input, taken as q."""
+        q = self.current
+        if q is None:
+            return Feedback("quit", ())
+        word = "q" if text is None else text.strip()
+        if word.lower() in ("q", "quit"):
+            self.quit = True
+            return Feedback("quit", ("Stopped here.",))
+        if word.lower() in ("h", "hint", "?"):
+            return Feedback("hint", (f"hint: {q.hint}",))
+        if word.lower() in ("s", "skip"):
+            return self._advance(q, "skipped", None, ("skipped; the step is:", *(f"   {a}" for a in q.arithmetic)))
+        value, problem = number_text(word) if word else (None, "nothing typed")
+        if problem:
+            return Feedback("invalid", (f"{problem}; type a number, or {COMMANDS}",))
+        status = judge(q, value, {**self.answers, q.id: value}, self.statuses, self.decimals)
+        if status == "ok":
+            lines = (f"right ({show(q.expected, self.decimals + 1)})",)
+        elif status == "follows":
+            lines = ("follows from your earlier answer: right for the numbers you had; with the exact ones:",
+                     *(f"   {a}" for a in q.arithmetic))
+        else:
+            lines = (f"not quite: {show(value, self.decimals + 1)}; the step is:", *(f"   {a}" for a in q.arithmetic))
+        return self._advance(q, status, value, lines)
+
+    def _advance(self, q: Question, status: str, value: float | None, lines: tuple[str, ...]) -> Feedback:
+        if value is not None:
+            self.answers[q.id] = value
+        self.statuses[q.id] = status
+        self.index += 1
+        return Feedback(status, lines)
+
+    def tally(self) -> dict[str, tuple[int, int]]:
+        """Per step kind: (right or following, asked), in the order the steps come."""
+        counts: dict[str, list[int]] = {}
+        for q in self.questions:
+            if q.id in self.statuses:
+                right_asked = counts.setdefault(GROUPS[q.kind], [0, 0])
+                right_asked[0] += self.statuses[q.id] in ("ok", "follows")
+                right_asked[1] += 1
+        return {group: (r, a) for group, (r, a) in counts.items()}
+
+    def summary(self) -> list[str]:
+        tally = self.tally()
+        right = sum(r for r, _ in tally.values())
+        asked = sum(a for _, a in tally.values())
+        lines = [f"{group}: {r}/{a}" for group, (r, a) in tally.items()]
+        stopped = f" (stopped after {asked} of {len(self.questions)})" if asked < len(self.questions) else ""
+        return lines + [f"total: {right}/{asked}{stopped}"]
+
+
+def run_quiz(questions: Sequence[Question], read_line: Callable[[], str | None], write: Callable[[str], None],
+             decimals: int = 3) -> Quiz:
+    """Ask every question through read_line (None or EOFError at the end of input) and write (one line a call)."""
+    quiz = Quiz(questions, decimals)
+    write(f"{len(questions)} questions; answer to {decimals} decimals: {describe(decimals)}.")
+    write(f"Type a number, or {COMMANDS}.")
+    while quiz.current is not None:
+        for line in quiz.ask():
+            write(line)
+        try:
+            text = read_line()
+        except EOFError:
+            text = None
+        for line in quiz.respond(text).lines:
+            write(line)
+    for line in quiz.summary():
+        write(line)
+    return quiz
+
+
+def scenario_questions(scenario, level: str, row: int | None = None, seed: int | str | None = None,
+                       head: int = 0) -> tuple[Question, ...]:
+    """The questions of one row of any scenario (built-in, file or a model's saved head), with its own settings.
+
+    Without a row, the seed picks one (the same seed, the same row); without either, the first row.
+    """
+    from attncli.practice.draws import Draws
+    from attncli.practice.questions import row_questions
+    from attncli.scenario import evaluate, settings_for
+
+    ev = evaluate(scenario, settings_for(scenario))
+    if row is None:
+        row = 0 if seed is None else Draws("quiz row", str(seed)).below(len(scenario.tokens))
+    return row_questions(ev, row, level, head_index=head)
+
+
+def generated_questions(seed: int | str, level: str) -> tuple[Question, ...]:
+    """A fresh exercise from a seed, for a quiz without a scenario."""
+    from attncli.practice.exercises import Options, make_exercise
+
+    return make_exercise(str(seed), "quiz", 1, level, Options(exercises=1)).questions

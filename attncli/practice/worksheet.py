@@ -1,0 +1,141 @@
+"""A course's files: per student a sheet (markdown, HTML) and a blank answer file, and one key.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Sequence
+
+from attncli.errors import AttncliError
+from attncli.practice.exercises import Options, generate
+from attncli.practice.keyfile import dumps, key_document
+from attncli.practice.questions import check_level
+from attncli.practice.sheet import sheet_blocks, to_html, to_markdown
+
+KEY_FILE = "key.json"
+MAX_STUDENTS = 10_000
+# Safe as a file name on Linux, macOS and Windows: no separators, spaces or a trailing dot.
+_SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_-])?")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.\[\],#-]*")
+
+
+def parse_roster(text: str, origin: str) -> tuple[list[str], list[AttncliError]]:
+    """Student ids, one a line ('#' starts a comment line), and one problem per bad line.
+
+    Blank lines are refused rather than skipped, as are ids that are unsafe as file names and
+    ids repeated (compared ignoring case, since macOS and Windows file names do).
+    """
+    students, problems, first_line = [], [], {}
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line
+    for number, raw in enumerate(lines, 1):
+        student = raw.strip()
+        if student.startswith("#"):
+            continue
+        if not student:
+            problems.append(AttncliError("a blank line; remove it (one student id per line)",
+                                         origin=origin, line=number))
+        elif id_problem(student):
+            problems.append(AttncliError(id_problem(student), origin=origin, line=number))
+        elif student.lower() in first_line:
+            problems.append(AttncliError(f"{student!r} is already on line {first_line[student.lower()]}; "
+                                         "list each student once", origin=origin, line=number))
+        else:
+            first_line[student.lower()] = number
+            students.append(student)
+    if not students and not problems:
+        problems.append(AttncliError("no student ids in the roster (one id per line)", origin=origin))
+    return students, problems
+
+
+def id_problem(student: str) -> str | None:
+    """Why a student id cannot name the student's files, or None when it can."""
+    if _SAFE_ID.fullmatch(student) and student.lower().split(".")[0] not in _RESERVED:
+        return None
+    return (f"{student!r} cannot be a file name; use letters, digits, '.', '_' and '-' "
+            "(up to 64, starting with a letter or digit)")
+
+
+def numbered_roster(count: int) -> list[str]:
+    """student-01 … student-N, zero-padded so they sort in order."""
+    if not 1 <= count <= MAX_STUDENTS:
+        raise AttncliError(f"the number of students must be from 1 to {MAX_STUDENTS}, not {count}")
+    width = max(2, len(str(count)))
+    return [f"student-{i:0{width}d}" for i in range(1, count + 1)]
+
+
+def build_sheets(students: Sequence[str], seed: str, level: str,
+                 options: Options = Options()) -> list[tuple[str, str]]:
+    """(file name, text) of every file for the course: per student .md, .html and .answers.yaml, then key.json."""
+    check_level(level)
+    if not seed.strip():
+        raise AttncliError("the course seed is empty; give any text, such as the course name and year")
+    if options.exercises < 1 or not 0 <= options.decimals <= 12:
+        raise AttncliError(f"a sheet needs at least 1 exercise and 0 to 12 decimals, not {options.exercises} "
+                           f"and {options.decimals}")
+    if not students:
+        raise AttncliError("no students to write sheets for")
+    seen: set[str] = set()
+    for student in students:
+        if id_problem(student):
+            raise AttncliError(id_problem(student))
+        if student.lower() in seen:
+            raise AttncliError(f"{student!r} is listed twice; list each student once")
+        seen.add(student.lower())
+    files, sheets = [], []
+    for student in students:
+        exercises = generate(seed, student, level, options)
+        sheets.append((student, exercises))
+        blocks = sheet_blocks(student, seed, level, options.decimals, exercises)
+        files += [
+            (f"{student}.md", to_markdown(blocks)),
+            (f"{student}.html", to_html(blocks, f"Attention by hand: {student}")),
+            (f"{student}.answers.yaml", answer_template(student, seed, level, options.decimals, exercises)),
+        ]
+    files.append((KEY_FILE, dumps(key_document(seed, level, options.decimals, sheets))))
+    return files
+
+
+def answer_template(student: str, seed: str, level: str, decimals: int, exercises) -> str:
+    """The blank answer file: `student:`, `seed:` and every question id with an empty value."""
+    example = f"{0.448:.{decimals}f}" if decimals else "3"
+    lines = [
+        f"# Answers of {student} (course seed {json.dumps(seed, ensure_ascii=False)}, level {level}).",
+        f"# Write each answer after its colon as a number with {decimals} decimals, such as {example};",
+        "# leave it blank to skip a question. Lines starting with # are comments.",
+        f"student: {json.dumps(student)}",
+        f"seed: {json.dumps(seed, ensure_ascii=False)}",
+        "answers:",
+    ]
+    for n, ex in enumerate(exercises, 1):
+        lines.append(f"  # Exercise {n}: the row of {ex.focus_token}")
+        lines += [f"  {_yaml_key(q.id)}:" for q in ex.questions]
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_key(text: str) -> str:
+    return text if _PLAIN_KEY.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
+def write_sheets(out_dir: str, files: Sequence[tuple[str, str]], *, overwrite: bool = False) -> list[str]:
+    """Write the files into out_dir (made if missing); refuse, writing nothing, if any exists already."""
+    from attncli.output import write_atomic
+
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise AttncliError("is a file, not a folder to write the sheets into", origin=out_dir)
+    targets = [folder / name for name, _ in files]
+    existing = [t for t in targets if t.exists()]
+    if existing and not overwrite:
+        raise AttncliError(f"{len(existing)} of the files exist already, such as {existing[0].name}; nothing was "
+                           "written, so nothing is lost: choose another folder or allow overwriting", origin=out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AttncliError(f"cannot make the folder: {e.strerror or e}", origin=out_dir) from None
+    for target, (_, text) in zip(targets, files):
+        write_atomic(str(target), text)
+    return [str(t) for t in targets]
