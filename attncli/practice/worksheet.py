@@ -122,7 +122,7 @@ def _yaml_key(text: str) -> str:
 
 def write_sheets(out_dir: str, files: Sequence[tuple[str, str]], *, overwrite: bool = False) -> list[str]:
     """Write the files into out_dir (made if missing); refuse, writing nothing, if any exists already."""
-    from attncli.output import write_atomic
+    from attncli.files import write_atomic
 
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
