@@ -183,7 +183,7 @@ def compare(
     if temperature is not None or mask is not None or scale is not None or scenario != DEFAULT_SCENARIO:
         raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
                          "it takes no SCENARIO, --scale/--no-scale, --temperature or --mask")
-    deliver(commands.sweep(sweep_dk), how)
+    deliver(commands.sweep(sweep_dk, precision), how)
 
 
 @app.command()

@@ -70,14 +70,14 @@ def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = Non
     return comparison.view(comparing.compare(sc, base, variant, change), precision)
 
 
-def sweep(dks: str) -> View:
+def sweep(dks: str, precision: int = 3) -> View:
     """Scaled against unscaled softmax across d_k, on seeded random data."""
     from attncli import compare as comparing
     from attncli.views import sweep as sweeping
 
     with option("--sweep-dk"):
         values = comparing.parse_dks(dks)
-    return sweeping.view(comparing.sweep(values))
+    return sweeping.view(comparing.sweep(values), precision)
 
 
 def complexity(max_n: int, d: int, use_tiled: bool, progress: bool) -> View:

@@ -66,15 +66,19 @@ def compare(scenario: Scenario, base: Settings, variant: Settings, change: str) 
     return Comparison(baseline_ev, variant_ev, b, v, change)
 
 
+SATURATED = 0.99  # a row whose largest weight reaches this has (nearly) stopped passing gradient
+PERCENTILES = (10, 90)  # the spread of per-row values: their 10th and 90th percentiles
+
+
 @dataclass(frozen=True, eq=False)
 class SweepRow:
     d_k: int
-    scaled: dict  # score_var, max_weight, entropy, grad_norm
+    scaled: dict  # see _summary for the keys
     unscaled: dict
 
 
 def parse_dks(text: str) -> tuple[int, ...]:
-    """'2,8,32' → (2, 8, 32); anything else is a usage error."""
+    """'32,2,8' → (2, 8, 32): sorted and without repeats; anything else is a usage error."""
     values = []
     for part in text.split(","):
         part = part.strip()
@@ -82,19 +86,33 @@ def parse_dks(text: str) -> tuple[int, ...]:
             raise UsageError(f"d_k takes whole numbers from 1 to {MAX_SWEEP_DK} separated by commas, "
                              f"like 2,8,32,128,512; {part!r} is not one")
         values.append(int(part))
-    return tuple(values)
+    return tuple(sorted(set(values)))
+
+
+def _spread(values: np.ndarray, prefix: str) -> dict:
+    low, mid, high = np.percentile(values, [PERCENTILES[0], 50, PERCENTILES[1]])
+    return {f"{prefix}_median": float(mid), f"{prefix}_p{PERCENTILES[0]}": float(low),
+            f"{prefix}_p{PERCENTILES[1]}": float(high)}
 
 
 def _summary(ev: Evaluation) -> dict:
+    """Per-row facts of one run, summarised: what softmax saw, how peaked it came out, what gradient passes."""
     head = ev.steps.heads[0]
     stats = core.row_stats(head.weights)
     entering = head.softmax_input
     visible = entering[np.isfinite(entering)]
+    # ∂A_i/∂S_i = J_i · scale by the chain rule: the gradient that reaches the raw scores S = Q·Kᵀ.
+    reaching_s = stats.grad_norm * head.scale  # (n_q,)
     return {
         "score_var": float(np.var(visible)),
         "max_weight": float(stats.max_weight.mean()),
         "entropy": float(stats.entropy.mean()),
-        "grad_norm": float(stats.grad_norm.mean()),
+        "grad_norm": float(stats.grad_norm.mean()),  # the mean ‖J‖ over rows (kept; see the medians)
+        "rows": int(len(stats.max_weight)),
+        "saturated_rows": int((stats.max_weight >= SATURATED).sum()),
+        "scale": float(head.scale),
+        **_spread(stats.grad_norm, "jacobian"),
+        **_spread(reaching_s, "grad_scores"),
     }
 
 
@@ -110,5 +128,3 @@ def sweep(dks: tuple[int, ...], *, seed: int = SWEEP_SEED, tokens: int = SWEEP_T
         unscaled = evaluate(sc, Settings(scaled=False, causal=causal))
         rows.append(SweepRow(d_k, _summary(scaled), _summary(unscaled)))
     return rows
-
-

@@ -67,8 +67,10 @@ def test_sweep_shows_variance_tracking_d_k():
 
 
 def test_sweep_rich_and_markdown():
-    out = runner.invoke(app, ["compare", "--sweep-dk", "8,32", "--no-color"]).stdout
-    assert "Why divide by √d_k?" in out and "That is why attention divides by √d_k." in out
+    out = runner.invoke(app, ["compare", "--sweep-dk", "8,32,512", "--no-color", "--width", "200"]).stdout
+    assert "Why divide by √d_k?" in out and "That is why attention divides by √d_k" in out
+    few = runner.invoke(app, ["compare", "--sweep-dk", "8,32", "--no-color", "--width", "200"]).stdout
+    assert "does not yet show why attention divides by √d_k" in few and "That is why" not in few
     md = runner.invoke(app, ["compare", "--sweep-dk", "8,32", "--format", "markdown"]).stdout
     assert "| d_k | var scaled | var raw |" in md
 
