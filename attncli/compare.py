@@ -26,6 +26,7 @@ class Comparison:
     baseline_stats: core.RowStats  # of the first head
     variant_stats: core.RowStats
     change: str  # "Without scaling", "At temperature 0.5", ...
+    head_stats: tuple[tuple[core.RowStats, core.RowStats], ...] = ()  # (baseline, variant) for every head
 
 
 def variant_settings(
@@ -61,9 +62,9 @@ def compare(scenario: Scenario, base: Settings, variant: Settings, change: str) 
         raise UsageError("the variant flags change nothing in this scenario; try --no-scale or --temperature 0.5")
     baseline_ev = evaluate(scenario, base)
     variant_ev = evaluate(scenario, variant)
-    b = core.row_stats(baseline_ev.steps.heads[0].weights)
-    v = core.row_stats(variant_ev.steps.heads[0].weights)
-    return Comparison(baseline_ev, variant_ev, b, v, change)
+    stats = tuple((core.row_stats(hb.weights), core.row_stats(hv.weights))
+                  for hb, hv in zip(baseline_ev.steps.heads, variant_ev.steps.heads))
+    return Comparison(baseline_ev, variant_ev, stats[0][0], stats[0][1], change, stats)
 
 
 SATURATED = 0.99  # a row whose largest weight reaches this has (nearly) stopped passing gradient

@@ -33,14 +33,14 @@ def test_no_scale_on_the_seed():
             assert row[side]["max_weight"] == top
             assert row[side]["effective_keys"] == pytest.approx(math.exp(entropy), rel=1e-12)
     assert [r["token"] for r in doc["rows"]] == ["dog", "ate", "dinner"]
-    assert doc["verdict"][0] == "Without scaling, 'dog' puts 0.49 on itself instead of 0.45."
+    assert doc["verdict"][0] == "Without scaling, 'dog' puts 0.488 on itself instead of 0.448."
 
 
 def test_rich_output_shows_both_and_the_verdict():
     out = runner.invoke(app, ["compare", "--no-scale", "--no-color"]).stdout
     assert "baseline A (3×3)" in out and "variant A (3×3)" in out
     assert "0.448 → 0.488" in out
-    assert "Without scaling, 'dog' puts 0.49 on itself instead of 0.45." in out
+    assert "Without scaling, 'dog' puts 0.488 on itself instead of 0.448." in out
 
 
 def test_saturation_builtin_saturates_only_unscaled():
