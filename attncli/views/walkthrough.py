@@ -5,6 +5,7 @@ Every renderer reads these pages (terminal, presenter mode, markdown, exports), 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,12 +63,34 @@ def _notes(ev: Evaluation) -> list[str]:
     sc = ev.scenario
     if not sc.is_cross:
         return []
-    return [f"Cross-attention: each query ({', '.join(sc.tokens)}) looks at the keys and values of the "
-            f"source ({', '.join(sc.key_tokens)}). Rows are queries, columns are source tokens."]
+    notes = [f"Cross-attention: each query ({', '.join(sc.tokens)}) looks at the keys and values of the "
+             f"source ({', '.join(sc.key_tokens)}). Rows are queries, columns are source tokens."
+             + (" In the title, → points from the queries to the keys they attend to." if "→" in sc.name else "")]
+    return notes
+
+
+CROSS_CAUSAL = ("Warning: a causal mask on cross-attention is aligned to the upper left, as PyTorch's is_causal "
+                "does: query i sees source keys 0 to i. The source is another sentence, not earlier tokens of "
+                "the same one, so this mask does not mean 'no peeking at the future' here.")
+
+
+def scenario_argument(origin: str) -> str | None:
+    """How a hint names the scenario on the command line: a built-in's name, a quoted path; None for stdin."""
+    import shlex
+
+    if origin == "<stdin>":
+        return None
+    if origin.endswith(" (built-in)"):
+        return origin[: -len(" (built-in)")]
+    return shlex.quote(origin)
 
 
 def _cost(ev: Evaluation) -> str:
     n_q, n_k = len(ev.scenario.tokens), len(ev.scenario.key_tokens)
+    if ev.scenario.is_cross:
+        return (f"Cost: {n_q} queries × {n_k} keys = {n_q * n_k} scores per head. Every query meets every key, "
+                "so time grows as O(n_q·n_k·d) and the weights take O(n_q·n_k) memory; when a decoder attends "
+                "to itself, n_q = n_k = n and that is O(n²·d) and O(n²): the price of attention.")
     return (f"Cost: {n_q} queries × {n_k} keys = {n_q * n_k} scores per head. Every query meets every key, "
             "so time grows as O(n²·d) and the weights take O(n²) memory: the price of attention.")
 
@@ -87,10 +110,13 @@ def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None
         (tuple(inputs),),
     )]
     multi = len(steps.heads) > 1
+    per_head = 0
     for index in range(len(steps.heads)) if only_head is None else [only_head]:
-        sections.extend(_head_sections(ev, index, precision, multi))
+        head_sections = _head_sections(ev, index, precision, multi)
+        per_head = len(head_sections)
+        sections.extend(head_sections)
     if multi or steps.w_o is not None:
-        sections.extend(_combine_sections(ev))
+        sections.extend(_combine_sections(ev, per_head + 1))  # the step after each head's last
     return sections
 
 
@@ -132,7 +158,8 @@ def _head_sections(ev: Evaluation, index: int, p: int, multi: bool) -> list[Sect
     if head.allowed is not None:
         out.append(_mask_section(ctx))
     out += [_softmax_section(ctx), _output_section(ctx, multi)]
-    return out
+    # Numbered in order, so a mask step moves softmax and the output one on: 1, 2, 3, 4 (mask), 5, 6.
+    return [dataclasses.replace(section, number=f"{ctx.tag}{k}") for k, section in enumerate(out, 1)]
 
 
 def _project_section(ctx: _HeadContext) -> Section:
@@ -174,21 +201,31 @@ def _scores_section(ctx: _HeadContext) -> Section:
 def _scale_section(ctx: _HeadContext) -> Section:
     sc, settings, p, d_k = ctx.ev.scenario, ctx.ev.settings, ctx.precision, ctx.head.d_k
     temperature = settings.temperature
+    raw_var, entering_var = float(np.var(ctx.head.scores)), float(np.var(ctx.head.scaled_scores))
     if settings.scaled:
         heading = f"Scale: S / √d_k = S / √{d_k} (× {fixed(1 / np.sqrt(d_k), p)})"
-        lesson = (f"Dot products of d_k numbers grow with d_k (their variance is about d_k), which pushes "
-                  f"softmax into saturation where its gradients vanish. Dividing by √{d_k} brings the "
-                  "variance back to about 1. See it with `attncli compare --no-scale`.")
+        lesson = (f"Dot products of d_k numbers grow with d_k: for random q and k whose entries have variance 1, "
+                  f"q·k has variance d_k, which pushes softmax into saturation where its gradients vanish, and "
+                  f"dividing by √d_k brings the variance back to 1. This scenario's scores have variance "
+                  f"{fixed(raw_var, p)}, and {fixed(entering_var, p)} after dividing by √{d_k}.")
+        hint = scenario_argument(sc.origin)
+        if hint is not None:
+            lesson += f" See it with `attncli compare {hint} --no-scale`."
     else:
         heading = "Scale: off (the scores are used as they are)"
-        lesson = ("Scaling is turned off, so softmax sees the raw dot products: with a large d_k it "
-                  "saturates towards one key.")
+        lesson = ("Scaling is turned off, so softmax sees the raw dot products, whose variance grows with d_k: "
+                  f"with a large d_k it saturates towards one key. Here the scores have variance {fixed(raw_var, p)}.")
     if temperature != 1.0:
         heading += f", then ÷ temperature {fixed(temperature, p)}"
         lesson += (f" The temperature {fixed(temperature, p)} divides the scores once more: "
                    "below 1 sharpens the weights, above 1 flattens them.")
     (n_q, n_k) = ctx.shape
-    caption = f"scaled scores ({n_q}×{n_k})" if settings.scaled or temperature != 1.0 else f"scores as they are ({n_q}×{n_k})"
+    if settings.scaled:
+        caption = f"scaled scores ({n_q}×{n_k})"
+    elif temperature != 1.0:
+        caption = f"scores ÷ temperature ({n_q}×{n_k})"
+    else:
+        caption = f"scores as they are ({n_q}×{n_k})"
     return Section(f"{ctx.tag}3", heading, lesson,
                    ((MatrixView(caption, ctx.head.scaled_scores, sc.tokens, sc.key_tokens),),))
 
@@ -196,11 +233,12 @@ def _scale_section(ctx: _HeadContext) -> Section:
 def _mask_section(ctx: _HeadContext) -> Section:
     sc, head, (n_q, n_k) = ctx.ev.scenario, ctx.head, ctx.shape
     return Section(
-        f"{ctx.tag}3m", f"Mask: {_mask_words(ctx.ev)}",
-        "Hidden positions get −∞ added before softmax, so their weight comes out exactly 0. "
+        f"{ctx.tag}4", f"Mask: {_mask_words(ctx.ev)}",
+        "Hidden positions get -∞ added before softmax, so their weight comes out exactly 0. "
         "Query i may look only at the keys marked ✓.",
         ((MatrixView(f"may attend ({n_q}×{n_k})", head.allowed, sc.tokens, sc.key_tokens, kind="flags"),
           MatrixView(f"masked scores ({n_q}×{n_k})", head.masked_scores, sc.tokens, sc.key_tokens)),),
+        notes=(CROSS_CAUSAL,) if sc.is_cross and ctx.ev.settings.causal else (),
     )
 
 
@@ -256,7 +294,7 @@ def _mask_words(ev: Evaluation) -> str:
     return "; ".join(words)
 
 
-def _combine_sections(ev: Evaluation) -> list[Section]:
+def _combine_sections(ev: Evaluation, first: int) -> list[Section]:
     steps, sc = ev.steps, ev.scenario
     n_q = len(sc.tokens)
     widths = [h.d_v for h in steps.heads]
@@ -266,14 +304,14 @@ def _combine_sections(ev: Evaluation) -> list[Section]:
     out = []
     if multi:
         out.append(Section(
-            "6", f"Concatenate the heads: {n_q}×({' + '.join(map(str, widths))}) = {n_q}×{total}",
+            str(first), f"Concatenate the heads: {n_q}×({' + '.join(map(str, widths))}) = {n_q}×{total}",
             "Every head attends in its own way; their outputs are laid side by side.",
             ((MatrixView(f"concat ({n_q}×{total})", steps.concat, sc.tokens, cols),),),
         ))
     if steps.w_o is not None:
         w_o = steps.w_o
         out.append(Section(
-            "7" if multi else "6", f"Output = concat·W_O{' + b_O' if steps.b_o is not None else ''} ({n_q}×{w_o.shape[1]})",
+            str(first + 1 if multi else first), f"Output = concat·W_O{' + b_O' if steps.b_o is not None else ''} ({n_q}×{w_o.shape[1]})",
             "W_O mixes what the heads found into one vector per token.",
             ((MatrixView(f"W_O ({w_o.shape[0]}×{w_o.shape[1]})", w_o, cols, _dims(w_o.shape[1])),
               MatrixView(f"Output ({n_q}×{w_o.shape[1]})", steps.output, sc.tokens, _dims(w_o.shape[1]))),),
