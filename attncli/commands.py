@@ -50,7 +50,8 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
         if tiled:
             n_k = len(sc.key_tokens)
             lines += ([""] if lines else []) + handcalc.tiled_lines(
-                ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0)
+                ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0,
+                with_legend=row is None)
     return walkthrough.view(ev, precision, only, tuple(lines))
 
 

@@ -6,9 +6,9 @@ import math
 
 
 def fixed(x: float, precision: int) -> str:
-    """x with exactly `precision` decimals; never '-0.000', and −∞ as a symbol."""
+    """x with exactly `precision` decimals; never '-0.000', and -∞ as a symbol (one minus sign: ASCII)."""
     if math.isinf(x):
-        return "−∞" if x < 0 else "∞"
+        return "-∞" if x < 0 else "∞"
     if abs(x) >= 1e9:
         return f"{x:.{precision}e}"  # no 300-digit integers in a table
     text = f"{x:.{precision}f}"

@@ -111,7 +111,7 @@ def test_focus_on_a_duplicate_token_asks_for_an_index(write):
 
 def test_focus_with_mask_shows_hidden_keys():
     out = invoke("explain", "--mask", "--focus", "ate").stdout
-    assert "exp(−∞) = 0" in out and "A[ate] = [0.618, 0.382, 0.000]" in out
+    assert "exp(-∞) = 0" in out and "A[ate] = [0.618, 0.382, 0.000]" in out
 
 
 def test_markdown_format():

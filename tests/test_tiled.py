@@ -49,8 +49,8 @@ def test_online_softmax_row_rescales_when_the_max_moves():
 
 def test_explain_tiled_walks_the_seed_row():
     out = runner.invoke(app, ["explain", "--tiled", "--no-color"]).stdout
-    assert "Block 1 (dog, ate): scores 1.916, 0.958" in out
-    assert "Output_dog = acc / l = [1.275, 2.364]" in out
+    assert "Block 0 (dog, ate): scores 1.916, 0.958" in out
+    assert "Output_dog = acc / l = [2.843, 5.272] / 2.231 ≈ [1.275, 2.364]" in out
     out = runner.invoke(app, ["explain", "translation", "--tiled", "--focus", "black", "--block", "1", "--no-color"]).stdout
     assert "rescale = exp(0.464 − 2.078) = 0.199" in out
 

@@ -18,85 +18,133 @@ def _label(token: str) -> str:
     return token if token.isidentifier() else f"'{token}'"
 
 
+class _Shown:
+    """Numbers as a line prints them, and the relation sign the printed numbers earn.
+
+    A line says "=" when its printed numbers, redone in float64 and rounded to the shown decimals, give
+    its printed result; "≈" when they give a different last digit (attncli carries the exact values on).
+    """
+
+    def __init__(self, p: int):
+        self.p = p
+
+    def num(self, x: float) -> str:
+        return "-∞" if x == -np.inf else trim(x, self.p)
+
+    def value(self, x: float) -> float:
+        """The number a reader sees: x rounded as printed."""
+        return -math.inf if x == -np.inf else float(fixed(x, self.p))
+
+    def minus(self, a: float, b: float) -> str:
+        """'a - b', with a negative b in parentheses so the line reads (and evaluates) as written."""
+        right = self.num(b)
+        return f"{self.num(a)} - ({right})" if right.startswith("-") else f"{self.num(a)} - {right}"
+
+    def sign(self, redone: float, exact: float) -> str:
+        return "=" if fixed(redone, self.p) == fixed(exact, self.p) else "≈"
+
+    def vector_sign(self, redone, exact) -> str:
+        return "=" if vector(redone, self.p) == vector(exact, self.p) else "≈"
+
+
+def legend(p: int) -> str:
+    return (f"'=': the numbers on the line, redone, give its result to {p} decimals; '≈': they give a "
+            "slightly different last digit, because each shown number is rounded while attncli carries "
+            "the exact float64 values on to the next line.")
+
+
 def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -> list[str]:
     """The arithmetic of one query row, in the seed's four steps: scores, scale, softmax, weighted sum."""
     head = ev.steps.heads[head_index]
-    which = f" (head {head.name!r})" if len(ev.steps.heads) > 1 else ""
-    return (_score_lines(ev, head, row, precision, which) + [""] + _scale_lines(ev, head, row, precision)
-            + [""] + _softmax_lines(ev, head, row, precision) + [""] + _output_lines(ev, head, row, precision))
+    which = f" (head {head_index}, {head.name!r})" if len(ev.steps.heads) > 1 else ""
+    sh = _Shown(precision)
+    wrapped = textwrap.wrap(legend(precision), width=72)
+    return (wrapped + [""] + _score_lines(ev, head, row, sh, which) + [""] + _scale_lines(ev, head, row, sh)
+            + [""] + _softmax_lines(ev, head, row, sh) + [""] + _output_lines(ev, head, row, sh))
 
 
-def _score_lines(ev: Evaluation, head, row: int, p: int, which: str) -> list[str]:
+def _score_lines(ev: Evaluation, head, row: int, sh: _Shown, which: str) -> list[str]:
     me, q = ev.scenario.tokens[row], head.q[row]
     lines = [f"1. Scores{which}: the query of {_label(me)} dotted with every key."]
     for j, key in enumerate(ev.scenario.key_tokens):
-        products = " + ".join(f"({trim(a, p)}×{trim(b, p)})" for a, b in zip(q, head.k[j]))
-        lines.append(f"   S[{me},{key}] = {products} = {trim(head.scores[row, j], p)}")
+        products = " + ".join(f"({sh.num(a)}×{sh.num(b)})" for a, b in zip(q, head.k[j]))
+        redone = sum(sh.value(a) * sh.value(b) for a, b in zip(q, head.k[j]))
+        exact = head.scores[row, j]
+        lines.append(f"   S[{me},{key}] = {products} {sh.sign(redone, exact)} {sh.num(exact)}")
     return lines
 
 
-def _scale_lines(ev: Evaluation, head, row: int, p: int) -> list[str]:
+def _scale_lines(ev: Evaluation, head, row: int, sh: _Shown) -> list[str]:
     d_k, temperature = head.d_k, ev.settings.temperature
     if not ev.settings.scaled and temperature == 1.0:
         return ["2. Scale: off; the scores go into softmax as they are."]
-    if ev.settings.scaled:
-        divisor = f"√{d_k}" if temperature == 1.0 else f"(√{d_k}·{trim(temperature, p)})"
-        why = f"√{d_k} = {trim(math.sqrt(d_k), p)}; "
+    if ev.settings.scaled and temperature == 1.0:
+        divisor, by = f"√{d_k}", math.sqrt(d_k)
+    elif ev.settings.scaled:
+        divisor, by = f"(√{d_k}·{sh.num(temperature)})", math.sqrt(d_k) * sh.value(temperature)
     else:
-        divisor, why = trim(temperature, p), "the temperature; "
-    lines = [f"2. Scale: divide each score by {divisor} ({why}factor {trim(head.scale, p)})."]
+        divisor, by = sh.num(temperature), sh.value(temperature)
+    exact_by = 1 / head.scale
+    lines = [f"2. Scale: divide each score by {divisor} {sh.sign(by, exact_by)} {sh.num(exact_by)}."]
     for j in range(len(ev.scenario.key_tokens)):
-        lines.append(f"   {trim(head.scores[row, j], p)} / {divisor} = {trim(head.scaled_scores[row, j], p)}")
+        redone = sh.value(head.scores[row, j]) / by
+        exact = head.scaled_scores[row, j]
+        lines.append(f"   {sh.num(head.scores[row, j])} / {divisor} {sh.sign(redone, exact)} {sh.num(exact)}")
     return lines
 
 
-def _softmax_lines(ev: Evaluation, head, row: int, p: int) -> list[str]:
+def _softmax_lines(ev: Evaluation, head, row: int, sh: _Shown) -> list[str]:
     me, k_tokens = ev.scenario.tokens[row], ev.scenario.key_tokens
     z = head.softmax_input[row]
     visible = np.isfinite(z)
     shift = 0.0 if np.max(np.abs(z[visible])) <= _PLAIN_EXP_LIMIT else float(np.max(z[visible]))
     if shift:
-        lines = [f"3. Softmax: exponentiate each score minus the row's largest ({trim(shift, p)}), "
+        lines = [f"3. Softmax: exponentiate each score minus the row's largest ({sh.num(shift)}), "
                  "so that nothing overflows (the weights come out the same), then divide by the sum."]
     else:
         lines = ["3. Softmax: exponentiate each score, then divide by their sum."]
     exps = np.where(visible, np.exp(np.where(visible, z - shift, 0.0)), 0.0)
     for j, key in enumerate(k_tokens):
         if not visible[j]:
-            lines.append(f"   exp(−∞) = 0   ({key} is hidden by the mask)")
+            lines.append(f"   exp(-∞) = 0   ({key} is hidden by the mask)")
         elif shift:
-            lines.append(f"   exp({trim(z[j], p)} − {trim(shift, p)}) = {trim(exps[j], p)}")
+            redone = math.exp(sh.value(z[j]) - sh.value(shift))
+            lines.append(f"   exp({sh.minus(z[j], shift)}) {sh.sign(redone, exps[j])} {sh.num(exps[j])}")
         else:
-            lines.append(f"   exp({trim(z[j], p)}) = {trim(exps[j], p)}")
-    total = exps.sum()
-    lines.append(f"   sum = {' + '.join(trim(e, p) for e in exps[visible])} = {trim(total, p)}")
+            redone = math.exp(sh.value(z[j]))
+            lines.append(f"   exp({sh.num(z[j])}) {sh.sign(redone, exps[j])} {sh.num(exps[j])}")
+    total = float(exps.sum())
+    redone = sum(sh.value(e) for e in exps[visible])
+    lines.append(f"   sum = {' + '.join(sh.num(e) for e in exps[visible])} {sh.sign(redone, total)} {sh.num(total)}")
     for j, key in enumerate(k_tokens):
         if not visible[j]:
             lines.append(f"   A[{me},{key}] = 0 (hidden)")
         else:
-            lines.append(f"   A[{me},{key}] = {trim(exps[j], p)} / {trim(total, p)} = {fixed(head.weights[row, j], p)}")
-    lines.append(f"   A[{me}] = {vector(head.weights[row], p)}")
+            redone = sh.value(exps[j]) / sh.value(total)
+            lines.append(f"   A[{me},{key}] = {sh.num(exps[j])} / {sh.num(total)} "
+                         f"{sh.sign(redone, head.weights[row, j])} {fixed(head.weights[row, j], sh.p)}")
+    lines.append(f"   A[{me}] = {vector(head.weights[row], sh.p)}")
     return lines
 
 
-def _output_lines(ev: Evaluation, head, row: int, p: int) -> list[str]:
-    me, k_tokens = ev.scenario.tokens[row], ev.scenario.key_tokens
+def _output_lines(ev: Evaluation, head, row: int, sh: _Shown) -> list[str]:
+    me, k_tokens, p = ev.scenario.tokens[row], ev.scenario.key_tokens, sh.p
     lines = ["4. Weighted sum of the value rows:"]
     terms = " + ".join(f"{fixed(head.weights[row, j], p)}×V_{_label(key)}" for j, key in enumerate(k_tokens))
     lines.append(f"   Output_{_label(me)} = {terms}")
     pad = " " * len(f"   Output_{_label(me)} ")
+    redone = np.zeros(head.d_v)
     for j in range(len(k_tokens)):
         sign = "=" if j == 0 else "+"
         lines.append(f"{pad}{sign} {fixed(head.weights[row, j], p)}×{vector(head.v[j], p)}")
+        redone = redone + sh.value(head.weights[row, j]) * np.array([sh.value(x) for x in head.v[j]])
     exact = head.output[row]
-    lines.append(f"{pad}= {vector(exact, p)}")
-    rounded = np.round(head.weights[row], p) @ head.v
-    if vector(rounded, p) != vector(exact, p):
+    lines.append(f"{pad}{sh.vector_sign(redone, exact)} {vector(exact, p)}")
+    if sh.vector_sign(redone, exact) == "≈":
         keep = lambda v: v.replace(" ", "\u00a0")  # textwrap breaks only at ASCII spaces: vectors stay whole
-        note = (f"Note: with the weights rounded to {p} decimals first, a hand calculation gets "
-                f"{keep(vector(rounded, p))}; the exact output is {keep(vector(exact, p + 1))}. attncli "
-                "computes in float64 and rounds only what it shows, so the last digit can differ from a "
-                "rounded hand calculation.")
+        note = (f"Note: the numbers shown, rounded to {p} decimals, give {keep(vector(redone, p))}; the exact "
+                f"output is {keep(vector(exact, p + 1))}. attncli computes in float64 and rounds only what it "
+                "shows, so the last digit can differ from a rounded hand calculation.")
         wrapped = textwrap.wrap(note, width=72, initial_indent="   ", subsequent_indent="   ")
         lines += [""] + [line.replace("\u00a0", " ") for line in wrapped]
     return lines
@@ -107,42 +155,81 @@ def default_block(n_k: int) -> int:
     return 2 if n_k <= 8 else -(-n_k // 4)
 
 
-def tiled_lines(ev: Evaluation, row: int, precision: int, block: int, head_index: int = 0) -> list[str]:
+def tiled_lines(ev: Evaluation, row: int, precision: int, block: int, head_index: int = 0,
+                with_legend: bool = True) -> list[str]:
     """One query row computed FlashAttention's way: block by block, with a running max and sum."""
     from attncli.tiled import online_softmax_row
 
     head = ev.steps.heads[head_index]
     k_tokens = ev.scenario.key_tokens
     me = ev.scenario.tokens[row]
+    sh = _Shown(precision)
     p = precision
     z = head.softmax_input[row]
     steps = online_softmax_row(z, head.v, block)
-    num = lambda x: "−∞" if x == -np.inf else trim(x, p)
     lines = [
         f"Online softmax for {_label(me)}, {block} key{'s' if block > 1 else ''} per block: the row of scores "
         "is never held whole.",
-        "Keep a running max m, a running sum l of exp(score − m), and acc, the running Σ exp(score − m)·V.",
-        f"Start: m = −∞, l = 0, acc = {vector(np.zeros(head.d_v), p)}",
+        "Keep a running max m, a running sum l of exp(score - m), and acc, the running Σ exp(score - m)·V.",
+        *(textwrap.wrap(legend(p), width=72) if with_legend else []),
+        f"Start: m = -∞, l = 0, acc = {vector(np.zeros(head.d_v), p)}",
     ]
     rescaled = False
-    for b, step in enumerate(steps, 1):
-        keys = k_tokens[step.start:step.stop]
-        lines.append("")
-        lines.append(f"Block {b} ({', '.join(keys)}): scores {', '.join(num(s) for s in step.scores)}")
-        lines.append(f"   m = max({num(step.m_before)}, {', '.join(num(s) for s in step.scores)}) = {num(step.m_after)}")
-        if step.m_before != -np.inf:
-            lines.append(f"   rescale = exp({num(step.m_before)} − {num(step.m_after)}) = {trim(step.rescale, p)}")
-            rescaled |= step.rescale != 1.0
-        exps = " + ".join(f"exp({num(s)} − {num(step.m_after)})" for s in step.scores if s != -np.inf) or "0"
-        carried = f"{trim(step.rescale, p)}×{trim(steps[b - 2].l_after, p)} + " if b > 1 else ""
-        lines.append(f"   l = {carried}{exps} = {trim(step.l_after, p)}")
-        lines.append(f"   acc = {vector(step.acc_after, p)}")
-    final = steps[-1].acc_after / steps[-1].l_after
+    for b, step in enumerate(steps):
+        lines += [""] + _block_lines(step, b, steps, k_tokens, head, sh)
+        rescaled |= b > 0 and step.m_before != -np.inf and step.rescale != 1.0
+    last = steps[-1]
+    final = last.acc_after / last.l_after
+    redone = np.array([sh.value(a) for a in last.acc_after]) / sh.value(last.l_after)
     lines.append("")
-    lines.append(f"Output_{_label(me)} = acc / l = {vector(final, p)}")
-    lines.append(f"The four-step A·V gives {vector(head.output[row], p)}: the same "
-                 f"(they differ by {float(np.max(np.abs(final - head.output[row]))):.1e}, rounding only).")
+    lines.append(f"Output_{_label(me)} = acc / l = {vector(last.acc_after, p)} / {sh.num(last.l_after)} "
+                 f"{sh.vector_sign(redone, final)} {vector(final, p)}")
+    gap = float(np.max(np.abs(final - head.output[row])))
+    same = "the same up to float64 rounding" if gap <= 1e-12 * max(1.0, float(np.max(np.abs(final)))) else "not the same"
+    lines.append(f"The four-step A·V gives {vector(head.output[row], p)}: {same} (they differ by {gap:.{p}e}).")
     if not rescaled:
         lines.append("No later block raised the max here, so nothing had to be rescaled; when one does, "
-                     "l and acc are multiplied by exp(m_old − m_new) before the new block is added.")
+                     "l and acc are multiplied by exp(m_old - m_new) before the new block is added.")
+    return lines
+
+
+def _block_lines(step, b: int, steps, k_tokens, head, sh: _Shown) -> list[str]:
+    """One block of the online softmax: new max, rescale, exponentials, running sum and accumulator."""
+    p = sh.p
+    keys = k_tokens[step.start:step.stop]
+    lines = [f"Block {b} ({', '.join(keys)}): scores {', '.join(sh.num(s) for s in step.scores)}",
+             f"   m = max({sh.num(step.m_before)}, {', '.join(sh.num(s) for s in step.scores)}) = {sh.num(step.m_after)}"]
+    if step.m_after == -np.inf:
+        return lines + ["   every key of this block is hidden: l and acc stay as they are"]
+    first = step.m_before == -np.inf
+    if not first:
+        redone = math.exp(sh.value(step.m_before) - sh.value(step.m_after))
+        lines.append(f"   rescale = exp({sh.minus(step.m_before, step.m_after)}) "
+                     f"{sh.sign(redone, step.rescale)} {sh.num(step.rescale)}")
+    exps = []
+    for s, key in zip(step.scores, keys):
+        if s == -np.inf:
+            lines.append(f"   exp(-∞) = 0   ({key} is hidden by the mask)")
+            exps.append(0.0)
+            continue
+        e = float(np.exp(s - step.m_after))
+        exps.append(e)
+        lines.append(f"   exp({sh.minus(s, step.m_after)}) {sh.sign(math.exp(sh.value(s) - sh.value(step.m_after)), e)} "
+                     f"{sh.num(e)}")
+    seen = [e for e, s in zip(exps, step.scores) if s != -np.inf]
+    before = steps[b - 1] if b > 0 else None
+    l_terms = ([f"{sh.num(step.rescale)}×{sh.num(before.l_after)}"] if not first else []) + [sh.num(e) for e in seen]
+    redone_l = None
+    for term in ([sh.value(step.rescale) * sh.value(before.l_after)] if not first else []) + [sh.value(e) for e in seen]:
+        redone_l = term if redone_l is None else redone_l + term  # the additions of the line, in its order
+    lines.append(f"   l = {' + '.join(l_terms)} {sh.sign(redone_l, step.l_after)} {sh.num(step.l_after)}")
+    values = [head.v[step.start + i] for i, s in enumerate(step.scores) if s != -np.inf]
+    terms = [f"{sh.num(e)}×{vector(v, p)}" for e, v in zip(seen, values)]
+    shown_v = lambda v: np.array([sh.value(x) for x in v])
+    redone_acc = None if first else sh.value(step.rescale) * shown_v(before.acc_after)
+    for e, v in zip(seen, values):
+        term = sh.value(e) * shown_v(v)
+        redone_acc = term if redone_acc is None else redone_acc + term
+    terms = ([f"{sh.num(step.rescale)}×{vector(before.acc_after, p)}"] if not first else []) + terms
+    lines.append(f"   acc = {' + '.join(terms)} {sh.vector_sign(redone_acc, step.acc_after)} {vector(step.acc_after, p)}")
     return lines
