@@ -52,7 +52,7 @@ def test_explain_tiled_walks_the_seed_row():
     assert "Block 0 (dog, ate): scores 1.916, 0.958" in out
     assert "Output_dog = acc / l = [2.843, 5.272] / 2.231 ≈ [1.275, 2.364]" in out
     out = runner.invoke(app, ["explain", "translation", "--tiled", "--focus", "black", "--block", "1", "--no-color"]).stdout
-    assert "rescale = exp(0.464 − 2.078) = 0.199" in out
+    assert "rescale = exp(0.464 - 2.078) = 0.199" in out
 
 
 def test_complexity_json_reports_quadratic_memory():
