@@ -189,9 +189,10 @@ def compare(
 @app.command()
 @user_errors
 def complexity(
-    max_n: Annotated[int, typer.Option("--max-n", min=128, max=65536, help="Largest n; n doubles from 128.")] = 8192,
+    max_n: Annotated[int, typer.Option("--max-n", min=128, max=65536, help="Largest n; n doubles from 128.")] = 4096,
     d: Annotated[int, typer.Option("--d", min=1, max=1024, help="Width of the queries, keys and values.")] = 64,
     use_tiled: Annotated[bool, typer.Option("--tiled", help="Measure the online-softmax core, which never holds n×n.")] = False,
+    precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
@@ -208,7 +209,7 @@ def complexity(
 
     how = _how(output_format, no_color, width, step, export)
     progress = output_format is OutputFormat.rich and sys.stderr.isatty()
-    deliver(commands.complexity(max_n, d, use_tiled, progress), how)
+    deliver(commands.complexity(max_n, d, use_tiled, progress, precision), how)
 
 
 @app.command()

@@ -81,7 +81,7 @@ def sweep(dks: str, precision: int = 3) -> View:
     return sweeping.view(comparing.sweep(values), precision)
 
 
-def complexity(max_n: int, d: int, use_tiled: bool, progress: bool) -> View:
+def complexity(max_n: int, d: int, use_tiled: bool, progress: bool, precision: int = 3) -> View:
     """Time and memory of attention as n doubles, and the fitted growth."""
     from attncli import complexity as cost
     from attncli.views import complexity as costs
@@ -92,9 +92,11 @@ def complexity(max_n: int, d: int, use_tiled: bool, progress: bool) -> View:
     ns = cost.sizes(max_n)
     results = _measure_with_progress(ns, d, use_tiled) if progress else [
         cost.measure(n, d, use_tiled=use_tiled) for n in ns]
-    time_exp = cost.growth_exponent(ns, [r.seconds for r in results])
-    memory_exp = cost.growth_exponent(ns, [r.peak_bytes for r in results])
-    return costs.view(results, time_exp, memory_exp, d=d, use_tiled=use_tiled)
+    time_growth = cost.fit_growth(ns, [r.seconds for r in results], floor=cost.WORK_OVER_OVERHEAD * results[0].seconds)
+    memory_growth = cost.fit_growth(ns, [r.peak_bytes for r in results],
+                                    floor=cost.WORK_OVER_OVERHEAD * results[0].peak_bytes)
+    return costs.view(results, time_growth, memory_growth, d=d, use_tiled=use_tiled,
+                      max_n=max_n, precision=precision)
 
 
 def _measure_with_progress(ns: list[int], d: int, use_tiled: bool) -> list:

@@ -1,4 +1,5 @@
-"""The seed's complexity table, measured: time and memory of attention as n doubles."""
+"""The seed's complexity table, measured: time and memory of attention as n doubles, and a fitted growth law
+that is stated only when the measurements support one."""
 
 from __future__ import annotations
 
@@ -12,8 +13,14 @@ import numpy as np
 from attncli import core, tiled
 
 FIRST_N = 128
-FIT_FROM = 1024  # below this, fixed overheads hide the growth
 TILED_BLOCK = 64  # small blocks, so the O(n·d) part of the tiled core's memory shows
+# The smallest size's time bounds the fixed cost c (calls, allocation, thread start-up): in a size taking at
+# least 2c, work is at least half the time (it dominates), so only those are fitted.
+WORK_OVER_OVERHEAD = 2
+MIN_POINTS = 3  # a line through two points always fits: no growth law from fewer
+MIN_R2 = 0.98  # below this the sizes do not lie on one power law
+RUNS = 5  # timed runs per size; the median is kept
+LONG_RUN = 0.5  # seconds: a size whose warm-up takes longer is timed 3 times, not 5
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,22 @@ class Measurement:
     seconds: float  # median of the timed runs
     peak_bytes: int  # the most NumPy held at once during one run (tracemalloc)
     matrix_bytes: int  # what the scores of one head take: n² float64, or one block when tiled
+    times: tuple[float, ...] = ()  # every timed run, for the spread
+
+    @property
+    def spread(self) -> float:
+        """Slowest run over fastest: 1.0 when every run took the same time."""
+        return max(self.times) / min(self.times) if self.times else 1.0
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A power law value ≈ c·n^exponent fitted over `used`, or the reason none is stated."""
+
+    exponent: float | None
+    used: tuple[int, ...]  # the sizes the fit went through
+    r2: float | None  # of log(value) against log(n)
+    reason: str = ""  # why no law is stated; empty when one is
 
 
 def sizes(max_n: int) -> list[int]:
@@ -33,41 +56,65 @@ def sizes(max_n: int) -> list[int]:
     return out
 
 
-def measure(n: int, d: int, *, use_tiled: bool, runs: int = 3, seed: int = 0) -> Measurement:
-    """Time one attention over n random tokens of width d, and its peak memory."""
+def _runner(n: int, d: int, use_tiled: bool, seed: int = 0):
     rng = np.random.default_rng(seed)
     q, k, v = (rng.standard_normal((n, d)) for _ in range(3))
     scale = 1 / math.sqrt(d)
     if use_tiled:
-        def run():
-            return tiled.tiled_attention(q, k, v, scale=scale, key_block=TILED_BLOCK, query_block=TILED_BLOCK, workers=1)
-        matrix = min(n, TILED_BLOCK) ** 2 * 8
-    else:
-        def run():
-            return core.attend(q, k, v, scale=scale)
-        matrix = n * n * 8
-    run()  # warm-up
+        return lambda: tiled.tiled_attention(q, k, v, scale=scale, key_block=TILED_BLOCK, query_block=TILED_BLOCK,
+                                             workers=1)
+    return lambda: core.attend(q, k, v, scale=scale)
+
+
+def _timed(run, runs: int) -> list[float]:
+    """CPU seconds of this process per run: other programs on the machine do not count, as wall time would."""
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = time.process_time()
         run()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
+    return times
+
+
+def measure(n: int, d: int, *, use_tiled: bool, runs: int = RUNS, seed: int = 0) -> Measurement:
+    """Time attention over n random tokens of width d (median of several runs), and its peak memory."""
+    run = _runner(n, d, use_tiled, seed)
+    matrix = min(n, TILED_BLOCK) ** 2 * 8 if use_tiled else n * n * 8
+    start = time.process_time()
+    run()  # warm-up, and a guess of how long one run takes
+    if time.process_time() - start > LONG_RUN:
+        runs = min(runs, 3)
+    times = _timed(run, runs)
     tracemalloc.start()
     try:
         run()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return Measurement(n, sorted(times)[len(times) // 2], peak, matrix)
+    return Measurement(n, float(np.median(times)), peak, matrix, tuple(times))
+
+
+def fit_growth(ns: list[int], values: list[float], *, floor: float = 0.0) -> Growth:
+    """Fit log(value) = a + e·log(n) over the sizes whose value is at least `floor` (work, not overhead)."""
+    points = [(n, v) for n, v in zip(ns, values) if v > 0 and v >= floor]
+    used = tuple(n for n, _ in points)
+    if len(points) < MIN_POINTS:
+        why = (f"only {len(points)} size{'' if len(points) == 1 else 's'} took long enough to measure work rather "
+               f"than what does not grow with n" if floor > 0 else f"only {len(points)} size{'' if len(points) == 1 else 's'}")
+        return Growth(None, used, None, f"{why}; a growth law needs at least {MIN_POINTS} (two points always "
+                                        "lie on a line)")
+    x = np.log([n for n, _ in points])
+    y = np.log([v for _, v in points])
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (slope * x + intercept)
+    total = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - float((residual**2).sum()) / total if total > 0 else 1.0
+    if r2 < MIN_R2:
+        return Growth(float(slope), used, r2, f"the sizes do not lie on one power law (R² = {r2:.3f} < {MIN_R2})")
+    return Growth(float(slope), used, r2)
 
 
 def growth_exponent(ns: list[int], values: list[float]) -> float | None:
-    """The slope of log(value) against log(n), fitted over n ≥ FIT_FROM (all points if too few)."""
-    points = [(n, v) for n, v in zip(ns, values) if n >= FIT_FROM and v > 0]
-    if len(points) < 2:
-        points = [(n, v) for n, v in zip(ns, values) if v > 0]
-    if len(points) < 2:
-        return None
-    x = np.log([p[0] for p in points])
-    y = np.log([p[1] for p in points])
-    return float(np.polyfit(x, y, 1)[0])
+    """The fitted exponent over every size, or None when no growth law can be stated."""
+    growth = fit_growth(ns, values)
+    return growth.exponent if not growth.reason else None
