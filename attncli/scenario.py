@@ -130,7 +130,7 @@ def evaluate(scenario: Scenario, settings: Settings) -> Evaluation:
         if blind.size:
             i = int(blind[0])
             raise AttncliError(
-                f"the mask hides every key from query {scenario.tokens[i]!r} (row {i + 1}): "
+                f"the mask hides every key from query {scenario.tokens[i]!r} (row {i}): "
                 "softmax over no keys is 0/0 (PyTorch gives NaN); let every query see at least one key",
                 origin=scenario.origin,
             )
@@ -160,7 +160,7 @@ def _check_finite(scenario: Scenario, steps: core.AttentionSteps) -> None:
             ("K", head.k, k_tokens, None),
             ("V", head.v, k_tokens, None),
             ("S = Q·Kᵀ", head.scores, q_tokens, k_tokens),
-            ("the scaled scores S·scale", head.scaled_scores, q_tokens, k_tokens),
+            ("the scores entering softmax, S·scale", head.scaled_scores, q_tokens, k_tokens),
             ("the weights A", head.weights, q_tokens, k_tokens),
             ("the output A·V", head.output, q_tokens, None),
         ]
@@ -168,7 +168,7 @@ def _check_finite(scenario: Scenario, steps: core.AttentionSteps) -> None:
             bad = np.argwhere(~np.isfinite(matrix))
             if bad.size:
                 i, j = (int(n) for n in bad[0])
-                cell = f"[{rows[i]}, {cols[j]}]" if cols else f"row {i + 1} ({rows[i]}), column {j + 1}"
+                cell = f"[{rows[i]}, {cols[j]}]" if cols else f"row {i} ({rows[i]}), column {j}"  # from 0, as everywhere
                 raise AttncliError(
                     f"{prefix}{label} overflows float64 at {cell} (value {matrix[i, j]}): "
                     "the numbers are too large to compute with; scale the embeddings or weights down",
@@ -178,7 +178,7 @@ def _check_finite(scenario: Scenario, steps: core.AttentionSteps) -> None:
     if bad.size:
         i, j = (int(n) for n in bad[0])
         raise AttncliError(
-            f"the output after W_O overflows float64 at row {i + 1} ({q_tokens[i]}), column {j + 1}: "
+            f"the output after W_O overflows float64 at row {i} ({q_tokens[i]}), column {j}: "
             "scale W_O down",
             origin=scenario.origin,
         )

@@ -147,7 +147,7 @@ def test_key_padding_that_hides_everything_names_the_query(write):
     path = write("tokens: [a, b]\n" + X2 + W2 + "key_padding: [1, 1]\n")
     result = runner.invoke(app, ["explain", path])
     assert result.exit_code == 1
-    assert "the mask hides every key from query 'a' (row 1): softmax over no keys is 0/0" in result.stderr
+    assert "the mask hides every key from query 'a' (row 0): softmax over no keys is 0/0" in result.stderr
 
 
 def test_causal_cross_attention_aligns_upper_left(write):

@@ -88,7 +88,7 @@ def test_overflow_is_refused_naming_the_cell(write):
     sc = loader.load(path)
     with pytest.raises(AttncliError) as caught:
         evaluate(sc, settings_for(sc))
-    assert str(caught.value) == (f"{path}: Q overflows float64 at row 1 (big), column 1 (value inf): the numbers "
+    assert str(caught.value) == (f"{path}: Q overflows float64 at row 0 (big), column 0 (value inf): the numbers "
                                  "are too large to compute with; scale the embeddings or weights down")
 
 
@@ -104,7 +104,7 @@ def test_a_mask_that_hides_every_key_is_refused(write):
     sc = loader.load(path)
     with pytest.raises(AttncliError) as caught:
         evaluate(sc, settings_for(sc))
-    assert str(caught.value) == (f"{path}: the mask hides every key from query 'b' (row 2): softmax over no keys "
+    assert str(caught.value) == (f"{path}: the mask hides every key from query 'b' (row 1): softmax over no keys "
                                  "is 0/0 (PyTorch gives NaN); let every query see at least one key")
 
 
