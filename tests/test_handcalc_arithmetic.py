@@ -135,3 +135,14 @@ def test_a_wrong_line_is_caught():
         check(["   sum = 2.798 + 1.673 + 1.598 = 6.068"], 3)
     with pytest.raises(AssertionError):
         check(["   A[x,y] = 1.615 / 4.221 ≈ 0.383"], 3)  # 0.3826… gives 0.383 exactly: '≈' is wrong
+
+
+@pytest.mark.parametrize("temperature", [1e-4, 0.013, 37.5, 1e4])
+@pytest.mark.parametrize("scaled", [True, False])
+def test_extreme_temperatures_still_add_up(temperature, scaled):
+    sc = random_scenario(name="r", origin="test", seed=3, tokens=("a", "b", "c", "d"), d_model=6, d_k=4, d_v=2)
+    ev = evaluate(sc, Settings(scaled=scaled, causal=True, temperature=temperature))
+    for p in (1, 3):
+        for focus, tiled in every_row(ev, p, block=3):
+            assert check(focus, p) > 0
+            check(tiled, p)

@@ -31,6 +31,12 @@ class _Shown:
     def num(self, x: float) -> str:
         return "-∞" if x == -np.inf else trim(x, self.p)
 
+    @staticmethod
+    def given(x: float) -> tuple[str, float]:
+        """A number the user gave (the temperature), printed in full so a divisor never shows as 0."""
+        text = f"{x:.12g}"
+        return text, float(text)
+
     def value(self, x: float) -> float:
         """The number a reader sees: x rounded as printed."""
         return -math.inf if x == -np.inf else float(fixed(x, self.p))
@@ -81,9 +87,10 @@ def _scale_lines(ev: Evaluation, head, row: int, sh: _Shown) -> list[str]:
     if ev.settings.scaled and temperature == 1.0:
         divisor, by = f"√{d_k}", math.sqrt(d_k)
     elif ev.settings.scaled:
-        divisor, by = f"(√{d_k}·{sh.num(temperature)})", math.sqrt(d_k) * sh.value(temperature)
+        t_text, t = sh.given(temperature)
+        divisor, by = f"(√{d_k}·{t_text})", math.sqrt(d_k) * t
     else:
-        divisor, by = sh.num(temperature), sh.value(temperature)
+        divisor, by = sh.given(temperature)
     exact_by = 1 / head.scale
     lines = [f"2. Scale: divide each score by {divisor} {sh.sign(by, exact_by)} {sh.num(exact_by)}."]
     for j in range(len(ev.scenario.key_tokens)):
@@ -97,7 +104,11 @@ def _softmax_lines(ev: Evaluation, head, row: int, sh: _Shown) -> list[str]:
     me, k_tokens = ev.scenario.tokens[row], ev.scenario.key_tokens
     z = head.softmax_input[row]
     visible = np.isfinite(z)
-    shift = 0.0 if np.max(np.abs(z[visible])) <= _PLAIN_EXP_LIMIT else float(np.max(z[visible]))
+    top = float(np.max(z[visible]))
+    # Shift by the row's largest when exp() would overflow, or when the largest exp() would show as 0 (then
+    # the sum could too); after the shift the largest term is exp(0) = 1.
+    plain = np.max(np.abs(z[visible])) <= _PLAIN_EXP_LIMIT and sh.value(math.exp(top)) > 0
+    shift = 0.0 if plain else top
     if shift:
         lines = [f"3. Softmax: exponentiate each score minus the row's largest ({sh.num(shift)}), "
                  "so that nothing overflows (the weights come out the same), then divide by the sum."]
