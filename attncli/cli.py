@@ -55,7 +55,7 @@ ScenarioArg = Annotated[
         show_default=True,
     ),
 ]
-PrecisionOpt = Annotated[int, typer.Option(min=0, max=12, help="Decimals shown (the computation is always float64).")]
+PrecisionOpt = Annotated[int, typer.Option(min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is always float64).")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="rich for the terminal, json or markdown.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
 StepOpt = Annotated[bool, typer.Option("--step", help="Presenter mode: one step per screen; Enter/→ next, ←/b back, q quit.")]
@@ -67,6 +67,23 @@ WidthOpt = Annotated[
     Optional[int],
     typer.Option(min=40, max=1000, help="Columns to lay tables out in (default: the terminal's); wider tables elide their middle."),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from attncli import __version__
+
+        print(f"attncli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
 
 
 def user_errors(command):

@@ -40,19 +40,24 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
         row = find_row(sc.tokens, focus) if focus is not None else None
     with option("--head"):
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
+    if block is not None and not tiled:
+        raise UsageError("--block sets the keys per block of --tiled; add --tiled, or leave --block out")
     ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
     lines: list[str] = []
+    extra: dict = {}
     if row is not None or tiled:
         from attncli.views import handcalc  # only for these options: explain's start-up is measured
 
         if row is not None:
             lines = handcalc.focus_lines(ev, row, precision, only or 0)
+            extra["focus"] = handcalc.focus_json(ev, row, only or 0)
         if tiled:
             n_k = len(sc.key_tokens)
+            size = min(block or handcalc.default_block(n_k), n_k)
             lines += ([""] if lines else []) + handcalc.tiled_lines(
-                ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0,
-                with_legend=row is None)
-    return walkthrough.view(ev, precision, only, tuple(lines))
+                ev, row or 0, precision, size, only or 0, with_legend=row is None)
+            extra["tiled"] = handcalc.tiled_json(ev, row or 0, size, only or 0)
+    return walkthrough.view(ev, precision, only, tuple(lines), extra=extra or None)
 
 
 def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = None,

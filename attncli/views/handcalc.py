@@ -244,3 +244,45 @@ def _block_lines(step, b: int, steps, k_tokens, head, sh: _Shown) -> list[str]:
     terms = ([f"{sh.num(step.rescale)}×{vector(before.acc_after, p)}"] if not first else []) + terms
     lines.append(f"   acc = {' + '.join(terms)} {sh.vector_sign(redone_acc, step.acc_after)} {vector(step.acc_after, p)}")
     return lines
+
+
+def _finite(x: float) -> float | None:
+    """Strict JSON has no infinity: a hidden score is null."""
+    return float(x) if np.isfinite(x) else None
+
+
+def focus_json(ev: Evaluation, row: int, head_index: int = 0) -> dict:
+    """The numbers of one row by hand, at full precision, for --format json."""
+    head = ev.steps.heads[head_index]
+    z = head.softmax_input[row]
+    visible = np.isfinite(z)
+    top = float(np.max(z[visible]))
+    exps = np.where(visible, np.exp(np.where(visible, z - top, 0.0)), 0.0)
+    return {
+        "row": row, "token": ev.scenario.tokens[row], "head": head_index,
+        "q": [float(x) for x in head.q[row]],
+        "scores": [float(x) for x in head.scores[row]],
+        "scale": head.scale,
+        "softmax_input": [_finite(x) for x in z],
+        "shift": top,  # exp(z - shift): the same weights, no overflow
+        "exps": [float(e) for e in exps],
+        "sum": float(exps.sum()),
+        "weights": [float(w) for w in head.weights[row]],
+        "output": [float(o) for o in head.output[row]],
+    }
+
+
+def tiled_json(ev: Evaluation, row: int, block: int, head_index: int = 0) -> dict:
+    """The online softmax of one row, block by block, at full precision, for --format json."""
+    from attncli.tiled import online_softmax_row
+
+    head = ev.steps.heads[head_index]
+    steps = online_softmax_row(head.softmax_input[row], head.v, block)
+    keys = ev.scenario.key_tokens
+    return {
+        "row": row, "token": ev.scenario.tokens[row], "head": head_index, "block": block,
+        "blocks": [{"keys": list(keys[s.start:s.stop]), "scores": [_finite(x) for x in s.scores],
+                    "m_before": _finite(s.m_before), "m_after": _finite(s.m_after), "rescale": float(s.rescale),
+                    "l": float(s.l_after), "acc": [float(a) for a in s.acc_after]} for s in steps],
+        "output": [float(o) for o in steps[-1].acc_after / steps[-1].l_after],
+    }
