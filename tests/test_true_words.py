@@ -113,6 +113,13 @@ def check_unchanged(m, h: Row):
     assert listed.count("'") == 2 * len(same)
 
 
+def check_moves_most(m, h: Row):
+    moved = np.abs(h.wv - h.wb).max(axis=1)
+    i = h.row_of(m["tok"], m["row"])
+    assert int(m["n"]) == len(h.tokens) > 6 and i == int(np.argmax(moved))
+    assert m["d"] == fixed(moved[i], P)
+
+
 def check_largest(m, h: Row):
     biggest = float(np.abs(h.wv - h.wb).max())
     assert m["d"] == fixed(biggest, P)
@@ -174,6 +181,10 @@ def check_ratio(m, h: Row):
     usable = (gb > 0) & (gv > 0)
     ratio = gv[usable] / gb[usable]
     med, lo, hi = np.median(ratio), ratio.min(), ratio.max()
+    assert int(m["left"] or 0) == int((~usable).sum())
+    if m["same"]:
+        assert lo == hi == 1
+        return
     kind = m["kind"]
     if kind == "smaller":
         assert hi < 1
@@ -207,6 +218,8 @@ COMPARE_KINDS = [
     (ROW + r"(?P<kind>still) puts (?P<x>[\d.]+) on (?P<target>itself|'[^']*'(?: \(key \d+\))?); its other weights "
      r"change by up to (?P<d>[\d.]+)\.$", check_row),
     (r"Unchanged to 3 decimals: (?P<which>.+)\.$", check_unchanged),
+    (r"Of the (?P<n>\d+) rows, (?P<tok>'[^']*')(?: \(row (?P<row>\d+)\))? moves most: one of its weights changes by "
+     r"(?P<d>[\d.]+)\.$", check_moves_most),
     (r"The largest change of any weight is (?P<d>[\d.]+)(?P<small>, a small change \(every weight moves by less "
      r"than 0\.05\))?\.$", check_largest),
     (r"On average the largest weight goes from (?P<a>[\d.]+) to (?P<b>[\d.]+), the entropy from (?P<c>[\d.]+) to "
@@ -218,7 +231,7 @@ COMPARE_KINDS = [
      r"\(largest weight at least 0\.99\)(?:, (?P<other>\d+) in the (?:baseline|variant)(?:: softmax has saturated "
      r"there)?| in both)(?P<single> \(rows with a single visible key are not counted\))?(?:; a saturated row here has "
      r"‖J‖ of at most (?P<worst>\S+), so little gradient passes back through it)?\.$", check_saturation),
-    (r"Per row, the softmax Jacobian ‖J‖ (?:is (?P<kind>smaller|larger) in the variant in every row, by a factor of "
+    (r"Per row, the softmax Jacobian ‖J‖ (?:(?P<same>is the same in both)|is (?P<kind>smaller|larger) in the variant in every row, by a factor of "
      r"(?P<m>\S+) \(median; from (?P<lo>\S+) to (?P<hi>\S+)\)|of the variant over that of the baseline has median "
      r"(?P<m2>\S+) and runs from (?P<lo2>\S+) to (?P<hi2>\S+)(?P<mixed>: smaller in some rows, larger in others)?)"
      r"(?: \((?P<left>\d+) rows? with one visible key, where ‖J‖ = 0, left out\))?\.$", check_ratio),
@@ -241,7 +254,7 @@ def check_compare_sentence(sentence, doc):
         m = re.match(pattern, sentence)
         if m:
             groups = m.groupdict()
-            if checker is check_ratio and groups.get("m") is None:
+            if checker is check_ratio and groups.get("m") is None and not groups.get("same"):
                 groups.update(kind="mixed", m=groups["m2"], lo=groups["lo2"], hi=groups["hi2"])
             checker(groups, h)
             return
@@ -440,3 +453,21 @@ def test_every_hint_runs():
 def test_the_saturation_hint_names_the_scenario():
     out = runner.invoke(app, ["explain", "saturation", "--no-color", "--width", "300"]).output
     assert "`attncli compare saturation --no-scale`" in out
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_every_compare_sentence_holds_on_random_scenarios(seed, write):
+    rng = np.random.default_rng(seed)
+    n, d_k = int(rng.integers(2, 9)), int(rng.choice([1, 2, 4, 16, 64, 256]))
+    words = ["the", "cat", "sat", "on", "a", "mat", "and", "slept"]
+    tokens = [words[i] for i in rng.integers(0, len(words), n)]  # repeats on purpose
+    causal = "mask: causal\n" if seed % 3 == 0 else ""
+    path = write(f"random: {{seed: {seed}, tokens: [{', '.join(tokens)}], d_model: 8, d_k: {d_k}, d_v: 2}}\n{causal}")
+    flags_list = [["--no-scale"], ["--temperature", "0.25"], ["--temperature", "3"],
+                  ["--no-mask"] if causal else ["--mask"], ["--no-scale", "--temperature", "0.5"]]
+    for flags in flags_list:
+        result = runner.invoke(app, ["compare", path, *flags, "--format", "json"])
+        assert result.exit_code == 0, (flags, result.output)
+        doc = json.loads(result.stdout)
+        for sentence in doc["verdict"]:
+            check_compare_sentence(sentence, doc)

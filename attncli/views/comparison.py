@@ -95,8 +95,10 @@ def _row_lines(cmp: Comparison, head: int, p: int) -> list[str]:
     rows = range(len(sc.tokens)) if len(sc.tokens) <= MAX_ROWS_TOLD else [int(np.argmax(moved))]
     lines = []
     if len(sc.tokens) > MAX_ROWS_TOLD:
-        lines.append(f"Of the {len(sc.tokens)} rows, {sc.tokens[rows[0]]!r} moves most: one of its weights "
-                     f"changes by {fixed(moved[rows[0]], p)}.")
+        k = rows[0]
+        label = repr(sc.tokens[k]) + (f" (row {k})" if sc.tokens.count(sc.tokens[k]) > 1 else "")
+        lines.append(f"Of the {len(sc.tokens)} rows, {label} moves most: one of its weights "
+                     f"changes by {fixed(moved[k], p)}.")
     for i in rows:
         if shown_same[i]:
             continue
