@@ -230,7 +230,7 @@ def test_show_and_schema_validate_the_builtins():
 def test_paint_mixing_swatches_and_words():
     plain = runner.invoke(app, ["explain", "paint_mixing", "--no-color"]).stdout
     assert "#f8b61f" in plain and "#ffd91a" in plain  # the blended paint of 'sunflower', the yellow can
-    assert "'sunflower' is mixed mostly from 'yellow' (0.59) and 'orange' (0.29)" in plain
+    assert "'sunflower' is mixed mostly from 'yellow' (0.586) and 'orange' (0.295)" in plain
     coloured = runner.invoke(app, ["explain", "paint_mixing"], color=True,
                              env={"FORCE_COLOR": "1", "NO_COLOR": None, "TERM": "xterm-256color",
                                   "COLORTERM": "truecolor"}).stdout

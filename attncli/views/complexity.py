@@ -102,9 +102,9 @@ def _memory_words(g: Growth, use_tiled: bool, p: int, max_n: int, d: int) -> str
 def _size(b: float, p: int) -> str:
     for unit in ("B", "KB", "MB"):
         if b < 1024:
-            return f"{b:.0f} {unit}" if unit == "B" else f"{fixed(b, min(p, 1))} {unit}"
+            return f"{b:.0f} {unit}" if unit == "B" else f"{fixed(b, p)} {unit}"
         b /= 1024
-    return f"{fixed(b, min(p, 1))} GB"
+    return f"{fixed(b, p)} GB"
 
 
 def table(results: list[Measurement], time_growth: Growth | None = None, p: int = 3) -> tuple[tuple[str, ...], ...]:

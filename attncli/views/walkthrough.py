@@ -265,18 +265,18 @@ def _output_section(ctx: _HeadContext, multi: bool) -> Section:
         "Each output row is a weighted average of the value rows, with that row's weights: the "
         "blended paint, mixed from the cans in the proportions attention chose.",
         ((MatrixView(f"{label} ({n_q}×{head.d_v})", head.output, sc.tokens, ctx.value_dims, kind=ctx.paint),),),
-        notes=_paint_notes(ctx.ev, ctx.index) if sc.color_values else (),
+        notes=_paint_notes(ctx.ev, ctx.index, ctx.precision) if sc.color_values else (),
     )
 
 
-def _paint_notes(ev: Evaluation, index: int) -> tuple[str, ...]:
+def _paint_notes(ev: Evaluation, index: int, p: int = 3) -> tuple[str, ...]:
     """Which cans each order was mixed from, in words: the output is the blended paint."""
     head = ev.steps.heads[index]
     k_tokens = ev.scenario.key_tokens
     notes = []
     for token, weights, rgb in zip(ev.scenario.tokens, head.weights, head.output):
         top = np.argsort(-weights, kind="stable")[:2]
-        cans = " and ".join(f"{k_tokens[j]!r} ({weights[j]:.2f})" for j in top if weights[j] > 0)
+        cans = " and ".join(f"{k_tokens[j]!r} ({fixed(weights[j], p)})" for j in top if weights[j] > 0)
         notes.append(f"{token!r} is mixed mostly from {cans}: the blended paint is {rgb_hex(rgb)}.")
     return tuple(notes)
 
