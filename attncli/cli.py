@@ -18,7 +18,8 @@ params.install()
 app = typer.Typer(
     name="attncli",
     help="Learn the attention mechanism of transformers by computing it, one step at a time.",
-    epilog="Start with: attncli explain --focus dog; then attncli compare --no-scale; in class, attncli explain --step.",
+    epilog="Start with: attncli explain --focus dog; then attncli compare --no-scale; in class, attncli explain --step. "
+           "Rows, heads, steps and blocks are numbered from 0.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_show_locals=False,

@@ -277,7 +277,9 @@ def _paint_notes(ev: Evaluation, index: int, p: int = 3) -> tuple[str, ...]:
     for token, weights, rgb in zip(ev.scenario.tokens, head.weights, head.output):
         top = np.argsort(-weights, kind="stable")[:2]
         cans = " and ".join(f"{k_tokens[j]!r} ({fixed(weights[j], p)})" for j in top if weights[j] > 0)
-        notes.append(f"{token!r} is mixed mostly from {cans}: the blended paint is {rgb_hex(rgb)}.")
+        # "mostly" only when these cans give more than half the paint; else they are only the largest shares.
+        how = "mostly" if weights[top].sum() > 0.5 else "in the largest shares"
+        notes.append(f"{token!r} is mixed {how} from {cans}: the blended paint is {rgb_hex(rgb)}.")
     return tuple(notes)
 
 
