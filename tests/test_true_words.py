@@ -471,3 +471,24 @@ def test_every_compare_sentence_holds_on_random_scenarios(seed, write):
         doc = json.loads(result.stdout)
         for sentence in doc["verdict"]:
             check_compare_sentence(sentence, doc)
+
+
+@pytest.mark.parametrize("temperature", ["1", "5", "50"])
+def test_paint_notes_hold(temperature):
+    from attncli import commands
+    from attncli.views import Paragraph
+
+    view = commands.explain("paint_mixing", temperature=float(temperature))
+    doc = view.document()
+    weights = np.array(doc["heads"][0]["weights"])
+    notes = [b.text for page in view.pages for b in page.blocks
+             if isinstance(b, Paragraph) and " is mixed " in b.text]
+    assert len(notes) == len(doc["query_tokens"])
+    for i, note in enumerate(notes):
+        m = re.match(r"'(.+?)' is mixed (mostly|in the largest shares) from '(.+?)' \(([\d.]+)\) and '(.+?)' "
+                     r"\(([\d.]+)\)", note)
+        assert m and m[1] == doc["query_tokens"][i]
+        top = np.argsort(-weights[i], kind="stable")[:2]
+        assert [m[3], m[5]] == [doc["key_tokens"][j] for j in top]
+        assert [m[4], m[6]] == [fixed(weights[i, j], P) for j in top]
+        assert (m[2] == "mostly") == (weights[i, top].sum() > 0.5)
