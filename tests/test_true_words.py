@@ -8,6 +8,7 @@ the JSON (full precision), independently of the code that chose the words.
 import json
 import re
 import shlex
+import sys
 
 import numpy as np
 import pytest
@@ -80,6 +81,11 @@ class Row:
         return f"{self.keys[j]!r}{where}"
 
 
+def same_number(text, value):
+    """The sentence's number is value as shown: fixed decimals, or a power of ten for very small or large."""
+    return text == (fixed(value, P) if 10.0**-P <= abs(value) < 1e6 else f"{value:.{P}e}")
+
+
 def names(items):
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -98,7 +104,7 @@ def check_row(m, h: Row):
         assert m["y"] == fixed(h.wb[i, j], P) and m["x"] != m["y"]
     else:
         assert fixed(h.wb[i, j], P) == m["x"]
-        assert m["d"] == fixed(float(np.abs(np.delete(h.wv[i] - h.wb[i], j)).max()), P)
+        assert same_number(m["d"], float(np.abs(np.delete(h.wv[i] - h.wb[i], j)).max()))
 
 
 def check_unchanged(m, h: Row):
@@ -172,10 +178,6 @@ def check_saturation(m, h: Row):
         assert float(m["worst"]) == pytest.approx(hit.max(), rel=1e-3, abs=10.0**-P) and hit.max() < 0.01
 
 
-def factor_value(text):
-    return float(text)
-
-
 def check_ratio(m, h: Row):
     gb, gv = h.stat("baseline", "grad_norm"), h.stat("variant", "grad_norm")
     usable = (gb > 0) & (gv > 0)
@@ -196,13 +198,22 @@ def check_ratio(m, h: Row):
         expect = (med, lo, hi)
         assert bool(m["mixed"]) == (lo < 1 < hi)
     for got, want in zip((m["m"], m["lo"], m["hi"]), expect):
-        assert factor_value(got) == pytest.approx(want, rel=2e-3, abs=10.0**-P)
+        assert same_number(got, want)
+    assert int(m["left"] or 0) == int((~usable).sum())
+
+
+def check_ratio_near_one(m, h: Row):
+    gb, gv = h.stat("baseline", "grad_norm"), h.stat("variant", "grad_norm")
+    usable = (gb > 0) & (gv > 0)
+    ratio = gv[usable] / gb[usable]
+    assert m["one"] == fixed(1.0, P) and not (ratio == 1).all()
+    assert all(fixed(x, P) == fixed(1.0, P) for x in np.concatenate([ratio, 1 / ratio]))
     assert int(m["left"] or 0) == int((~usable).sum())
 
 
 def check_scale_factor(m, h: Row):
     assert h.scale_b != h.scale_v
-    assert (m["b"], m["v"]) == (fixed(h.scale_b, P), fixed(h.scale_v, P))
+    assert same_number(m["b"], h.scale_b) and same_number(m["v"], h.scale_v)
 
 
 def check_cross(m, doc):
@@ -216,8 +227,8 @@ COMPARE_KINDS = [
     (ROW + r"(?P<kind>puts) (?P<x>[\d.]+) on (?P<target>itself|'[^']*'(?: \(key \d+\))?) instead of (?P<y>[\d.]+)\.$",
      check_row),
     (ROW + r"(?P<kind>still) puts (?P<x>[\d.]+) on (?P<target>itself|'[^']*'(?: \(key \d+\))?); its other weights "
-     r"change by up to (?P<d>[\d.]+)\.$", check_row),
-    (r"Unchanged to 3 decimals: (?P<which>.+)\.$", check_unchanged),
+     r"change by up to (?P<d>\S+)\.$", check_row),
+    (r"Unchanged to \d+ decimals?: (?P<which>.+)\.$", check_unchanged),
     (r"Of the (?P<n>\d+) rows, (?P<tok>'[^']*')(?: \(row (?P<row>\d+)\))? moves most: one of its weights changes by "
      r"(?P<d>[\d.]+)\.$", check_moves_most),
     (r"The largest change of any weight is (?P<d>[\d.]+)(?P<small>, a small change \(every weight moves by less "
@@ -235,8 +246,10 @@ COMPARE_KINDS = [
      r"(?P<m>\S+) \(median; from (?P<lo>\S+) to (?P<hi>\S+)\)|of the variant over that of the baseline has median "
      r"(?P<m2>\S+) and runs from (?P<lo2>\S+) to (?P<hi2>\S+)(?P<mixed>: smaller in some rows, larger in others)?)"
      r"(?: \((?P<left>\d+) rows? with one visible key, where ‖J‖ = 0, left out\))?\.$", check_ratio),
-    (r"The gradient reaching the raw scores S is ‖J‖ times the factor S is multiplied by: (?P<b>[\d.]+) in the "
-     r"baseline, (?P<v>[\d.]+) in the variant\.$", check_scale_factor),
+    (r"The gradient reaching the raw scores S is ‖J‖ times the factor S is multiplied by: (?P<b>\S+) in the "
+     r"baseline, (?P<v>\S+) in the variant\.$", check_scale_factor),
+    (r"Per row, the softmax Jacobian ‖J‖ changes by factors that round to (?P<one>\S+) at \d+ decimals?"
+     r"(?: \((?P<left>\d+) rows? with one visible key, where ‖J‖ = 0, left out\))?\.$", check_ratio_near_one),
 ]
 CROSS = re.compile(r"Warning: a causal mask on cross-attention is aligned to the upper left")
 
@@ -262,9 +275,11 @@ def check_compare_sentence(sentence, doc):
 
 
 @pytest.mark.parametrize("name", BUILTINS)
-def test_every_compare_sentence_holds(name):
+@pytest.mark.parametrize("precision", [1, 3, 6])
+def test_every_compare_sentence_holds(name, precision, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "P", precision)  # the checks read numbers at this precision
     for flags in variants(name):
-        result = runner.invoke(app, ["compare", name, *flags, "--format", "json"])
+        result = runner.invoke(app, ["compare", name, *flags, "--format", "json", "--precision", str(precision)])
         if result.exit_code == 2 and "change nothing" in result.stderr:
             continue
         assert result.exit_code == 0, (flags, result.output)

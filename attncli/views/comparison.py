@@ -114,14 +114,15 @@ def _row_lines(cmp: Comparison, head: int, p: int) -> list[str]:
         if fixed(wv[i, j], p) == fixed(wb[i, j], p):
             others = float(np.abs(np.delete(wv[i] - wb[i], j)).max())
             lines.append(f"{change}, {tok}{sight} still puts {fixed(wv[i, j], p)} on {_target(sc, i, j)}; "
-                         f"its other weights change by up to {fixed(others, p)}.")
+                         f"its other weights change by up to {_factor(others, p)}.")
         else:
             lines.append(f"{change}, {tok}{sight} puts {fixed(wv[i, j], p)} on {_target(sc, i, j)} "
                          f"instead of {fixed(wb[i, j], p)}.")
     same = [repr(sc.tokens[i]) + (f" (row {i})" if sc.tokens.count(sc.tokens[i]) > 1 else "")
             for i in range(len(sc.tokens)) if shown_same[i]]
     if same:
-        lines.append(f"Unchanged to {p} decimals: {'every row' if len(same) == len(sc.tokens) else _names(same)}.")
+        lines.append(f"Unchanged to {p} decimal{'s' if p > 1 else ''}: "
+                     f"{'every row' if len(same) == len(sc.tokens) else _names(same)}.")
     return lines
 
 
@@ -198,6 +199,11 @@ def _gradient_lines(cmp: Comparison, head: int, b, v, p: int) -> list[str]:
         return []
     ratio = v.grad_norm[usable] / b.grad_norm[usable]  # (rows,)
     med, lo, hi = float(np.median(ratio)), float(ratio.min()), float(ratio.max())
+    if lo != 1 or hi != 1:
+        if {_factor(x, p) for x in (lo, hi, 1 / lo, 1 / hi)} == {_factor(1.0, p)}:
+            words = (f"Per row, the softmax Jacobian ‖J‖ changes by factors that round to {_factor(1.0, p)} at "
+                     f"{p} decimal{'s' if p > 1 else ''}")
+            return [_left_out(words, left_out) + "."] + _scale_line(cmp, head, p)
     if hi < 1:
         words = (f"Per row, the softmax Jacobian ‖J‖ is smaller in the variant in every row, by a factor of "
                  f"{_factor(1 / med, p)} (median; from {_factor(1 / hi, p)} to {_factor(1 / lo, p)})")
@@ -212,14 +218,21 @@ def _gradient_lines(cmp: Comparison, head: int, b, v, p: int) -> list[str]:
                  "larger in others" if lo < 1 < hi else
                  f"Per row, the softmax Jacobian ‖J‖ of the variant over that of the baseline has median "
                  f"{_factor(med, p)} and runs from {_factor(lo, p)} to {_factor(hi, p)}")
+    return [_left_out(words, left_out) + "."] + _scale_line(cmp, head, p)
+
+
+def _left_out(words: str, left_out: int) -> str:
     if left_out:
         words += f" ({left_out} row{'s' if left_out > 1 else ''} with one visible key, where ‖J‖ = 0, left out)"
-    lines = [words + "."]
+    return words
+
+
+def _scale_line(cmp: Comparison, head: int, p: int) -> list[str]:
     sb, sv = cmp.baseline.steps.heads[head].scale, cmp.variant.steps.heads[head].scale
-    if sb != sv:
-        lines.append(f"The gradient reaching the raw scores S is ‖J‖ times the factor S is multiplied by: "
-                     f"{fixed(sb, p)} in the baseline, {fixed(sv, p)} in the variant.")
-    return lines
+    if sb == sv:
+        return []
+    return [f"The gradient reaching the raw scores S is ‖J‖ times the factor S is multiplied by: "
+            f"{_factor(sb, p)} in the baseline, {_factor(sv, p)} in the variant."]
 
 
 def _cross_causal(cmp: Comparison) -> list[str]:
