@@ -318,7 +318,7 @@ def quiz(
     scenario: Annotated[
         Optional[str],
         typer.Argument(help="A scenario file, '-' or a built-in name; none: a generated exercise.",
-                       autocompletion=_complete_scenario, show_default=False, metavar="[SCENARIO]"),
+                       autocompletion=_complete_scenario, show_default=False, metavar="SCENARIO"),
     ] = None,
     level: LevelOpt = Level.row,
     seed: Annotated[
@@ -375,7 +375,7 @@ def worksheet(
 @user_errors
 def grade(
     key: Annotated[str, typer.Argument(help="The key.json that worksheet wrote.", metavar="KEY")],
-    submissions: Annotated[list[str], typer.Argument(help="Answer files (.yaml or .json).", metavar="SUBMISSIONS...")],
+    submissions: Annotated[list[str], typer.Argument(help="Answer files (.yaml or .json).", metavar="SUBMISSION")],
     output_format: Annotated[
         GradeFormat, typer.Option("--format", "-f", help="rich for the terminal, json, or csv for a gradebook.")
     ] = GradeFormat.rich,

@@ -77,7 +77,7 @@ def grade_view(report, key_path: str) -> View:
     if report.missing:
         blocks.append(Paragraph(f"No answer file graded for: {', '.join(report.missing)}.", "note"))
     if report.students:
-        blocks.append(_by_kind(report.students))
+        blocks += [Paragraph(""), _by_kind(report.students)]
     for s in report.students:
         blocks.append(Paragraph(""))
         blocks += _student_blocks(s, key.decimals, STATUS_WORDS)
@@ -100,7 +100,7 @@ def _student_blocks(s, decimals: int, words: dict) -> list:
     else:
         rows = tuple((q.id, show(q.expected, decimals + 1), "—" if q.given is None else show(q.given, 9),
                       words[q.status]) for q in not_ok)
-        blocks = [Grid(("question", "expected", "given", "status"), rows, title)]
+        blocks = [Paragraph(title, "strong"), Grid(("question", "expected", "given", "status"), rows)]
         wrong = [q for q in not_ok if q.status == "wrong"]
         if wrong and wrong[0].arithmetic:
             blocks.append(Paragraph(f"First mistake, {wrong[0].id}: {shorten(wrong[0].arithmetic[0])}", "note"))
