@@ -210,7 +210,7 @@ def _generated_quiz(console, level: str, seed: int | None, row: str | None):
         seed = secrets.randbelow(100_000)
         _say(console, f"Exercise {seed}: to redo it later, attncli quiz --seed {seed}", "dim")
     ex = make_exercise(str(seed), "quiz", 1, level, Options(exercises=1))
-    console.print(render_page(exercise_page(seed, ex), EXERCISE_PRECISION, color=_colour(console)))
+    console.print(render_page(exercise_page(seed, ex), EXERCISE_PRECISION, color=_colour(console), width=console.width))
     return seed, ex.questions
 
 

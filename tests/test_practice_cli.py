@@ -111,6 +111,14 @@ def test_generated_quiz_shows_the_exercise_and_its_seed_redoes_it():
     assert "Exercise 7" in out and "Given (Q = X·W_Q, K = X·W_K, V = X·W_V, computed for you):" in out
     assert out.splitlines()[-2:] == [f"total: {len(questions)}/{len(questions)}",
                                      "Redo this exercise: attncli quiz --seed 7 --level scaled; a new one: attncli quiz"]
+    wide = invoke("quiz", "--seed", "42", "--level", "scores", stdin="q\n").stdout.splitlines()  # d_k = 9
+    shown = wide[:next(i for i, line in enumerate(wide) if line.endswith("questions; answer to 3 decimals: "
+                                                                       "an answer counts when it is within 0.0005 of "
+                                                                       "the exact value (half a unit in the third "
+                                                                       "decimal) or within 0.01% of it."))]
+    assert max(len(line) for line in shown) <= 80  # Q, K and V wrap onto bands instead of being cut off
+    assert [line.split()[0] for line in shown if re.fullmatch(r" [QKV](\s+[QKV])*\s*", line)] == ["Q", "K"]
+    assert any(re.fullmatch(r" K\s+V\s*", line) for line in shown)
     drawn = invoke("quiz", "--level", "scores", stdin="q\n")
     first = drawn.stdout.splitlines()[0]
     seed = re.fullmatch(r"Exercise (\d+): to redo it later, attncli quiz --seed \1", first).group(1)

@@ -81,6 +81,7 @@ def grade_view(report, key_path: str) -> View:
     for s in report.students:
         blocks.append(Paragraph(""))
         blocks += _student_blocks(s, key.decimals, STATUS_WORDS)
+    blocks += [Paragraph("")]
     blocks.append(Paragraph("Scoring: 1 point for a right answer and for one that follows from the student's own "
                             "earlier wrong answer; 0 for wrong, blank or not a number.", "note"))
     return View("Grades", (Page("Grades", tuple(blocks)),), report.to_json)
