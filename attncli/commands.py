@@ -222,6 +222,9 @@ def _scenario_quiz(console, scenario: str, level: str, seed: int | None, row: st
 
     if row is not None and seed is not None:
         raise UsageError("--row and --seed both choose the row; give one of them")
+    if scenario == "-":
+        raise UsageError("the quiz reads its answers from standard input, so the scenario cannot come from it "
+                         "too; save the scenario to a file and give its name")
     sc = loader.load(scenario)
     with option("--row"):
         index = find_row(sc.tokens, row) if row is not None else seed_row(sc, seed) if seed is not None else 0
@@ -229,7 +232,8 @@ def _scenario_quiz(console, scenario: str, level: str, seed: int | None, row: st
     head = sc.heads[0]
     d_k = head.w_q.shape[1]
     facts = [f"d_k = {d_k}", "divided by √d_k" if sc.scale else "not scaled"]
-    facts += ["causal mask"] if sc.causal else []
+    if sc.causal or sc.mask_matrix is not None or sc.key_padding is not None:
+        facts.append("causal mask" if sc.causal else "a mask: hidden keys get weight 0")
     facts += [f"head {head.name!r}, the first of {len(sc.heads)}"] if len(sc.heads) > 1 else []
     _say(console, f"{sc.name}: the row of {sc.tokens[index]} (row {index}); {LEVEL_WORDS[level]}.", "bold")
     _say(console, f"({'; '.join(facts)})", "dim")

@@ -137,6 +137,8 @@ def test_generated_quiz_shows_the_exercise_and_its_seed_redoes_it():
     (["quiz", "dog_ate_dinner", "--row", "1", "--seed", "2"], 2,
      "Error: --row and --seed both choose the row; give one of them"),
     (["quiz", "missing.yaml"], 1, "Error: missing.yaml: no such file"),
+    (["quiz", "-"], 2, "Error: the quiz reads its answers from standard input, so the scenario cannot come from it "
+                       "too; save the scenario to a file and give its name"),
 ])
 def test_quiz_errors(args, code, message):
     result = invoke(*args, stdin="q\n")
