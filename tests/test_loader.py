@@ -205,13 +205,15 @@ def run_from_source(tree):
 
 
 def source_tree(tmp_path, with_scenarios=True):
-    """A plain checkout: attncli/ and, beside it, scenarios/ with one scenario only found there."""
+    """A plain checkout: attncli/ (an installed copy holds scenarios/ inside; a checkout does not) and,
+    beside it, scenarios/ with one scenario only found there."""
     import shutil
 
     import attncli
 
     tree = tmp_path / "checkout"
-    shutil.copytree(Path(attncli.__file__).parent, tree / "attncli", ignore=shutil.ignore_patterns("__pycache__"))
+    skip = shutil.ignore_patterns("__pycache__", "scenarios")
+    shutil.copytree(Path(attncli.__file__).parent, tree / "attncli", ignore=skip)
     if with_scenarios:
         (tree / "scenarios").mkdir()
         (tree / "scenarios" / "only_here.yaml").write_text(loader.builtin_text("dog_ate_dinner"), encoding="utf-8")
