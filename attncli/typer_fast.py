@@ -1,12 +1,12 @@
-"""attncli's Typer app: Typer's own parsing, minus the pydantic start-up for plain option values.
+"""attncli's Typer app: Typer's own parsing, without pydantic's start-up for plain option values.
 
-Typer 0.29 converts every option value through a pydantic TypeAdapter built on first use, which
-costs ~80 ms per start. `App` is typer.Typer whose commands default to `Command`, which turns its
-own parameters into `Option`/`Argument` subclasses; their coercion converts the common values of
-str, int, float, bool and Enum options directly, the same way Typer does, and hands everything
-else (other types, unusual spellings, every bad value) to Typer's own coercion, so results and
-error messages are Typer's. Nothing outside attncli's commands changes; without the hook
-(`get_runtime_param`, another Typer version) Typer parses as usual. See benchmarks/startup.py.
+Typer 0.29 converts every option value through a pydantic TypeAdapter built on first use (~80 ms a
+start). `App` is typer.Typer whose group and commands are `Group` and `Command`; these turn their own
+parameters into FastOption/FastArgument, subclasses of Typer's whose coercion (Typer's hook,
+`get_runtime_param`) converts plain str, int, float, bool and Enum values as Typer does and hands
+everything else (other types, unusual spellings, every bad value) to Typer's own coercion, so
+results and error messages are Typer's. Nothing outside attncli's commands changes; if the hook is
+missing (another Typer version), Typer parses as usual. Measured in benchmarks/startup.py.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,11 +63,15 @@ RATIOS = [("attncli --help", "import typer"), ("attncli explain", "import numpy,
 TARGET = 1.15
 
 
-def once(argv: list[str]) -> float:
+def once(argv: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one run of argv."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
                    env={**os.environ, "COLUMNS": "100"})
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
@@ -77,19 +82,24 @@ def main() -> int:
     for argv in COMMANDS.values():
         for _ in range(args.warmup):
             once(argv)
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    wall: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    cpu: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for _ in range(args.runs):
         for name, argv in COMMANDS.items():
-            times[name].append(once(argv))
-    medians = {name: statistics.median(t) for name, t in times.items()}
+            w, c = once(argv)
+            wall[name].append(w)
+            cpu[name].append(c)
+    medians = {name: statistics.median(t) for name, t in wall.items()}
+    cpu_medians = {name: statistics.median(t) for name, t in cpu.items()}
     for name, median in medians.items():
-        print(f"{name:34s} median {median * 1000:7.1f} ms  (min {min(times[name]) * 1000:6.1f})")
+        print(f"{name:34s} median {median * 1000:7.1f} ms  (min {min(wall[name]) * 1000:6.1f})"
+              f"  cpu {cpu_medians[name] * 1000:7.1f} ms")
     worst = 0.0
     for ours, baseline in RATIOS:
         ratio = medians[ours] / medians[baseline]
         worst = max(worst, ratio)
         verdict = "ok" if ratio <= TARGET else f"OVER the {TARGET} target"
-        print(f"{ours} / {baseline}: {ratio:.2f}  {verdict}")
+        print(f"{ours} / {baseline}: {ratio:.2f}  {verdict}  (cpu time: {cpu_medians[ours] / cpu_medians[baseline]:.2f})")
     return 0 if worst <= TARGET else 1
 
 

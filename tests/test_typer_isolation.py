@@ -155,6 +155,15 @@ def test_usage_errors_are_pinned_and_worded_as_typer_words_them(argv, stderr, tm
     assert typers.stderr == ours.stderr
 
 
+@pytest.mark.parametrize("argv", [["--help"], *([name, "--help"] for name in
+                                  ("explain", "compare", "complexity", "scenarios", "show", "new", "validate"))])
+def test_help_is_what_typer_shows(argv):
+    runner = CliRunner()
+    ours = runner.invoke(app, argv, prog_name="attncli", env={"COLUMNS": "100"})
+    assert ours.exit_code == 0 and ours.stdout.startswith("Usage: attncli")
+    assert ours.stdout == runner.invoke(plain_twin(), argv, prog_name="attncli", env={"COLUMNS": "100"}).stdout
+
+
 # A Typer release that renames what attncli hooks into: attncli then parses as Typer does, slower.
 RENAMES = {
     "the hook get_runtime_param": (
