@@ -20,8 +20,9 @@ from typer import core
 
 # The spellings converted here; each gives what Python's int()/float() give, as pydantic does.
 # Signs, spaces, underscores, "inf"/"nan" and the like are valid too: Typer's coercion takes them.
-_INT = re.compile(r"-?[0-9]{1,18}", re.ASCII)
-_FLOAT = re.compile(r"-?(?:[0-9]{1,300}\.?[0-9]{0,300}|\.[0-9]{1,300})(?:[eE][-+]?[0-9]{1,3})?", re.ASCII)
+# Compiled on first use (re caches them): --help and default values never need them.
+_INT = r"-?[0-9]{1,18}"
+_FLOAT = r"-?(?:[0-9]{1,300}\.?[0-9]{0,300}|\.[0-9]{1,300})(?:[eE][-+]?[0-9]{1,3})?"
 # pydantic's lax booleans (case-insensitive) after Typer strips the value; "" is False in Typer.
 _BOOLS = {"": False, "0": False, "off": False, "f": False, "false": False, "n": False, "no": False,
           "1": True, "on": True, "t": True, "true": True, "y": True, "yes": True}
@@ -35,7 +36,7 @@ def _number(kind: type, value, info):
     """An int or float from a plain spelling, clamped or range-checked as Typer does."""
     if type(value) is kind:
         number = value
-    elif type(value) is str and (_INT if kind is int else _FLOAT).fullmatch(value):
+    elif type(value) is str and re.fullmatch(_INT if kind is int else _FLOAT, value, re.ASCII):
         number = kind(value)
     else:
         raise _Delegate
