@@ -208,9 +208,13 @@ EXPLAIN = ("import io, sys, contextlib\n"
            "    print('pydantic imported:', 'pydantic' in sys.modules)\n")
 
 
+@pytest.fixture(scope="module")
+def normal() -> str:
+    return run_python(EXPLAIN).stdout
+
+
 @pytest.mark.parametrize("renamed", RENAMES)
-def test_a_renamed_typer_internal_falls_back_to_typers_own_parsing(renamed):
-    normal = run_python(EXPLAIN).stdout
+def test_a_renamed_typer_internal_falls_back_to_typers_own_parsing(renamed, normal):
     changed = run_python(RENAMES[renamed] + EXPLAIN).stdout
     assert "Output = A·V" in normal and "Input should be less than or equal to 12" in normal
     assert normal.count("pydantic imported: False") == 1  # the bad value is Typer's to word
@@ -279,7 +283,7 @@ def test_the_sample_commands_use_the_two_coercions():
     assert {type(p).__name__ for p in TYPERS.params} == {"TyperOption"}
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(VALUES)
 def test_every_value_converts_as_typer_converts_it(value):
     for param in TYPERS.params:
