@@ -172,7 +172,7 @@ RENAMES = {
         "P.runtime_coercion = P.get_runtime_param\n"
         "del P.get_runtime_param\n"
         "original = P.process_value\n"
-        "def process_value(self, ctx, value):\n"
+        "def process_value(self, ctx, value):  # Typer's process_value, calling the new name\n"
         "    self.get_runtime_param = self.runtime_coercion\n"
         "    try:\n"
         "        return original(self, ctx, value)\n"
