@@ -44,8 +44,9 @@ attncli.params, the process-wide patch this replaced):
 With attncli.typer_fast (Typer 0.29.2), measured while other sessions kept the load at 6-10 on the
 2 cores, four runs of 40-60 rounds: --help / import typer 1.08-1.19 by wall-clock medians,
 1.11-1.39 by fastest runs, 1.13-1.17 by CPU time; explain / baseline imports 1.05-1.17, 1.00-1.13,
-1.12-1.17: under such load a single run can land either side of 1.15; rerun on a quiet machine. Head to head in the same rounds (CPU time), typer_fast against the old patch: explain
-0.94, --help 1.00: the same work, as expected (no pydantic either way); the spread is the load's.
+1.12-1.17: under such load a single run lands either side of 1.15; rerun on a quiet machine.
+Head to head in the same rounds (CPU time), typer_fast against the old patch: explain 0.94,
+--help 1.00: the same work, as expected (no pydantic either way); the spread is the load's.
 typer_fast's own import costs 0.35 ms (its number patterns compile on first use).
 """
 
