@@ -63,8 +63,9 @@ def write_tiny_bert(folder: Path, *, seed: int = 0, config: dict | None = None, 
     vocab.write_text("\n".join(SPECIALS + WORDS) + "\n", encoding="utf-8")
     if tokenizer_json:
         from tokenizers import BertWordPieceTokenizer
+        from tokenizers.models import WordPiece
 
-        BertWordPieceTokenizer(str(vocab), lowercase=True).save(str(folder / "tokenizer.json"))
+        BertWordPieceTokenizer(WordPiece.read_file(str(vocab)), lowercase=True).save(str(folder / "tokenizer.json"))
     if not vocab_txt:
         vocab.unlink()
     return folder

@@ -71,9 +71,11 @@ def _from_json(path: Path):
 
 def _from_vocab(path: Path, lowercase: bool):
     from tokenizers import BertWordPieceTokenizer
+    from tokenizers.models import WordPiece
 
     try:
-        return BertWordPieceTokenizer(str(path), lowercase=lowercase)
+        # read the vocabulary first: building from a file name is deprecated in tokenizers
+        return BertWordPieceTokenizer(WordPiece.read_file(str(path)), lowercase=lowercase)
     except Exception as e:  # a vocab without [CLS]/[SEP], or not text
         raise AttncliError(f"not a usable WordPiece vocabulary ({_first_line(e)})", origin=str(path)) from None
 
