@@ -12,7 +12,8 @@ what `attncli model TEXT --format json` will do; point ATTNCLI_MODEL at the CLI 
 
 BLAS threads: the matrices are small (n × 384 · 384 × 32), so OpenBLAS's threads mostly wait on each
 other, and on a busy 2-core machine they oversubscribe. Each attncli command runs with the library's
-default threads and with OPENBLAS_NUM_THREADS=1, for a 12-token and a ~120-token text.
+default threads and with OPENBLAS_NUM_THREADS=1 (and, where threadpoolctl is installed, with the
+limit set from inside the process), for a 12-token and a ~120-token text.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ run = load_model().run(sys.argv[1])
 json.dump({"tokens": list(run.tokens), "heads": [{"layer": h.layer, "head": h.head,
            "weights": h.steps.weights.tolist()} for l in run.layers for h in l.heads]}, sys.stdout)
 """
+# the same, with the threads limited from inside the process by threadpoolctl (where installed)
+ATTNCLI_MODEL_TPC = "from threadpoolctl import threadpool_limits\nthreadpool_limits(1, user_api='blas')\n" + ATTNCLI_MODEL
 TRANSFORMERS = """
 import sys, torch, transformers
 from attncli.model.locate import default_model_dir
@@ -54,6 +57,8 @@ def commands() -> dict[str, tuple[list[str], dict]]:
     for label, text in (("12 tokens", SHORT), ("~120 tokens", LONG)):
         cmds[f"attncli.model {label}"] = ([py, "-c", ATTNCLI_MODEL, text], {})
         cmds[f"attncli.model {label}, 1 BLAS thread"] = ([py, "-c", ATTNCLI_MODEL, text], ONE_THREAD)
+        if find_spec("threadpoolctl"):
+            cmds[f"attncli.model {label}, threadpoolctl 1"] = ([py, "-c", ATTNCLI_MODEL_TPC, text], {})
     if find_spec("torch") and find_spec("transformers"):
         cmds["transformers 12 tokens"] = ([py, "-c", TRANSFORMERS, SHORT], {})
     return cmds
@@ -68,6 +73,34 @@ def once(argv: list[str], env: dict) -> tuple[float, float]:
     if status != 0:
         raise SystemExit(f"{argv[:3]} failed with status {status}")
     return elapsed, usage.ru_maxrss / 1024
+
+
+BREAKDOWN = """
+import json, statistics, sys, time
+t0 = time.perf_counter()
+from attncli.model import load_model
+t1 = time.perf_counter()
+model = load_model()
+t2 = time.perf_counter()
+for text in sys.argv[1:]:
+    forward, dump = [], []
+    for _ in range(5):
+        a = time.perf_counter()
+        run = model.run(text)
+        b = time.perf_counter()
+        json.dumps([h.steps.weights.tolist() for l in run.layers for h in l.heads])
+        forward.append(b - a)
+        dump.append(time.perf_counter() - b)
+    print(f"  {len(run.tokens):4d} tokens: forward {statistics.median(forward) * 1000:7.1f} ms, "
+          f"every head's weights to JSON {statistics.median(dump) * 1000:7.1f} ms")
+print(f"  import attncli.model {(t1 - t0) * 1000:.1f} ms, load_model() {(t2 - t1) * 1000:.1f} ms")
+"""
+
+
+def breakdown() -> None:
+    """Where the time goes inside one process, with one BLAS thread (medians of 5 forwards)."""
+    print("in one process, OPENBLAS_NUM_THREADS=1:")
+    subprocess.run([sys.executable, "-c", BREAKDOWN, SHORT, LONG], env={**os.environ, **ONE_THREAD}, check=True)
 
 
 def main() -> int:
@@ -95,6 +128,7 @@ def main() -> int:
     for label in ("12 tokens", "~120 tokens"):
         ratio = med[f"attncli.model {label}"][0] / med[f"attncli.model {label}, 1 BLAS thread"][0]
         print(f"default BLAS threads / 1 thread, {label}: {ratio:.2f}×")
+    breakdown()
     return 0
 
 

@@ -128,8 +128,12 @@ def test_cls_is_the_sink_and_l4h5_puts_092_of_dogs_weight_on_it():
     assert sum(label_head(w, run.tokens) == "first" for layer in weights for w in layer) >= 12
 
 
-def test_some_head_links_he_to_dog():
-    run = model().run(DOG)
-    ranking = link_ranking(run, token_index(run.tokens, "he"), token_index(run.tokens, "dog"))
-    assert len(ranking) == 72
-    assert ranking[0].weight > 0.3  # some head gives "dog" a large share of "he"'s weight
+@pytest.mark.parametrize("text, source, target, best", [
+    (DOG, "he", "dog", (5, 11)),  # coreference: the pronoun to its antecedent
+    ("The keys to the cabinet are on the table.", "are", "keys", (3, 1)),  # agreement: verb to its subject
+])
+def test_a_head_links_a_word_to_the_one_it_depends_on(text, source, target, best):
+    run = model().run(text)
+    ranking = link_ranking(run, token_index(run.tokens, source), token_index(run.tokens, target))
+    assert len(ranking) == 72 and (ranking[0].layer, ranking[0].head) == best
+    assert ranking[0].weight > 0.7 and ranking[1].weight < 0.5  # one head stands out

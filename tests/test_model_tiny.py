@@ -10,7 +10,9 @@ pytest.importorskip("tokenizers", reason="the model extra is not installed")
 
 import reference  # noqa: E402
 import reference_bert  # noqa: E402
-from tiny_bert import tiny_config, tiny_tensors, write_tiny_bert  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from tiny_bert import WORDS, tiny_config, tiny_tensors, write_tiny_bert  # noqa: E402
 
 from attncli import core  # noqa: E402
 from attncli.errors import AttncliError, UsageError  # noqa: E402
@@ -59,6 +61,24 @@ def test_the_whole_forward_equals_a_plain_loop_bert(tmp_path, seed, eps):
     for layer, ref_layer in zip(run.layers, heads, strict=True):
         for h, (_, weights, output) in zip(layer.heads, ref_layer, strict=True):
             assert np.allclose(h.steps.weights, weights, rtol=0, atol=1e-12)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), layers=st.integers(1, 3), heads=st.integers(1, 4), d_head=st.integers(1, 5),
+       words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=10), std=st.floats(0.1, 2.0))
+def test_random_shapes_and_texts_equal_the_plain_loop_bert(tmp_path_factory, seed, layers, heads, d_head, words, std):
+    config = tiny_config(num_hidden_layers=layers, num_attention_heads=heads, hidden_size=heads * d_head,
+                         max_position_embeddings=40)  # ten words of at most three pieces fit
+    folder = write_tiny_bert(tmp_path_factory.mktemp("m"), seed=seed, config=config, std=std)
+    run = load_model(str(folder)).run(" ".join(words))
+    hidden, ref_heads = reference_bert.forward(tiny_tensors(config, seed, std), config, list(run.ids))
+    for mine, theirs in zip(run.hidden_states, hidden, strict=True):
+        assert np.allclose(mine, theirs, rtol=0, atol=1e-11)
+    for layer, ref_layer in zip(run.layers, ref_heads, strict=True):
+        for h, (scores, weights, output) in zip(layer.heads, ref_layer, strict=True):
+            assert np.allclose(h.steps.scores, scores, rtol=1e-12, atol=1e-12)
+            assert np.allclose(h.steps.weights, weights, rtol=0, atol=1e-12)
+            assert np.allclose(h.steps.output, output, rtol=0, atol=1e-12)
 
 
 def test_each_head_input_is_the_hidden_state_entering_its_layer(tiny):
