@@ -2,8 +2,9 @@
 
 NumPy has no erf, and the tanh form of GELU moves real attention weights by up to 4e-3, so this is
 W. J. Cody's rational Chebyshev approximation ("Rational Chebyshev approximations for the error
-function", Math. Comp. 23, 1969, pp. 631-638; the CALERF routine of netlib's specfun), accurate to
-about one unit in the last place of float64 (tests check it against math.erf).
+function", Math. Comp. 23, 1969, pp. 631-638; the CALERF routine of netlib's specfun). Against
+math.erf its absolute error is at most 2.3e-16 (one unit in the last place of 1.0; up to 4 units of
+the result just above |x| = 0.46875, where erf = 1 − erfc cancels), and it is exact for most x.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ _XBIG = 26.543  # above it erfc(x) underflows to 0
 
 
 def erf(x: np.ndarray) -> np.ndarray:
-    """erf(x) elementwise in float64, within a few units in the last place of the true value."""
+    """erf(x) elementwise in float64, to within 2.3e-16."""
     x = np.asarray(x, dtype=np.float64)
     y = np.abs(x)
     near = y <= _THRESH
