@@ -37,7 +37,8 @@ json.dump({"tokens": list(run.tokens), "heads": [{"layer": h.layer, "head": h.he
            "weights": h.steps.weights.tolist()} for l in run.layers for h in l.heads]}, sys.stdout)
 """
 # the same, with the threads limited from inside the process by threadpoolctl (where installed)
-ATTNCLI_MODEL_TPC = "from threadpoolctl import threadpool_limits\nthreadpool_limits(1, user_api='blas')\n" + ATTNCLI_MODEL
+ATTNCLI_MODEL_TPC = ("from threadpoolctl import threadpool_limits\nthreadpool_limits(1, user_api='blas')\n"
+                     + ATTNCLI_MODEL)
 TRANSFORMERS = """
 import sys, torch, transformers
 from attncli.model.locate import default_model_dir
@@ -116,7 +117,8 @@ def main() -> int:
     for _ in range(args.runs):
         for name, (argv, env) in cmds.items():
             results[name].append(once(argv, env))
-    med = {name: (statistics.median(t for t, _ in r), statistics.median(m for _, m in r)) for name, r in results.items()}
+    med = {name: (statistics.median(t for t, _ in r), statistics.median(m for _, m in r))
+           for name, r in results.items()}
     base = med["import numpy"][0]
     print(f"medians of {args.runs} interleaved runs, os.cpu_count()={os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.2f}")

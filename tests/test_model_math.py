@@ -106,15 +106,15 @@ def test_the_label_is_true_for_the_numbers(data):
 
 
 def _fake_run(weights):  # (L, H, n, n)
-    layers = [SimpleNamespace(heads=[SimpleNamespace(layer=l, head=h, steps=SimpleNamespace(weights=w))
-                                     for h, w in enumerate(layer)]) for l, layer in enumerate(weights)]
+    layers = [SimpleNamespace(heads=[SimpleNamespace(layer=i, head=h, steps=SimpleNamespace(weights=w))
+                                     for h, w in enumerate(layer)]) for i, layer in enumerate(weights)]
     return SimpleNamespace(tokens=["t"] * weights.shape[2], layers=layers)
 
 
 @given(hnp.arrays(np.float64, (3, 4, 5, 5), elements=st.floats(0, 1)), st.integers(0, 4), st.integers(0, 4))
 def test_link_ranking_lists_every_head_once_highest_first(w, i, j):
     ranking = link_ranking(_fake_run(w), i, j)
-    assert sorted((s.layer, s.head) for s in ranking) == [(l, h) for l in range(3) for h in range(4)]
+    assert sorted((s.layer, s.head) for s in ranking) == [(i, h) for i in range(3) for h in range(4)]
     values = [s.weight for s in ranking]
     assert values == sorted(values, reverse=True)
     assert all(s.weight == w[s.layer, s.head, i, j] for s in ranking)

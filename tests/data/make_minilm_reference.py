@@ -39,8 +39,8 @@ def main() -> None:
                 result = model(**encoded, output_attentions=True, output_hidden_states=True)
             lo, hi = HIDDEN["dims"]
             entry[name] = {
-                "attentions": [result.attentions[l][0, h].double().tolist() for l, h in HEADS],
-                "hidden": [result.hidden_states[l][0, :, lo:hi].double().tolist() for l in HIDDEN["layers"]],
+                "attentions": [result.attentions[layer][0, h].double().tolist() for layer, h in HEADS],
+                "hidden": [result.hidden_states[layer][0, :, lo:hi].double().tolist() for layer in HIDDEN["layers"]],
             }
         out["sentences"].append(entry)
     path = Path(__file__).with_name("minilm_reference.json")
