@@ -42,8 +42,14 @@ def _complete_scenario(incomplete: str) -> list[str]:
     from attncli.loader import builtin_names
 
     folder = Path(incomplete).parent if "/" in incomplete else Path(".")
+    from attncli.errors import AttncliError
+
     files = sorted(str(p) if "/" in incomplete else p.name for p in folder.glob("*.y*ml") if p.is_file())
-    return [name for name in builtin_names() + files if name.startswith(incomplete)]
+    try:
+        names = builtin_names()
+    except AttncliError:  # no built-ins folder: Tab still completes files, and explain says what is wrong
+        names = []
+    return [name for name in names + files if name.startswith(incomplete)]
 
 
 ScenarioArg = Annotated[
