@@ -281,7 +281,7 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
         bad = np.argwhere(~np.isin(a, (0, 1))) if a.dtype.kind in "iuf" else np.argwhere(np.ones(a.shape, bool))
         if bad.size:
             i, j = (int(n) for n in bad[0])
-            raise AttncliError(f"mask row {i}, column {j} is {a[i, j]!r}; it should be True or 1 (may attend) "
+            raise AttncliError(f"mask row {i}, column {j} is {a[i, j].item()!r}; it should be True or 1 (may attend) "
                                "or False or 0 (hidden)")
         a = a.astype(bool)
     if a.shape != (n_q, n_k):
@@ -364,8 +364,9 @@ def _head_fields(spec: HeadSpec, i: int) -> dict:
         for key, value in spec.items():
             canonical = next((k for k in _HEAD_KEYS if k.lower() == str(key).lower()), None)
             if canonical is None:
-                close = difflib.get_close_matches(str(key), _HEAD_KEYS, n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]}?" if close else f" (known keys: {', '.join(_HEAD_KEYS)})"
+                lowered = {k.lower(): k for k in _HEAD_KEYS}
+                close = difflib.get_close_matches(str(key).lower(), lowered, n=1, cutoff=0.6)
+                hint = f"; did you mean {lowered[close[0]]}?" if close else f" (known keys: {', '.join(_HEAD_KEYS)})"
                 raise AttncliError(f"heads[{i}]: unknown key {key!r}{hint}")
             fields[canonical] = value
         missing = [k for k in ("W_Q", "W_K", "W_V") if k not in fields]
