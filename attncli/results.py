@@ -50,6 +50,18 @@ class _Shows:
         """Show every step: inline HTML in Jupyter, text in a terminal."""
         display(self, precision=precision)
 
+    def _about(self) -> str:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        # One line, not the dataclass's dump of every array: the tables are in str(), HTML and explain().
+        return f"<{type(self).__name__} {self._about()}>"
+
+    def __str__(self) -> str:
+        from attncli.render_markdown import render
+
+        return render(self.view())
+
 
 def display(what: Any, *, precision: int = 3) -> None:
     """Show a result's full walkthrough (or any View): inline HTML in a Jupyter kernel, text elsewhere."""
@@ -80,8 +92,8 @@ def _copy(source: Any, cls: type, **extra: Any) -> Any:
     return cls(**{f.name: getattr(source, f.name) for f in fields(source)}, **extra)
 
 
-@dataclass(frozen=True, eq=False)
-class HeadSteps(core.HeadSteps, _Shows):
+@dataclass(frozen=True, eq=False, repr=False)
+class HeadSteps(_Shows, core.HeadSteps):
     """One head's steps (q, k, v, scores, scaled_scores, masked_scores, weights, output), with row labels."""
 
     query_tokens: tuple[str, ...] = ()
@@ -96,6 +108,11 @@ class HeadSteps(core.HeadSteps, _Shows):
 
         return steps.head_view(self, full, precision)
 
+    def _about(self) -> str:
+        n_q, n_k = self.scores.shape
+        return (f"{self.name!r}: {n_q} queries × {n_k} keys, d_k = {self.d_k}, d_v = {self.d_v}; "
+                ".weights, .output, .explain()")
+
     def to_dict(self) -> dict:
         """The head's entry of the JSON contract (`explain --format json`)."""
         from attncli.views import steps
@@ -103,8 +120,8 @@ class HeadSteps(core.HeadSteps, _Shows):
         return steps.head_json(self)
 
 
-@dataclass(frozen=True, eq=False)
-class AttentionSteps(core.AttentionSteps, _Shows):
+@dataclass(frozen=True, eq=False, repr=False)
+class AttentionSteps(_Shows, core.AttentionSteps):
     """Every head's steps (`.heads[i].weights`), their concatenation and `.output`, as the JSON contract names them."""
 
     evaluation: scenarios.Evaluation | None = None
@@ -133,6 +150,12 @@ class AttentionSteps(core.AttentionSteps, _Shows):
 
         return walkthrough.view(self.evaluation, precision) if full else steps.summary_view(self.evaluation, precision)
 
+    def _about(self) -> str:
+        n = len(self.heads)
+        return (f"{self.scenario.name!r}: {n} head{'s' if n > 1 else ''}, {len(self.query_tokens)} queries × "
+                f"{len(self.key_tokens)} keys, output {self.output.shape[0]}×{self.output.shape[1]}; "
+                ".heads[i].weights, .output, .explain()")
+
     def to_dict(self) -> dict:
         """The JSON contract of `explain --format json`, as Python lists and numbers."""
         from attncli.views.walkthrough import explain_json
@@ -140,8 +163,8 @@ class AttentionSteps(core.AttentionSteps, _Shows):
         return explain_json(self.evaluation)
 
 
-@dataclass(frozen=True, eq=False)
-class Scenario(scenarios.Scenario, _Shows):
+@dataclass(frozen=True, eq=False, repr=False)
+class Scenario(_Shows, scenarios.Scenario):
     """A validated scenario: tokens, embeddings x, heads (HeadWeights), W_O, masks, as float64 arrays."""
 
     @classmethod
@@ -155,9 +178,12 @@ class Scenario(scenarios.Scenario, _Shows):
             return walkthrough.view(scenarios.evaluate(self, scenarios.settings_for(self)), precision)
         return steps.scenario_view(self, precision)
 
+    def _about(self) -> str:
+        return f"{self.name!r} from {self.origin}: tokens {', '.join(self.tokens)}; attncli.run(scenario)"
 
-@dataclass(frozen=True, eq=False)
-class Comparison(comparing.Comparison, _Shows):
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Comparison(_Shows, comparing.Comparison):
     """A scenario against a variant: `.baseline` and `.variant` evaluations, row statistics and `.change`."""
 
     @classmethod
@@ -168,6 +194,9 @@ class Comparison(comparing.Comparison, _Shows):
         from attncli.views import comparison
 
         return comparison.view(self, precision)
+
+    def _about(self) -> str:
+        return f"{self.baseline.scenario.name!r}: as written against {self.change.lower()}"
 
     def to_dict(self) -> dict:
         """The JSON of `compare --format json`."""
