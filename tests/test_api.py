@@ -289,3 +289,12 @@ def test_every_public_name_resolves_is_documented_and_shadows_no_submodule():
     assert (package / "py.typed").is_file()
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         attncli.nope
+
+
+def test_a_plain_pip_install_ships_every_subpackage_and_py_typed():
+    tomllib = pytest.importorskip("tomllib")
+    root = Path(__file__).parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = {".".join(p.relative_to(root).parent.parts) for p in (root / "attncli").rglob("__init__.py")}
+    assert found <= set(config["packages"])  # attncli.views was once missing: explain failed after `pip install .`
+    assert "py.typed" in config["package-data"]["attncli"]
