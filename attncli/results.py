@@ -65,6 +65,11 @@ class _Shows:
 
 def display(what: Any, *, precision: int = 3) -> None:
     """Show a result's full walkthrough (or any View): inline HTML in a Jupyter kernel, text elsewhere."""
+    if not isinstance(what, (View, _Shows)):
+        from attncli.errors import AttncliError
+
+        raise AttncliError(f"display() shows what attncli returns (steps, scenarios, comparisons), "
+                           f"not {type(what).__name__}")
     view = what if isinstance(what, View) else what.view(True, precision)
     shell = _kernel()
     if shell is not None:

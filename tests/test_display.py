@@ -113,3 +113,5 @@ def test_explain_outside_a_notebook_prints_every_step(capsys):
         assert needle in out
     attncli.display(attncli.attention([[1.0]], [[1.0]], [[2.0]]))
     assert "Step 5" in capsys.readouterr().out
+    with pytest.raises(attncli.AttncliError, match="not ndarray"):
+        attncli.display(np.zeros((2, 2)))
