@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import oracle
 from typer.testing import CliRunner
 
 import attncli
@@ -13,12 +14,15 @@ from attncli.cli import app
 from attncli.numbers import fixed
 from attncli.views.code import step_lines
 
-try:
-    import torch
-except ImportError:  # the lines are still shown; only running them needs torch
-    torch = None
+LANGUAGES = ["numpy", "torch"]
+torch = None  # imported by needs() for the torch cases: skipped where absent, unless CI requires it
 
-LANGUAGES = ["numpy", pytest.param("torch", marks=pytest.mark.skipif(torch is None, reason="torch not installed"))]
+
+def needs(language):
+    global torch
+    if language == "torch":
+        torch = oracle("torch")
+
 
 BIASED = """\
 tokens: [a, b, c, d]
@@ -68,6 +72,7 @@ def run_lines(lines, env):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("source, options", CASES, ids=[f"{s.split(':')[0][:14]}-{sorted(o)}" for s, o in CASES])
 def test_each_steps_lines_compute_that_steps_numbers(language, source, options):
+    needs(language)
     ev = attncli.run(attncli.load(source), **options).evaluation
     sc, steps = ev.scenario, ev.steps
     lines = step_lines(ev, language)
@@ -109,6 +114,7 @@ def test_each_steps_lines_compute_that_steps_numbers(language, source, options):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_markdown_handout_runs_as_it_stands_and_reproduces_its_tables(language):
+    needs(language)
     result = CliRunner().invoke(app, ["explain", "--code", language, "--format", "markdown"])
     assert result.exit_code == 0, result.output
     handout = result.stdout
