@@ -109,10 +109,10 @@ def run(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: 
                            f"not {type(scenario).__name__}")
     _check_temperature(temperature)
     scaled = None if scale is None else _flag(scale, "scale")
-    if mask is None or isinstance(mask, (bool, np.bool_)):
-        settings = scenarios.settings_for(sc, scale=scaled, mask=None if mask is None else bool(mask),
-                                          temperature=float(temperature))
-    else:  # "causal" or a matrix of its own replaces every mask the scenario has
+    if mask is None or isinstance(mask, (bool, np.bool_)) or (isinstance(mask, str) and mask == "causal"):
+        on = None if mask is None else mask == "causal" or mask is True or mask is np.True_
+        settings = scenarios.settings_for(sc, scale=scaled, mask=on, temperature=float(temperature))
+    else:  # a matrix of its own replaces every mask the scenario has
         causal, matrix = _scenario_mask(mask, len(sc.tokens), len(sc.key_tokens))
         sc = _replace(sc, causal=causal, mask_matrix=matrix, key_padding=None)
         settings = scenarios.settings_for(sc, scale=scaled, temperature=float(temperature))

@@ -298,3 +298,15 @@ def test_a_plain_pip_install_ships_every_subpackage_and_py_typed():
     found = {".".join(p.relative_to(root).parent.parts) for p in (root / "attncli").rglob("__init__.py")}
     assert found <= set(config["packages"])  # attncli.views was once missing: explain failed after `pip install .`
     assert "py.typed" in config["package-data"]["attncli"]
+
+
+def test_run_mask_keeps_or_replaces_the_scenarios_masks_as_documented():
+    padded = attncli.load("tokens: [a, b, c]\nembeddings: [[1, 0], [0, 1], [1, 1]]\nW_Q: [[1], [0]]\nW_K: [[1], [0]]\n"
+                          "W_V: [[1], [2]]\nkey_padding: [0, 1, 0]\n")
+    weights = {repr(m): attncli.run(padded, mask=m).heads[0].weights for m in (None, True, "causal", False)}
+    assert np.all(weights["None"][:, 1] == 0)  # the scenario's padding
+    np.testing.assert_array_equal(weights["True"], weights["'causal'"])  # causal on top of the padding, as --mask
+    assert weights["True"][1].tolist() == [1.0, 0.0, 0.0] and weights["True"][0, 2] == 0
+    assert np.all(weights["False"] > 0)  # every mask off, as --no-mask
+    assert api_error(lambda: attncli.run(padded, mask="upper")) == (
+        "mask should be a boolean array (True = may attend) or \"causal\", not 'upper'")
