@@ -42,7 +42,7 @@ def builtin_names() -> list[str]:
 
 def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, *, scale: float | None = None,
               mask: MaskSpec = None) -> HeadSteps:
-    """softmax(Q·Kᵀ·scale, masked)·V with every step kept; scale None is 1/√d_k; mask: booleans (True = may attend) or "causal"."""
+    """softmax(Q·Kᵀ·scale)·V, every step kept; scale None is 1/√d_k, mask True = may attend or "causal"."""
     q, k, v = as_matrix(q, "q"), as_matrix(k, "k"), as_matrix(v, "v")  # (n_q, d_k), (n_k, d_k), (n_k, d_v)
     if q.shape[1] != k.shape[1]:
         raise AttncliError(f"q has {_count(q.shape[1], 'column')} but k has {k.shape[1]}: "
@@ -309,8 +309,9 @@ def _refuse_blind_rows(allowed: np.ndarray, labels: tuple[str, ...], origin: str
 
 def _check_finite(steps: core.HeadSteps, rows: tuple[str, ...], cols: tuple[str, ...]) -> None:
     """Name the first step and cell where float64 overflowed, instead of returning inf or NaN."""
-    for label, matrix, labels in (("S = Q·Kᵀ", steps.scores, cols), ("the scaled scores S·scale", steps.scaled_scores, cols),
-                                  ("the weights A", steps.weights, cols), ("the output A·V", steps.output, None)):
+    checks = (("S = Q·Kᵀ", steps.scores, cols), ("the scaled scores S·scale", steps.scaled_scores, cols),
+              ("the weights A", steps.weights, cols), ("the output A·V", steps.output, None))
+    for label, matrix, labels in checks:
         bad = np.argwhere(~np.isfinite(matrix))
         if bad.size:
             i, j = (int(n) for n in bad[0])
@@ -335,7 +336,8 @@ def _tokens(tokens: Sequence[str] | None, n: int, where: str, rows_of: str, pref
 _HEAD_KEYS = ("name", "W_Q", "W_K", "W_V", "b_Q", "b_K", "b_V")
 
 
-def head_weights(heads: Sequence[HeadSpec] | HeadSpec, d_model: int, d_source: int | None) -> tuple[core.HeadWeights, ...]:
+def head_weights(heads: Sequence[HeadSpec] | HeadSpec, d_model: int,
+                 d_source: int | None) -> tuple[core.HeadWeights, ...]:
     """Checked HeadWeights from dicts, (W_Q, W_K, W_V) tuples or HeadWeights; one head alone is a list of one."""
     if isinstance(heads, (core.HeadWeights, Mapping)):
         heads = [heads]
