@@ -29,6 +29,11 @@ app = App(
 DEFAULT_SCENARIO = "dog_ate_dinner"
 
 
+class CodeLanguage(str, enum.Enum):
+    numpy = "numpy"
+    torch = "torch"
+
+
 class OutputFormat(str, enum.Enum):
     rich = "rich"
     json = "json"
@@ -130,6 +135,9 @@ def explain(
         bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) block by block, as FlashAttention does.")
     ] = False,
     block: Annotated[Optional[int], typer.Option(min=1, help="Keys per block for --tiled.")] = None,
+    code: Annotated[
+        Optional[CodeLanguage], typer.Option(help="Show beside each step the line of numpy or torch that computes it.")
+    ] = None,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
@@ -148,7 +156,8 @@ def explain(
 
     how = _how(output_format, no_color, width, step, export)
     deliver(commands.explain(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature, head=head,
-                             tiled=tiled, block=block, precision=precision), how)
+                             tiled=tiled, block=block, precision=precision,
+                             code=None if code is None else code.value), how)
 
 
 @app.command()

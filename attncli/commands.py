@@ -28,10 +28,10 @@ def check_temperature(temperature: float) -> None:
 
 def explain(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
             temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
-            precision: int = 3) -> View:
-    """Every step of one scenario, with one row by hand (focus) or block by block (tiled)."""
-    from attncli import loader
-    from attncli.scenario import evaluate, find_head, find_row, settings_for
+            precision: int = 3, code: str | None = None) -> View:
+    """Every step of one scenario, with one row by hand (focus) or block by block (tiled), and each step's code."""
+    from attncli import api, loader
+    from attncli.scenario import find_head, find_row
     from attncli.views import walkthrough
 
     check_temperature(temperature)
@@ -40,7 +40,7 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
         row = find_row(sc.tokens, focus) if focus is not None else None
     with option("--head"):
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
-    ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
+    ev = api.run(sc, scale=scale, mask=mask, temperature=temperature).evaluation
     lines: list[str] = []
     if row is not None or tiled:
         from attncli.views import handcalc  # only for these options: explain's start-up is measured
@@ -51,7 +51,12 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
             n_k = len(sc.key_tokens)
             lines += ([""] if lines else []) + handcalc.tiled_lines(
                 ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0)
-    return walkthrough.view(ev, precision, only, tuple(lines))
+    shown = walkthrough.view(ev, precision, only, tuple(lines))
+    if code is not None:
+        from attncli.views.code import with_code
+
+        shown = with_code(shown, ev, code)
+    return shown
 
 
 def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = None,
