@@ -17,8 +17,8 @@ from attncli.typer_fast import App
 app = App(
     name="attncli",
     help="Learn the attention mechanism of transformers by computing it, one step at a time.",
-    epilog="Start with: attncli explain --focus dog; then attncli compare --no-scale; in class, attncli explain --step. "
-           "Rows, heads, steps and blocks are numbered from 0.",
+    epilog="Start with: attncli explain --focus dog; then attncli compare --no-scale; in class, "
+           "attncli explain --step. Rows, heads, steps and blocks are numbered from 0.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_show_locals=False,
@@ -66,7 +66,9 @@ ScenarioArg = Annotated[
         show_default=True,
     ),
 ]
-PrecisionOpt = Annotated[int, typer.Option(min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is always float64).")]
+PrecisionOpt = Annotated[
+    int, typer.Option(min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is float64).")
+]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="rich for the terminal, json or markdown.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
 StepOpt = Annotated[bool, typer.Option("--step", help="Presenter mode: one step per screen; Enter/→ next, ←/b back, q quit.")]

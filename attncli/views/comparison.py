@@ -179,7 +179,8 @@ def _saturation_lines(b, v, p: int, choice_b: np.ndarray, choice_v: np.ndarray) 
         return []
     where = f"largest weight at least {SATURATED}"
     if sat_v > sat_b:
-        words = f"{_rows(sat_v, n)} saturated in the variant ({where}), {sat_b} in the baseline: softmax has saturated there"
+        words = (f"{_rows(sat_v, n)} saturated in the variant ({where}), {sat_b} in the baseline: "
+                 "softmax has saturated there")
     elif sat_v < sat_b:
         words = f"{_rows(sat_b, n)} saturated in the baseline ({where}), {sat_v} in the variant"
     else:

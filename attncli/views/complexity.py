@@ -49,7 +49,8 @@ def _growth_json(g: Growth) -> dict:
 def _law(name: str, g: Growth, p: int) -> str:
     if g.reason:
         return f"{name}: no growth law stated"
-    return f"{name} ~ n^{fixed(g.exponent, p)} over n = {g.used[0]}…{g.used[-1]} ({len(g.used)} sizes, R² = {fixed(g.r2, p)})"
+    return (f"{name} ~ n^{fixed(g.exponent, p)} over n = {g.used[0]}…{g.used[-1]} "
+            f"({len(g.used)} sizes, R² = {fixed(g.r2, p)})")
 
 
 def growth_line(time_growth: Growth, memory_growth: Growth, p: int) -> str:

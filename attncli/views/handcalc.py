@@ -196,7 +196,8 @@ def tiled_lines(ev: Evaluation, row: int, precision: int, block: int, head_index
     lines.append(f"Output_{_label(me)} = acc / l = {vector(last.acc_after, p)} / {sh.num(last.l_after)} "
                  f"{sh.vector_sign(redone, final)} {vector(final, p)}")
     gap = float(np.max(np.abs(final - head.output[row])))
-    same = "the same up to float64 rounding" if gap <= 1e-12 * max(1.0, float(np.max(np.abs(final)))) else "not the same"
+    tiny = gap <= 1e-12 * max(1.0, float(np.max(np.abs(final))))
+    same = "the same up to float64 rounding" if tiny else "not the same"
     lines.append(f"The four-step A·V gives {vector(head.output[row], p)}: {same} (they differ by {gap:.{p}e}).")
     if not rescaled:
         lines.append("No later block raised the max here, so nothing had to be rescaled; when one does, "
@@ -209,7 +210,8 @@ def _block_lines(step, b: int, steps, k_tokens, head, sh: _Shown) -> list[str]:
     p = sh.p
     keys = k_tokens[step.start:step.stop]
     lines = [f"Block {b} ({', '.join(keys)}): scores {', '.join(sh.num(s) for s in step.scores)}",
-             f"   m = max({sh.num(step.m_before)}, {', '.join(sh.num(s) for s in step.scores)}) = {sh.num(step.m_after)}"]
+             f"   m = max({sh.num(step.m_before)}, {', '.join(sh.num(s) for s in step.scores)}) "
+             f"= {sh.num(step.m_after)}"]
     if step.m_after == -np.inf:
         return lines + ["   every key of this block is hidden: l and acc stay as they are"]
     first = step.m_before == -np.inf
@@ -225,13 +227,14 @@ def _block_lines(step, b: int, steps, k_tokens, head, sh: _Shown) -> list[str]:
             continue
         e = float(np.exp(s - step.m_after))
         exps.append(e)
-        lines.append(f"   exp({sh.minus(s, step.m_after)}) {sh.sign(math.exp(sh.value(s) - sh.value(step.m_after)), e)} "
-                     f"{sh.num(e)}")
+        redone = math.exp(sh.value(s) - sh.value(step.m_after))
+        lines.append(f"   exp({sh.minus(s, step.m_after)}) {sh.sign(redone, e)} {sh.num(e)}")
     seen = [e for e, s in zip(exps, step.scores) if s != -np.inf]
     before = steps[b - 1] if b > 0 else None
     l_terms = ([f"{sh.num(step.rescale)}×{sh.num(before.l_after)}"] if not first else []) + [sh.num(e) for e in seen]
     redone_l = None
-    for term in ([sh.value(step.rescale) * sh.value(before.l_after)] if not first else []) + [sh.value(e) for e in seen]:
+    carried = [sh.value(step.rescale) * sh.value(before.l_after)] if not first else []
+    for term in carried + [sh.value(e) for e in seen]:
         redone_l = term if redone_l is None else redone_l + term  # the additions of the line, in its order
     lines.append(f"   l = {' + '.join(l_terms)} {sh.sign(redone_l, step.l_after)} {sh.num(step.l_after)}")
     values = [head.v[step.start + i] for i, s in enumerate(step.scores) if s != -np.inf]
@@ -242,7 +245,8 @@ def _block_lines(step, b: int, steps, k_tokens, head, sh: _Shown) -> list[str]:
         term = sh.value(e) * shown_v(v)
         redone_acc = term if redone_acc is None else redone_acc + term
     terms = ([f"{sh.num(step.rescale)}×{vector(before.acc_after, p)}"] if not first else []) + terms
-    lines.append(f"   acc = {' + '.join(terms)} {sh.vector_sign(redone_acc, step.acc_after)} {vector(step.acc_after, p)}")
+    lines.append(f"   acc = {' + '.join(terms)} {sh.vector_sign(redone_acc, step.acc_after)} "
+                 f"{vector(step.acc_after, p)}")
     return lines
 
 

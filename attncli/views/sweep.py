@@ -22,16 +22,19 @@ def view(rows: list[SweepRow], precision: int = 3) -> View:
     words = conclusion(rows, precision)
     settings = {"seed": SWEEP_SEED, "tokens": SWEEP_TOKENS, "d_model": SWEEP_D_MODEL}
     title = Title("Why divide by √d_k?", "softmax(Q·Kᵀ / √d_k) against softmax(Q·Kᵀ)",
-                  f"{SWEEP_TOKENS} random tokens (seed {SWEEP_SEED}), embeddings ~ N(0, 1), W ~ N(0, 1/{SWEEP_D_MODEL}): "
-                  "every entry of q and k has variance ≈ 1, so q·k has variance ≈ d_k. Each d_k run scaled and "
-                  "unscaled. ‖J‖ is the Frobenius norm of one row's softmax Jacobian; ∂A/∂S is ‖J‖ times the "
-                  "factor the raw scores S are multiplied by (1/√d_k scaled, 1 raw): the chain rule.")
+                  f"{SWEEP_TOKENS} random tokens (seed {SWEEP_SEED}), embeddings ~ N(0, 1), "
+                  f"W ~ N(0, 1/{SWEEP_D_MODEL}): every entry of q and k has variance ≈ 1, so q·k has variance "
+                  "≈ d_k. Each d_k run scaled and unscaled. ‖J‖ is the Frobenius norm of one row's softmax "
+                  "Jacobian; ∂A/∂S is ‖J‖ times the factor the raw scores S are multiplied by "
+                  "(1/√d_k scaled, 1 raw): the chain rule.")
     grids = (
         Grid(SCORE_HEADERS, score_cells(rows, precision),
-             f"scores entering softmax; max w: mean largest weight; saturated: rows with largest weight ≥ {SATURATED}"),
+             "scores entering softmax; max w: mean largest weight; "
+             f"saturated: rows with largest weight ≥ {SATURATED}"),
         Grid(JACOBIAN_HEADERS, jacobian_cells(rows, precision),
              f"per-row softmax Jacobian ‖J‖: median and {LOW}th–{HIGH}th percentile"),
-        Grid(GRADIENT_HEADERS, gradient_cells(rows, precision), "the gradient reaching the raw scores S, per row: median"),
+        Grid(GRADIENT_HEADERS, gradient_cells(rows, precision),
+             "the gradient reaching the raw scores S, per row: median"),
     )
     page = Page("The √d_k sweep", (title, *grids, *(Paragraph(w) for w in words)))
 
@@ -92,7 +95,8 @@ def _variance_sentence(rows: list[SweepRow], p: int) -> str:
     raw = [r.unscaled["score_var"] for r in rows]
     scaled = [r.scaled["score_var"] for r in rows]
     near_dk = all(_near_one(v / r.d_k) for v, r in zip(raw, rows))
-    tracks = ", close to d_k itself (within a factor of 2)" if near_dk else ", not close to d_k (more than a factor of 2 off)"
+    tracks = (", close to d_k itself (within a factor of 2)" if near_dk
+              else ", not close to d_k (more than a factor of 2 off)")
     if len(rows) == 1:
         raw_words = f"is {fixed(raw[0], p)} at d_k = {rows[0].d_k}{tracks}"
     else:
@@ -115,7 +119,8 @@ def _saturation_sentence(rows: list[SweepRow]) -> str:
                      f"{raw[-1]} of {n} at d_k = {rows[-1].d_k}")
     else:
         raw_words = f"the saturated rows go up and down with d_k, between {min(raw)} and {max(raw)} of {n}"
-    scaled_words = "no row saturates at any d_k shown" if max(scaled) == 0 else f"at most {max(scaled)} of {n} rows saturate"
+    scaled_words = ("no row saturates at any d_k shown" if max(scaled) == 0
+                    else f"at most {max(scaled)} of {n} rows saturate")
     return (f"A row is saturated when its largest weight is at least {SATURATED}. Without scaling, {raw_words}; "
             f"with scaling, {scaled_words}.")
 
@@ -172,7 +177,8 @@ def _lesson_sentence(rows: list[SweepRow]) -> str:
     if raw_counts[-1] * 4 < n:
         return (f"At d_k = {last.d_k}, fewer than a quarter of the unscaled rows saturate, so this table does "
                 "not yet show why attention divides by √d_k; try `attncli compare --sweep-dk 2,8,32,128,512`.")
-    rising = len(rows) > 1 and all(b >= a for a, b in zip(raw_counts, raw_counts[1:])) and raw_counts[-1] > raw_counts[0]
+    never_fall = all(b >= a for a, b in zip(raw_counts, raw_counts[1:]))
+    rising = len(rows) > 1 and never_fall and raw_counts[-1] > raw_counts[0]
     trend = ("the larger d_k, the more rows saturate and stop passing gradient" if rising
              else f"{raw_counts[-1]} of {n} rows saturate at d_k = {last.d_k}")
     return (f"That is why attention divides by √d_k: without it, {trend}; with it, softmax sees scores of "
@@ -182,7 +188,8 @@ def _lesson_sentence(rows: list[SweepRow]) -> str:
 def _jacobian_note(rows: list[SweepRow], p: int) -> str:
     n = rows[0].unscaled["rows"]
     uniform = math.sqrt(n - 1) / n  # ‖diag(a) − a·aᵀ‖_F for a = 1/n everywhere
-    words = (f"Why ‖J‖ is not monotonic: a uniform row over {n} keys has ‖J‖ = √{n - 1}/{n} ≈ {fixed(uniform, p)}, "
+    words = (f"Why ‖J‖ is not monotonic: a uniform row over {n} keys has ‖J‖ = √{n - 1}/{n} "
+             f"≈ {fixed(uniform, p)}, "
              f"a row split evenly between two keys has {fixed(0.5, p)} and a one-hot row has 0: small at both ends, "
              "larger in between, so as rows sharpen ‖J‖ can first rise, then fall.")
     medians = [r.unscaled["jacobian_median"] for r in rows]

@@ -313,7 +313,8 @@ def _combine_sections(ev: Evaluation, first: int) -> list[Section]:
     if steps.w_o is not None:
         w_o = steps.w_o
         out.append(Section(
-            str(first + 1 if multi else first), f"Output = concat·W_O{' + b_O' if steps.b_o is not None else ''} ({n_q}×{w_o.shape[1]})",
+            str(first + 1 if multi else first),
+            f"Output = concat·W_O{' + b_O' if steps.b_o is not None else ''} ({n_q}×{w_o.shape[1]})",
             "W_O mixes what the heads found into one vector per token.",
             ((MatrixView(f"W_O ({w_o.shape[0]}×{w_o.shape[1]})", w_o, cols, _dims(w_o.shape[1])),
               MatrixView(f"Output ({n_q}×{w_o.shape[1]})", steps.output, sc.tokens, _dims(w_o.shape[1]))),),
