@@ -106,7 +106,9 @@ PINNED = [
      USAGE + "Invalid value for '--precision': Input should be a valid integer, unable to parse string as an integer\n"),
     (["explain", "--precision", "13"], USAGE + "Invalid value for '--precision': Input should be less than or equal to 12\n"),
     (["explain", "--precision", "-1"],
-     USAGE + "Invalid value for '--precision': Input should be greater than or equal to 0\n"),
+     USAGE + "Invalid value for '--precision': Input should be greater than or equal to 1\n"),
+    (["explain", "--precision", "0"],  # 0 decimals would show every weight as 0 or 1
+     USAGE + "Invalid value for '--precision': Input should be greater than or equal to 1\n"),
     (["explain", "--precision", "2.5"],
      USAGE + "Invalid value for '--precision': Input should be a valid integer, unable to parse string as an integer\n"),
     (["explain", "--format", "xml"],
