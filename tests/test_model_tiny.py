@@ -78,7 +78,8 @@ def test_random_shapes_and_texts_equal_the_plain_loop_bert(tmp_path_factory, see
         for h, (scores, weights, output) in zip(layer.heads, ref_layer, strict=True):
             assert np.allclose(h.steps.scores, scores, rtol=1e-12, atol=1e-12)
             assert np.allclose(h.steps.weights, weights, rtol=0, atol=1e-12)
-            assert np.allclose(h.steps.output, output, rtol=0, atol=1e-12)
+            # Rounding grows with the size of the values (std 2 gives outputs near 30): 1e-12 relative.
+            assert np.allclose(h.steps.output, output, rtol=0, atol=1e-12 * max(1.0, np.abs(output).max()))
 
 
 def test_each_head_input_is_the_hidden_state_entering_its_layer(tiny):
