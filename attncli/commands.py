@@ -28,11 +28,19 @@ def check_temperature(temperature: float) -> None:
 
 def explain(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
             temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
-            precision: int = 3) -> View:
+            precision: int = 3, compact: bool = False) -> View:
     """Every step of one scenario, with one row by hand (focus) or block by block (tiled)."""
+    return explain_live(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature, head=head,
+                        tiled=tiled, block=block, precision=precision, compact=compact)[0]
+
+
+def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
+                 temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
+                 precision: int = 3, compact: bool = False):
+    """explain's view and a knobs.Live that rebuilds it with other settings, for presenter mode."""
     from attncli import loader
+    from attncli.knobs import Knobs, Live
     from attncli.scenario import evaluate, find_head, find_row, settings_for
-    from attncli.views import walkthrough
 
     check_temperature(temperature)
     sc = loader.load(scenario)
@@ -41,6 +49,28 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
     with option("--head"):
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
     ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
+    start = Knobs(temperature, ev.settings.scaled, ev.masked, row)
+    last = [ev]
+
+    def rebuild(knobs: Knobs) -> View:
+        # The mask flag as given while the mask is as it started: --mask would turn a scenario's own
+        # padding or matrix mask into a causal one.
+        flag = mask if knobs.masked == start.masked else knobs.masked
+        settings = settings_for(sc, scale=knobs.scaled, mask=flag, temperature=knobs.temperature)
+        now = evaluate(sc, settings)
+        built = _explain_view(now, knobs.focus, only, tiled, block, precision, compact, before=last[0])
+        last[0] = now
+        return built
+
+    view = _explain_view(ev, row, only, tiled, block, precision, compact)
+    return view, Live(start, rebuild, sc.tokens)
+
+
+def _explain_view(ev, row: int | None, only: int | None, tiled: bool, block: int | None, precision: int,
+                  compact: bool, before=None) -> View:
+    from attncli.views import walkthrough
+
+    sc = ev.scenario
     lines: list[str] = []
     if row is not None or tiled:
         from attncli.views import handcalc  # only for these options: explain's start-up is measured
@@ -51,7 +81,8 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
             n_k = len(sc.key_tokens)
             lines += ([""] if lines else []) + handcalc.tiled_lines(
                 ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0)
-    return walkthrough.view(ev, precision, only, tuple(lines))
+    pictures = walkthrough.Pictures(row or 0, compact, before)
+    return walkthrough.view(ev, precision, only, tuple(lines), pictures=pictures)
 
 
 def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = None,

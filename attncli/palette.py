@@ -1,0 +1,66 @@
+"""The heatmap's shades for each kind of terminal, and the contrast of text on them (WCAG 2).
+
+Weights fall into ten bands of 0.1, so weights 0.1 apart always land in different bands; each band
+has a colour that stays distinct where it is shown. A 256-colour terminal gets xterm palette
+entries (a smooth 24-bit ramp collapses there: every weight from 0.16 to 0.37 got one colour), a
+16-colour terminal a ramp of the sixteen ANSI colours. Text on a band is black or white, whichever
+contrasts more; the tests check it reaches 4.5:1 (WCAG AA) on every band.
+"""
+
+from __future__ import annotations
+
+BANDS = 10
+
+# Viridis-like (purple → blue → teal → green → yellow), each an xterm 256-colour entry, so a
+# 256-colour terminal shows exactly these and a 24-bit one (or an export) the same RGB.
+SHADES_256 = (53, 54, 61, 25, 31, 30, 36, 71, 149, 220)
+# The sixteen ANSI colours cannot follow viridis; these ten rise in lightness from black.
+SHADES_16 = ("black", "blue", "magenta", "bright_black", "bright_blue", "cyan", "green", "bright_cyan",
+             "bright_green", "bright_yellow")
+
+
+def band(w: float) -> int:
+    """The band 0 … 9 of a weight in [0, 1]: [0, 0.1) is 0, [0.9, 1] is 9."""
+    return min(max(int(float(w) * BANDS), 0), BANDS - 1)
+
+
+def shade(w: float, system: str | None = "truecolor") -> str:
+    """The Rich colour of a weight's band for a colour system ("standard"/"windows": 16 colours)."""
+    k = band(w)
+    return SHADES_16[k] if system in ("standard", "windows") else f"color({SHADES_256[k]})"
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """The RGB a colour name shows as (the 16 ANSI colours as Rich's standard palette has them)."""
+    from rich.color import Color
+
+    triplet = Color.parse(colour).get_truecolor()
+    return triplet.red, triplet.green, triplet.blue
+
+
+def luminance(colour: tuple[int, int, int]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    def linear(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG 2 contrast ratio, from 1 to 21."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(colour: str) -> str:
+    """Black or white, whichever reads better on the colour."""
+    background = rgb(colour)
+    return "black" if contrast(background, (0, 0, 0)) >= contrast(background, (255, 255, 255)) else "white"
+
+
+def cell_style(w: float, system: str | None = "truecolor") -> str:
+    """The Rich style of a number on its weight's shade: the band's colour and the text that reads on it."""
+    background = shade(w, system)
+    return f"{'#000000' if text_on(background) == 'black' else '#ffffff'} on {background}"

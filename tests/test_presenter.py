@@ -1,0 +1,234 @@
+"""Presenter mode at lecture sizes through a real pseudo-terminal: every screen fits, every step is
+reached, and the live knobs give the numbers explain prints with the matching flags."""
+
+import codecs
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from typer.testing import CliRunner
+
+from attncli import commands, loader
+from attncli.cli import app
+from attncli.presenter import label, split_keys, steps
+
+runner = CliRunner()
+BUILTINS = loader.builtin_names()
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-B]|\x1b[=>]")
+# The footer is the last thing drawn: a reversed name, then the rest of the line, each reset after.
+FRAME_END = re.compile(r"\x1b\[1;7m[^\x1b]*\x1b\[0m\x1b\[1m[^\x1b]*\x1b\[0m\Z")
+
+
+def attncli():
+    return shutil.which("attncli") or str(Path(sys.executable).parent / "attncli")
+
+
+class Screen:
+    """attncli in a pseudo-terminal of a given size: keys in, whole frames (as plain text) out."""
+
+    def __init__(self, *args, rows=24, cols=80):
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        self.rows, self.cols = rows, cols
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        env = {**os.environ, "TERM": "xterm-256color"}
+        for name in ("NO_COLOR", "COLUMNS", "LINES"):
+            env.pop(name, None)
+        self.proc = subprocess.Popen([attncli(), *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True)
+        os.close(slave)
+        self.seen = ""
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a character may span two reads
+
+    def frame(self, deadline: float = 30.0) -> str:
+        """The next whole frame drawn, as text (a generous deadline, not a timing check)."""
+        end = time.monotonic() + deadline
+        start = len(self.seen)
+        while time.monotonic() < end:
+            if FRAME_END.search(self.seen[start:]):
+                drawn = self.seen[start:]
+                return ANSI.sub("", drawn[drawn.rfind("\x1b[2J"):]).replace("\r", "")
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if ready:
+                try:
+                    self.seen += self.decoder.decode(os.read(self.master, 65536))
+                except OSError:
+                    break
+        raise AssertionError(f"no frame; last output: {self.seen[-400:]!r}")
+
+    def press(self, keys: str) -> str:
+        os.write(self.master, keys.encode())
+        return self.frame()
+
+    def quit(self) -> int:
+        os.write(self.master, b"q")
+        try:
+            return self.proc.wait(timeout=30)
+        finally:
+            os.close(self.master)
+
+
+def fits(frame: str, rows: int, cols: int) -> None:
+    lines = frame.split("\n")
+    assert len(lines) <= rows, f"{len(lines)} lines on a {rows}-line screen"
+    wide = [line for line in lines if cell_len(line) > cols]
+    assert not wide, f"lines wider than {cols}: {wide[:2]}"
+
+
+def every_screen(screen: Screen) -> list[str]:
+    """Press → until the screen stops changing: the last step's last screen."""
+    frames = [screen.frame()]
+    while len(frames) < 200:
+        frames.append(screen.press(" "))
+        if frames[-1] == frames[-2]:
+            return frames[:-1]
+    raise AssertionError("presenter mode never reached an end")
+
+
+def rendered_heading(page) -> str:
+    number, name = label(page.heading)
+    return f"{number}  {name}" if number else ""
+
+
+@pytest.mark.parametrize("size", [(24, 80), (40, 120)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("focus", [None, "0"], ids=["whole", "focus"])
+@pytest.mark.parametrize("name", BUILTINS)
+def test_every_screen_fits_and_every_step_is_shown(name, focus, size):
+    rows, cols = size
+    args = ["explain", name, "--step"] + (["--focus", focus] if focus else [])
+    screen = Screen(*args, rows=rows, cols=cols)
+    frames = every_screen(screen)
+    assert screen.quit() == 0
+    for frame in frames:
+        fits(frame, rows, cols)
+    shown = "\n".join(frames)
+    view = commands.explain(name, focus=focus)
+    for page in steps(view):
+        heading = rendered_heading(page)
+        if heading:  # long headings wrap: their first words must be on a screen
+            assert heading[:cols - 10] in shown.replace("\n", ""), heading
+    assert "Cost" in frames[-1]
+    if focus:
+        assert "By hand" in shown
+
+
+def test_paging_within_a_step_shows_more_below_and_reaches_its_end():
+    screen = Screen("explain", "two_heads", "--step", rows=24, cols=80)
+    screen.frame()
+    frame = screen.press(" ")  # step 0 … the projection of head 0 has W_Q, W_K, W_V and Q, K, V
+    frame = screen.press("0.1\r") if "Step 0.1" not in frame else frame
+    assert "Step 0.1" in frame
+    if "more below" in frame:
+        down = screen.press("\x1b[B")
+        assert "Step 0.1" in down and down != frame
+    assert screen.quit() == 0
+
+
+def test_a_number_then_enter_jumps_and_the_overview_lists_the_steps():
+    screen = Screen("explain", "--step", rows=24, cols=80)
+    screen.frame()
+    frame = screen.press("4\r")
+    assert "Step 4  Softmax" in frame and frame.rstrip().split("\n")[-1].lstrip().startswith("Step 4 Softmax")
+    overview = screen.press("o")
+    for number in ("Step 0", "Step 1", "Step 2", "Step 3", "Step 4", "Step 5"):
+        assert number in overview
+    frame = screen.press("\x1b[A\r")  # one up from step 4 in the list, then open it
+    assert "Step 3  Scale" in frame
+    frame = screen.press("9\r")
+    assert "no step 9" in frame
+    assert screen.quit() == 0
+
+
+def weights_on(frame: str, tokens) -> list[list[str]]:
+    """The rows of the A table on a screen, as the printed numbers."""
+    lines = frame.split("\n")
+    top = next(k for k, line in enumerate(lines) if re.match(r"\s*A \(", line))
+    rows = []
+    for line in lines[top + 3: top + 3 + len(tokens)]:
+        rows.append(re.findall(r"\d+\.\d{3}", line))
+    return rows
+
+
+def printed_weights(*flags, name="dog_ate_dinner", head=0) -> list[list[str]]:
+    result = runner.invoke(app, ["explain", name, "--format", "json", *flags])
+    weights = json.loads(result.stdout)["heads"][head]["weights"]
+    return [[f"{w:.3f}" for w in row] for row in weights]
+
+
+@pytest.mark.parametrize("keys, flags", [
+    ("T", ["--temperature", "2"]),
+    ("tt", ["--temperature", "0.25"]),
+    ("s", ["--no-scale"]),
+    ("m", ["--mask"]),
+    ("ss", []),
+])
+def test_knobs_give_what_explain_prints_with_the_flags(keys, flags):
+    tokens = ("dog", "ate", "dinner")
+    screen = Screen("explain", "--step", rows=24, cols=80)
+    screen.frame()
+    before = screen.press("4\r")
+    assert weights_on(before, tokens) == printed_weights()
+    for key in keys:
+        after = screen.press(key)
+    assert "Step 4  Softmax" in after
+    assert weights_on(after, tokens) == printed_weights(*flags)
+    if flags:
+        moved = any(abs(float(a) - float(b)) > 0.01 for ra, rb in zip(printed_weights(), printed_weights(*flags))
+                    for a, b in zip(ra, rb))
+        assert ("▲" in after or "▼" in after) == moved
+    footer = after.rstrip().split("\n")[-1]
+    expected = {"T": "T=2", "tt": "T=0.25", "s": "√d_k off", "m": "mask on", "ss": None}[keys]
+    if expected:
+        assert expected in footer
+    assert screen.quit() == 0
+
+
+def test_knobs_on_a_multi_head_scenario_and_focus_moves():
+    screen = Screen("explain", "two_heads", "--step", rows=40, cols=120)
+    screen.frame()
+    screen.press("1.4\r")
+    after = screen.press("T")
+    tokens = loader.load("two_heads").tokens
+    assert weights_on(after, tokens) == printed_weights("--temperature", "2", name="two_heads", head=1)
+    frame = screen.press("f")
+    assert "focus the" in frame.rstrip().split("\n")[-1]
+    assert screen.quit() == 0
+
+
+def test_keys_typed_together_are_each_handled():
+    assert split_keys("tt") == ["t", "t"]
+    assert split_keys("\x1b[C\x1b[6~4\r") == ["\x1b[C", "\x1b[6~", "4", "\r"]
+    assert split_keys("\x1b") == ["\x1b"]
+
+
+def test_the_title_has_a_page_of_its_own():
+    pages = steps(commands.explain("dog_ate_dinner"))
+    assert [type(b).__name__ for b in pages[0].blocks] == ["Title"]
+    assert label(pages[1].heading) == ("Step 0", "Inputs")
+
+
+def test_resizing_relays_the_step():
+    import fcntl
+    import signal
+    import struct
+    import termios
+
+    screen = Screen("explain", "--step", rows=40, cols=120)
+    screen.frame()
+    fcntl.ioctl(screen.master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    os.killpg(screen.proc.pid, signal.SIGWINCH)
+    frame = screen.frame()
+    fits(frame, 24, 80)
+    assert screen.quit() == 0
