@@ -1,7 +1,7 @@
 """The heatmap's shades for each kind of terminal, and the contrast of text on them (WCAG 2).
 
-Weights fall into ten bands of 0.1, so weights 0.1 apart always land in different bands; each band
-has a colour that stays distinct where it is shown. A 256-colour terminal gets xterm palette
+Weights fall into ten bands of 0.1 and a band of their own for exactly 1 (a row with one visible
+key), so weights 0.1 apart always land in different bands; each band has a colour that stays distinct where it is shown. A 256-colour terminal gets xterm palette
 entries (a smooth 24-bit ramp collapses there: every weight from 0.16 to 0.37 got one colour), a
 16-colour terminal a ramp of the sixteen ANSI colours. Text on a band is black or white, whichever
 contrasts more; the tests check it reaches 4.5:1 (WCAG AA) on every band.
@@ -9,19 +9,20 @@ contrasts more; the tests check it reaches 4.5:1 (WCAG AA) on every band.
 
 from __future__ import annotations
 
-BANDS = 10
+BANDS = 10  # bands of 0.1 below 1; a weight of exactly 1 is band 10
 
 # Viridis-like (purple → blue → teal → green → yellow), each an xterm 256-colour entry, so a
 # 256-colour terminal shows exactly these and a 24-bit one (or an export) the same RGB.
-SHADES_256 = (53, 54, 61, 25, 31, 30, 36, 71, 149, 220)
+SHADES_256 = (53, 54, 61, 25, 31, 30, 36, 71, 149, 220, 227)
 # The sixteen ANSI colours cannot follow viridis; these ten rise in lightness from black.
 SHADES_16 = ("black", "blue", "magenta", "bright_black", "bright_blue", "cyan", "green", "bright_cyan",
-             "bright_green", "bright_yellow")
+             "bright_green", "bright_yellow", "bright_white")
 
 
 def band(w: float) -> int:
-    """The band 0 … 9 of a weight in [0, 1]: [0, 0.1) is 0, [0.9, 1] is 9."""
-    return min(max(int(float(w) * BANDS), 0), BANDS - 1)
+    """The band 0 … 10 of a weight in [0, 1]: [0, 0.1) is 0, [0.9, 1) is 9, 1 is 10."""
+    # Rounded first: 0.7 + 0.1 is 0.7999999999999999 in binary, and must land a band above 0.7.
+    return min(max(int(round(float(w) * BANDS, 9)), 0), BANDS)
 
 
 def shade(w: float, system: str | None = "truecolor") -> str:

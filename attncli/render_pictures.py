@@ -17,7 +17,7 @@ from attncli.views.pictures import Plot
 
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))  # braille bit of pixel (x % 2, y % 4)
 ROLE_STYLE = {"focus": "bold magenta", "query": "magenta", "key": "cyan", "axis": "bright_black"}
-RAMP = " .:-=+*#%@"  # one glyph per band of 0.1, for output without colour
+RAMP = " .:-=+*#%@█"  # one glyph per band of 0.1 (and █ for exactly 1), for output without colour
 
 
 class Canvas:
@@ -172,13 +172,13 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
 def heatmap_legend(look: Look) -> Text:
     """What a compact cell means: ten bands of 0.1, as colours or as glyphs."""
     text = Text("one cell per weight, bands of 0.1: 0 ")
-    for k in range(BANDS):
-        w = (k + 0.5) / BANDS
+    for k in range(BANDS + 1):
+        w = min((k + 0.5) / BANDS, 1.0)
         if look.color:
             text.append(" ", style=f"on {shade(w, look.system)}")
         else:
             text.append(RAMP[k])
-    text.append(" 1" if look.color else " 1 (0 is a space, 1 is @)")
+    text.append(" 1" if look.color else " 1 (below 0.1 a space, exactly 1 █)")
     return text
 
 

@@ -57,9 +57,9 @@ def heat_legend(color: bool, system: str | None = "truecolor") -> Text:
     """What the shading means: the same 0 → 1 scale in every table, one swatch per band of 0.1."""
     text = Text("weight scale: 0 ")
     if color:
-        for w in np.arange(10) / 10 + 0.05:
+        for w in list(np.arange(10) / 10 + 0.05) + [1.0]:
             text.append("  ", style=f"on {shade(w, system)}")
-        text.append(" 1, bands of 0.1")
+        text.append(" 1 (bands of 0.1; exactly 1 on its own)")
         return text
     else:
         for k, g in enumerate(GLYPHS):
@@ -109,6 +109,7 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     Rich tables was half of `attncli explain`'s start-up (see benchmarks/startup.py).
     """
     look = look or Look(color, width)
+    color, width = look.color, look.width
     n_rows, n_cols = view.values.shape
     rows = _kept(n_rows, table_rows(look))
     labels = {i: str(view.row_labels[i]) for i in rows if i is not None}

@@ -1,0 +1,133 @@
+"""Colour that holds everywhere: distinct shades in 256 and 16 colours, readable text on every shade
+and in every export theme, computed (WCAG 2 contrast), not eyeballed."""
+
+import html
+import re
+
+import numpy as np
+import pytest
+from rich.color import Color, ColorSystem
+from rich.console import Console
+from typer.testing import CliRunner
+
+from attncli import palette, themes
+from attncli.cli import app
+from attncli.render_terminal import Look, matrix_block
+from attncli.views import MatrixView
+
+runner = CliRunner()
+WEIGHTS = np.round(np.arange(0, 0.901, 0.01), 2)  # every w with w + 0.1 still a weight
+SYSTEMS = {"256": ColorSystem.EIGHT_BIT, "standard": ColorSystem.STANDARD}
+
+
+def shown(colour: str, system: str):
+    """What a terminal of this colour system receives for a Rich colour: its palette number."""
+    return Color.parse(colour).downgrade(SYSTEMS[system]).number
+
+
+@pytest.mark.parametrize("system", ["256", "standard"])
+def test_weights_a_tenth_apart_get_different_colours(system):
+    for w in WEIGHTS:
+        assert shown(palette.shade(w, system), system) != shown(palette.shade(w + 0.1, system), system), w
+
+
+@pytest.mark.parametrize("system", ["256", "standard"])
+def test_every_band_reaches_the_terminal_as_its_own_colour(system):
+    """End to end: a row of ten weights drawn by a console of that colour system sends ten backgrounds."""
+    row = np.append(np.arange(10) / 10 + 0.05, 1.0)[None, :]
+    view = MatrixView("A", row, ("q",), tuple(str(k) for k in range(11)), kind="weights")
+    console = Console(color_system=system, force_terminal=True, width=200, record=True)
+    with console.capture() as capture:
+        for line in matrix_block(view, 3, look=Look(True, 200, system=system)).lines:
+            console.print(line)
+    backgrounds = re.findall(r"\x1b\[[0-9;]*?(?:4[0-7]|10[0-7]|48;5;\d+)m", capture.get())
+    codes = {re.search(r"(4[0-7]|10[0-7]|48;5;\d+)m$", b).group(1) for b in backgrounds}
+    assert len(codes) == 11, codes
+
+
+def test_a_smooth_ramp_would_have_collapsed_in_256_colours():
+    """Why bands: the old interpolated viridis sent 0.2 and 0.3 to one 256-colour entry."""
+    assert palette.band(1.0) == 10 and palette.band(0.999) == 9 and palette.band(0.0) == 0
+    from attncli.render_terminal import heat_colour
+
+    assert shown(heat_colour(0.2), "256") == shown(heat_colour(0.3), "256")
+    assert shown(palette.shade(0.2, "256"), "256") != shown(palette.shade(0.3, "256"), "256")
+
+
+@pytest.mark.parametrize("system", ["truecolor", "256", "standard"])
+def test_numbers_on_every_shade_reach_4_5_to_1(system):
+    for k in range(palette.BANDS + 1):
+        style = palette.cell_style(min((k + 0.5) / palette.BANDS, 1.0), system)
+        fg, bg = style.split(" on ")
+        ratio = palette.contrast(palette.rgb(fg), palette.rgb(bg))
+        assert ratio >= 4.5, (k, style, ratio)
+
+
+def test_contrast_matches_wcag_reference_values():
+    assert palette.contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert palette.contrast((119, 119, 119), (255, 255, 255)) == pytest.approx(4.48, abs=0.01)
+
+
+@pytest.mark.parametrize("theme", themes.THEMES)
+def test_every_text_colour_of_a_theme_reads_on_its_background(theme):
+    c = themes.colours(theme)
+    for colour in [c["foreground"]] + c["normal"] + c["bright"]:
+        if theme == "light" and colour == c["normal"][7] or theme == "dark" and colour == c["normal"][0]:
+            pass  # ANSI "white" on light (and "black" on dark) still has to read: checked like the rest
+        assert palette.contrast(colour, c["background"]) >= 4.5, (theme, colour)
+
+
+def svg_texts(svg: str):
+    """Each text run of a Rich SVG with its colour and the colour behind it."""
+    fills = {name: fill for name, fill in re.findall(r"\.(terminal-\d+-r\d+) \{ fill: (#[0-9a-f]{6})", svg)}
+    page = re.search(r'<rect fill="(#[0-9a-f]{6})" stroke', svg).group(1)
+    rects = [(float(x), float(y), float(h), fill) for fill, x, y, h in
+             re.findall(r'<rect fill="(#[0-9a-f]{6})" x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"', svg)]
+    for cls, x, y, text in re.findall(r'<text class="(terminal-\d+-r\d+)" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', svg):
+        x, y = float(x), float(y)
+        behind = next((fill for rx, ry, rh, fill in rects if rx == x and ry < y <= ry + rh), page)
+        yield html.unescape(text), fills[cls], behind
+
+
+def hex_rgb(code: str):
+    return tuple(int(code[k:k + 2], 16) for k in (1, 3, 5))
+
+
+@pytest.mark.parametrize("theme", themes.THEMES)
+@pytest.mark.parametrize("args", [["explain"], ["explain", "--focus", "dog"], ["explain", "paint_mixing"],
+                                  ["explain", "two_heads", "--compact"], ["compare", "--no-scale"]])
+def test_svg_exports_pass_the_contrast_test(tmp_path, theme, args):
+    path = tmp_path / "x.svg"
+    result = runner.invoke(app, [*args, "--export", str(path), "--theme", theme, "--width", "100"])
+    assert result.exit_code == 0, result.output
+    svg = path.read_text()
+    checked = 0
+    for text, fg, bg in svg_texts(svg):
+        if not text.strip("\xa0 ") or all(0x2500 <= ord(ch) <= 0x28FF or ch in "\xa0 " for ch in text):
+            continue  # spaces, rules, blocks and braille dots are drawing, not text
+        assert palette.contrast(hex_rgb(fg), hex_rgb(bg)) >= 4.5, (text, fg, bg)
+        checked += 1
+    assert checked > 50
+    background = re.search(r'<rect fill="(#[0-9a-f]{6})" stroke', svg).group(1)
+    assert background == ("#ffffff" if theme == "light" else "#181818")
+
+
+def test_no_dim_or_italic_text_in_explain():
+    console = Console(color_system="truecolor", force_terminal=True, width=100)
+    from attncli import commands
+    from attncli.render_terminal import joined, render_pages
+
+    with console.capture() as capture:
+        console.print(joined(render_pages(commands.explain("dog_ate_dinner", focus="dog"),
+                                          look=Look(True, 100))))
+    attributes = set()
+    for params in re.findall(r"\x1b\[([0-9;]*)m", capture.get()):
+        codes = [int(p) for p in params.split(";") if p]
+        while codes:
+            code = codes.pop(0)
+            if code in (38, 48):  # a colour: 5;n or 2;r;g;b follow
+                del codes[:2 if codes[0] == 5 else 4]
+            else:
+                attributes.add(code)
+    assert 1 in attributes  # bold is there: the parse sees attributes
+    assert not attributes & {2, 3}, "dim (2) or italic (3) text"
