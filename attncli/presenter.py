@@ -28,7 +28,7 @@ PREVIOUS = {"\x1b[D", "b", "h", "p", "\x7f"}
 DOWN = {"\x1b[B", "\x1b[6~", "j"}
 UP = {"\x1b[A", "\x1b[5~", "k"}
 QUIT = {"q", "Q", "\x1b", "\x04"}
-HELP = "→ next  ← back  ↓↑ scroll  o steps  q quit"
+HELP = "→ next ← back ↓↑ scroll o steps q quit"
 KNOB_HELP = "t/T temperature  s √d_k  m mask  f focus"
 
 
@@ -209,7 +209,7 @@ def _footer(pages, state: _State, total: int, body: int, width: int, changed: st
     notes = []
     if not state.overview and total > body:
         last = min(state.offset + body, total)
-        notes.append(f"↓ more below ({last}/{total} lines)" if last < total else f"↑ end ({total} lines)")
+        notes.append(f"↓ more below ({last}/{total} lines)" if last < total else f"end of step ({total} lines)")
     if state.typed is not None:
         notes.append(f"go to step {state.typed}_ Enter")
     if state.message:
