@@ -131,3 +131,45 @@ def test_no_dim_or_italic_text_in_explain():
                 attributes.add(code)
     assert 1 in attributes  # bold is there: the parse sees attributes
     assert not attributes & {2, 3}, "dim (2) or italic (3) text"
+
+
+# ---- exports -----------------------------------------------------------------------------------
+
+def test_text_exports_carry_the_glyphs_and_their_legend(tmp_path):
+    path = tmp_path / "a.txt"
+    assert runner.invoke(app, ["explain", "--export", str(path), "--width", "80"]).exit_code == 0
+    text = path.read_text()
+    assert "0.448 ▒" in text and "0.172  " in text  # the weight and its shading glyph (0.172 < 0.2: blank)
+    assert "[0.4, 0.6)='▒'" in text  # the legend says what the glyphs mean
+    compact = tmp_path / "c.txt"
+    assert runner.invoke(app, ["explain", "two_heads", "--compact", "--export", str(compact)]).exit_code == 0
+    assert " .:-=+*#%@█ 1" in compact.read_text()
+
+
+def test_exports_take_the_width_asked_or_the_terminals(tmp_path, monkeypatch):
+    from attncli import deliver
+
+    path = tmp_path / "a.txt"
+    runner.invoke(app, ["explain", "--export", str(path), "--width", "60"])
+    assert max(len(line) for line in path.read_text().splitlines()) == 60
+    monkeypatch.setattr(deliver, "_terminal_width", lambda: 132)
+    runner.invoke(app, ["explain", "--export", str(path)])
+    assert max(len(line) for line in path.read_text().splitlines()) == 132
+
+
+def test_light_is_the_default_export_theme_and_dark_is_asked_for(tmp_path):
+    runner.invoke(app, ["explain", "--export", str(tmp_path / "l.html")])
+    runner.invoke(app, ["explain", "--export", str(tmp_path / "d.html"), "--theme", "dark"])
+    assert "background-color: #ffffff" in (tmp_path / "l.html").read_text()
+    assert "background-color: #181818" in (tmp_path / "d.html").read_text()
+    bad = runner.invoke(app, ["explain", "--export", str(tmp_path / "x.svg"), "--theme", "sepia"])
+    assert bad.exit_code == 2 and "--theme sepia: use light or dark" in bad.stderr
+
+
+def test_a_swatch_has_a_frame_that_shows_on_any_page():
+    from attncli.render_terminal import swatch
+
+    white = swatch((1.0, 1.0, 1.0), True)
+    assert white.plain == "▕████▏ #ffffff"
+    frame = [span for span in white.spans if span.start == 0]
+    assert not frame  # the frame is in the text's own colour, not the swatch's
