@@ -232,3 +232,35 @@ def test_resizing_relays_the_step():
     frame = screen.frame()
     fits(frame, 24, 80)
     assert screen.quit() == 0
+
+
+@pytest.mark.parametrize("extra", [["two_heads", "--head", "1"], ["translation", "--tiled", "--focus", "1"],
+                                   ["saturation", "--compact"]], ids=["head", "tiled", "compact"])
+def test_head_tiled_and_compact_fit_too(extra):
+    screen = Screen("explain", *extra, "--step", rows=24, cols=80)
+    frames = every_screen(screen)
+    assert screen.quit() == 0
+    for frame in frames:
+        fits(frame, 24, 80)
+    options = dict(head="1") if "--head" in extra else dict(tiled=True, focus="1") if "--tiled" in extra else dict(compact=True)
+    shown = "\n".join(frames).replace("\n", "")
+    for page in steps(commands.explain(extra[0], **options)):
+        heading = rendered_heading(page)
+        if heading:
+            assert heading[:70] in shown, heading
+
+
+def test_a_48_token_heatmap_is_readable_at_80_columns(tmp_path):
+    path = tmp_path / "r48.yaml"
+    path.write_text("random: {seed: 0, tokens: 48, d_model: 8, d_k: 4}\nmask: causal\n")
+    out = runner.invoke(app, ["explain", str(path), "--compact", "--width", "80", "--no-color"]).stdout
+    block = out[out.index(" A (48×48)"):out.index("one cell per weight")].splitlines()
+    assert all(cell_len(line) <= 80 for line in out.splitlines())
+    rows = [line for line in block if re.match(r" t\d+ ", line)]
+    assert len(rows) == 48  # every query row, none elided
+    first = rows[0]
+    assert first.split()[1] == "█"  # t0 sees only itself under the causal mask: a weight of exactly 1
+    cells = [line[5:5 + 48] for line in rows]
+    assert all(set(cell[i + 1:]) <= {" "} for i, cell in enumerate(cells))  # nothing above the diagonal
+    header = block[1:4]
+    assert "".join(line[5:6] for line in header).strip() == "t0"  # column labels read downwards
