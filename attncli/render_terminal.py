@@ -18,19 +18,8 @@ from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices
                            Title, View)
 from attncli.views.walkthrough import FORMULA
 
-# Viridis: sequential, perceptually uniform and readable with every common colour-vision deficiency.
-# The heatmap's cells use palette.py's ten bands of it, which stay distinct in 256 and 16 colours.
-_VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"]
+# The heatmap's cells use palette.py's bands of viridis, which stay distinct in 256 and 16 colours.
 GLYPHS = " ░▒▓█"
-
-
-def heat_colour(w: float) -> str:
-    """The viridis colour of a weight in [0, 1], as #rrggbb."""
-    w = min(max(float(w), 0.0), 1.0) * (len(_VIRIDIS) - 1)
-    i = min(int(w), len(_VIRIDIS) - 2)
-    t = w - i
-    a, b = (tuple(int(code[k:k + 2], 16) for k in (1, 3, 5)) for code in (_VIRIDIS[i], _VIRIDIS[i + 1]))
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
 
 
 def glyph(w: float) -> str:
