@@ -132,7 +132,7 @@ def present(console, view, *, color: bool = True, live=None) -> None:
             body = height - 1
             if state.overview:
                 lines = _overview_lines(pages, state, width)
-                state.offset = state.cursor + 2 - body // 2
+                state.offset = state.cursor + 3 - body // 2
             else:
                 lines = _layout(console, pages[state.index], view.precision, color, width, height)
             state.offset = max(0, min(state.offset, len(lines) - body))
@@ -202,10 +202,7 @@ def _footer(pages, state: _State, total: int, body: int, width: int, changed: st
     from rich.cells import cell_len, set_cell_size
     from rich.text import Text
 
-    if state.overview:
-        number, name = "", "Steps: ↑↓ pick, Enter open, o back"
-    else:
-        number, name = label(pages[state.index].heading)
+    number, name = ("", "Steps") if state.overview else label(pages[state.index].heading)
     notes = []
     if not state.overview and total > body:
         last = min(state.offset + body, total)
@@ -216,7 +213,8 @@ def _footer(pages, state: _State, total: int, body: int, width: int, changed: st
         notes.append(state.message)
     if changed:
         notes.append(changed)
-    notes.append(HELP)
+    if not state.overview:
+        notes.append(HELP)
     left = f" {number + ' ' if number else ''}{name} "
     right = "  " + "  ·  ".join(notes) + " "
     while cell_len(right) > width - 14 and len(notes) > 1:  # keep the name readable; drop the help first
@@ -234,8 +232,9 @@ def _overview_lines(pages, state: _State, width: int) -> list:
     from rich.segment import Segment
     from rich.style import Style
 
-    lines = [[Segment(" Steps (type a step number and Enter to jump; t/T temperature, s √d_k, m mask, "
-                      "f focus in explain)"[:width], Style(bold=True))], []]
+    heading = (" Steps: ↑/↓ then Enter opens one, or type its number and Enter; o goes back",
+               " Live in explain: t/T temperature  s √d_k  m mask  f focus row")
+    lines = [[Segment(set_cell_size(line, width), Style(bold=True))] for line in heading] + [[]]
     for k, page in enumerate(pages):
         number, name = label(page.heading)
         text = set_cell_size(f" {'▶' if k == state.cursor else ' '} {number:<9} {name}", width)
@@ -254,6 +253,8 @@ def _overview_key(state: _State, key: str, n: int) -> str | None:
         state.overview, state.offset = False, 0
     elif key in {"q", "Q"}:
         return "quit"
+    elif key.isdigit():
+        state.overview, state.typed = False, key
     return None
 
 

@@ -146,6 +146,9 @@ def test_a_number_then_enter_jumps_and_the_overview_lists_the_steps():
         assert number in overview
     frame = screen.press("\x1b[A\r")  # one up from step 4 in the list, then open it
     assert "Step 3  Scale" in frame
+    screen.press("o")
+    frame = screen.press("5\r")  # a number typed in the list jumps too
+    assert "Step 5  Output" in frame
     frame = screen.press("9\r")
     assert "no step 9" in frame
     assert screen.quit() == 0
