@@ -52,15 +52,18 @@ class Canvas:
     def lines(self) -> list[Text]:
         out = []
         for r in range(self.rows):
-            line = Text(no_wrap=True, overflow="crop")
+            runs: list[tuple[str, str]] = []  # characters of one style together: a few spans per line
             for c in range(self.cols):
                 if (r, c) in self.text:
                     ch, style = self.text[(r, c)]
-                    line.append(ch, style=style)
                 else:
                     bits = self.bits[r][c]
-                    line.append(chr(0x2800 + bits) if bits else " ", style=self.colour[r][c] if bits else "")
-            out.append(line)
+                    ch, style = (chr(0x2800 + bits), self.colour[r][c]) if bits else (" ", "")
+                if runs and runs[-1][1] == style:
+                    runs[-1] = (runs[-1][0] + ch, style)
+                else:
+                    runs.append((ch, style))
+            out.append(Text.assemble(*runs, no_wrap=True, overflow="crop"))
         return out
 
 

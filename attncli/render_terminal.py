@@ -245,7 +245,7 @@ def _render_block(block, precision: int, look: Look) -> list[RenderableType]:
     if isinstance(block, Plot):
         from attncli.render_pictures import plot_lines
 
-        return [Text("\n").join(plot_lines(block, look))]
+        return plot_lines(block, look)
     if isinstance(block, Heatmaps):
         from attncli.render_pictures import heatmap_block, heatmap_legend
 
