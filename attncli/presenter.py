@@ -251,6 +251,10 @@ def _overview_key(state: _State, key: str, n: int) -> str | None:
         state.index, state.offset, state.overview = state.cursor, 0, False
     elif key in {"o", "\x1b", "\x1b[D"}:
         state.overview, state.offset = False, 0
+    elif key in {"\x1b[H", "g"}:
+        state.cursor = 0
+    elif key in {"\x1b[F", "G"}:
+        state.cursor = n - 1
     elif key in {"q", "Q"}:
         return "quit"
     elif key.isdigit():

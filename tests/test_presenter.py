@@ -34,7 +34,7 @@ def attncli():
 class Screen:
     """attncli in a pseudo-terminal of a given size: keys in, whole frames (as plain text) out."""
 
-    def __init__(self, *args, rows=24, cols=80):
+    def __init__(self, *args, rows=24, cols=80, term="xterm-256color"):
         import fcntl
         import pty
         import struct
@@ -43,8 +43,8 @@ class Screen:
         self.rows, self.cols = rows, cols
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color"}
-        for name in ("NO_COLOR", "COLUMNS", "LINES"):
+        env = {**os.environ, "TERM": term}
+        for name in ("NO_COLOR", "COLUMNS", "LINES", "COLORTERM", "FORCE_COLOR"):
             env.pop(name, None)
         self.proc = subprocess.Popen([attncli(), *args], stdin=slave, stdout=slave, stderr=slave, env=env,
                                      start_new_session=True)
@@ -125,15 +125,21 @@ def test_every_screen_fits_and_every_step_is_shown(name, focus, size):
 
 
 def test_paging_within_a_step_shows_more_below_and_reaches_its_end():
-    screen = Screen("explain", "two_heads", "--step", rows=24, cols=80)
+    """The hand calculation (33 lines) on a 24-line screen: every line is reached by paging."""
+    screen = Screen("explain", "--focus", "dog", "--step", rows=24, cols=80)
     screen.frame()
-    frame = screen.press(" ")  # step 0 … the projection of head 0 has W_Q, W_K, W_V and Q, K, V
-    frame = screen.press("0.1\r") if "Step 0.1" not in frame else frame
-    assert "Step 0.1" in frame
-    if "more below" in frame:
-        down = screen.press("\x1b[B")
-        assert "Step 0.1" in down and down != frame
+    frames = [screen.press("o"), screen.press("\x1b[F")]  # the last step in the list: Cost
+    top = screen.press("\x1b[A\r")  # one up: By hand
+    footer = top.rstrip().split("\n")[-1]
+    assert "By hand" in footer and "↓ more below (23/33 lines)" in footer
+    assert "1. Scores" in top and "[1.2747, 2.3637]" not in top
+    bottom = screen.press("\x1b[B")
+    assert "[1.2747, 2.3637]" in bottom and "end of step (33 lines)" in bottom.rstrip().split("\n")[-1]
+    assert "By hand" in screen.press("\x1b[A")  # back up within the step
+    screen.press("\x1b[B")
+    assert "Cost:" in screen.press(" ")  # at the end of a step, → goes on
     assert screen.quit() == 0
+    assert all(frames)
 
 
 def test_a_number_then_enter_jumps_and_the_overview_lists_the_steps():
@@ -267,3 +273,17 @@ def test_a_48_token_heatmap_is_readable_at_80_columns(tmp_path):
     assert all(set(cell[i + 1:]) <= {" "} for i, cell in enumerate(cells))  # nothing above the diagonal
     header = block[1:4]
     assert "".join(line[5:6] for line in header).strip() == "t0"  # column labels read downwards
+
+
+@pytest.mark.parametrize("term, pattern", [("xterm", r"\x1b\[[0-9;]*?(4[0-7]|10[0-7])m"),
+                                           ("xterm-256color", r"\x1b\[[0-9;]*?48;5;(\d+)m")])
+def test_a_16_or_256_colour_terminal_gets_a_distinct_shade_per_band(term, pattern):
+    """dog_ate_dinner's A has weights in four bands (0.1x, 0.2x, 0.3x, 0.4x): four backgrounds arrive."""
+    screen = Screen("explain", "--step", rows=24, cols=80, term=term)
+    screen.frame()
+    start = len(screen.seen)
+    screen.press("4\r")
+    drawn = screen.seen[start:]
+    table = drawn[drawn.index(" A (3×3)"):drawn.index("weight scale")]
+    assert len(set(re.findall(pattern, table))) == 4
+    assert screen.quit() == 0
