@@ -135,7 +135,9 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
     else:
         cell, upright = (2 if 2 * n_cols <= room else 1), False
     cols = _kept(n_cols, max(2, room // cell))
-    rows = _kept(n_rows, max(3, (look.height or 10**6) - 8))
+    tall = 1 if upright else min(max(cell_len(t) for t in col_labels), 6)  # rows of column labels
+    # On a screen: room for the step's heading, lesson and note, the caption, the labels and legend.
+    rows = _kept(n_rows, max(3, (look.height or 10**6) - 8 - tall))
     lines = [Text(" " + view.caption, style="bold")]
     if upright:
         head = Text(" " * (label_width + 2))
@@ -143,7 +145,6 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
             head.append(("…" if j is None else col_labels[j]).rjust(cell), style="bold")
         lines.append(head)
     else:
-        tall = min(max(cell_len(t) for t in col_labels), 6)
         for k in range(tall):
             head = Text(" " * (label_width + 2))
             for j in cols:

@@ -12,7 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
@@ -287,3 +290,48 @@ def test_a_16_or_256_colour_terminal_gets_a_distinct_shade_per_band(term, patter
     table = drawn[drawn.index(" A (3×3)"):drawn.index("weight scale")]
     assert len(set(re.findall(pattern, table))) == 4
     assert screen.quit() == 0
+
+
+def test_presenter_draws_a_table_too_big_for_the_screen_as_a_heatmap(tmp_path):
+    path = tmp_path / "r48.yaml"
+    path.write_text("random: {seed: 0, tokens: 48, d_model: 8, d_k: 4}\n")
+    screen = Screen("explain", str(path), "--step", rows=24, cols=80)
+    screen.frame()
+    frame = screen.press("4\r")
+    assert "does not fit this screen, so each weight is one cell" in frame
+    assert "one cell per weight, bands of 0.1" in frame
+    fits(frame, 24, 80)
+    assert screen.quit() == 0
+
+
+# ---- the q·k picture ---------------------------------------------------------------------------
+
+def test_the_plane_is_q_and_k_themselves_when_d_k_is_2():
+    from attncli.views.pictures import plane
+
+    q, k = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[0.5, 0.5]])
+    pq, pk, kept = plane(q, k)
+    assert kept is None and (pq == q).all() and (pk == k).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 10**6), st.integers(3, 12), st.integers(1, 6), st.integers(1, 6))
+def test_principal_components_keep_dot_products_of_vectors_in_a_plane(seed, d_k, n_q, n_k):
+    """Q and K that span only a plane lose nothing: the projection keeps every q·k (and says 100%)."""
+    from attncli.views.pictures import plane
+
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(rng.standard_normal((d_k, 2)))[0]  # (d_k, 2), orthonormal
+    q = rng.standard_normal((n_q, 2)) @ basis.T
+    k = rng.standard_normal((n_k, 2)) @ basis.T
+    pq, pk, kept = plane(q, k)
+    assert kept == pytest.approx(1.0)
+    np.testing.assert_allclose(pq @ pk.T, q @ k.T, atol=1e-9)
+
+
+def test_the_plot_says_which_plane_it_draws_and_the_exact_dot_products():
+    out = runner.invoke(app, ["explain", "dog_ate_dinner", "--width", "80", "--no-color"]).stdout
+    assert "the plane of Q and K (d_k = 2)" in out
+    assert "k:dog 2.71" in out and "k:dinner 2.47" in out and "k:ate 1.35" in out  # S[dog, ·]
+    wide = runner.invoke(app, ["explain", "saturation", "--width", "80", "--no-color"]).stdout
+    assert re.search(r"d_k = 512: the first two principal components of Q and K, which keep \d+%", wide)
