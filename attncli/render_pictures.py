@@ -175,14 +175,14 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
 
 def heatmap_legend(look: Look) -> Text:
     """What a compact cell means: ten bands of 0.1, as colours or as glyphs."""
-    text = Text("one cell per weight, bands of 0.1: 0 ")
+    text = Text("each cell one weight: 0 ")
     for k in range(BANDS + 1):
         w = min((k + 0.5) / BANDS, 1.0)
         if look.color:
             text.append(" ", style=f"on {shade(w, look.system)}")
         else:
             text.append(RAMP[k])
-    text.append(" 1" if look.color else " 1 (below 0.1 a space, exactly 1 █)")
+    text.append(" 1 (bands of 0.1; the last is exactly 1)" if look.color else " 1 (bands of 0.1; █ is exactly 1)")
     return text
 
 

@@ -79,4 +79,5 @@ def qk_plot(q: np.ndarray, k: np.ndarray, scores: np.ndarray, q_tokens, k_tokens
                 f"{100 * kept:.0f}% of their squared length; the numbers are the exact {d_k}-D dot products")
     legend = (f"q: queries (magenta; {q_tokens[focus]!r} bold, with its arrow), k: keys (cyan). Beside each key "
               f"q_{q_tokens[focus]}·k, its score{' (where there is room)' if len(points) > 12 else ''}.")
-    return Plot(f"q·k as geometry: query {q_tokens[focus]!r} against every key", tuple(points), axes, legend)
+    return Plot(f"q·k as geometry: query {q_tokens[focus]!r} (row {focus}) against every key", tuple(points), axes,
+                legend)
