@@ -1,10 +1,11 @@
 """The heatmap's shades for each kind of terminal, and the contrast of text on them (WCAG 2).
 
-Weights fall into ten bands of 0.1 and a band of their own for exactly 1 (a row with one visible
-key), so weights 0.1 apart always land in different bands; each band has a colour that stays distinct where it is shown. A 256-colour terminal gets xterm palette
-entries (a smooth 24-bit ramp collapses there: every weight from 0.16 to 0.37 got one colour), a
-16-colour terminal a ramp of the sixteen ANSI colours. Text on a band is black or white, whichever
-contrasts more; the tests check it reaches 4.5:1 (WCAG AA) on every band.
+A 24-bit terminal (and every SVG or HTML export) shades each weight with its own colour along
+viridis. Fewer colours cannot follow that ramp (in 256 colours every weight from 0.16 to 0.37 got
+one entry), so there weights fall into ten bands of 0.1 and a band of their own for exactly 1 (a
+row with one visible key): weights 0.1 apart always land in different bands, and each band has a
+colour that stays distinct: xterm entries in 256 colours, a ramp of the ANSI colours in 16. Text
+on a shade is black or white, whichever contrasts more; the tests check 4.5:1 (WCAG AA) on all.
 """
 
 from __future__ import annotations
@@ -19,6 +20,19 @@ SHADES_16 = ("black", "blue", "magenta", "bright_black", "bright_blue", "cyan", 
              "bright_green", "bright_yellow", "bright_white")
 
 
+# Viridis: sequential, perceptually uniform and readable with every common colour-vision deficiency.
+_VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725")
+
+
+def heat_colour(w: float) -> str:
+    """The viridis colour of a weight in [0, 1], as #rrggbb, for 24-bit colour."""
+    w = min(max(float(w), 0.0), 1.0) * (len(_VIRIDIS) - 1)
+    i = min(int(w), len(_VIRIDIS) - 2)
+    t = w - i
+    a, b = (tuple(int(code[k:k + 2], 16) for k in (1, 3, 5)) for code in (_VIRIDIS[i], _VIRIDIS[i + 1]))
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
+
+
 def band(w: float) -> int:
     """The band 0 … 10 of a weight in [0, 1]: [0, 0.1) is 0, [0.9, 1) is 9, 1 is 10."""
     # Rounded first: 0.7 + 0.1 is 0.7999999999999999 in binary, and must land a band above 0.7.
@@ -26,7 +40,10 @@ def band(w: float) -> int:
 
 
 def shade(w: float, system: str | None = "truecolor") -> str:
-    """The Rich colour of a weight's band for a colour system ("standard"/"windows": 16 colours)."""
+    """The Rich colour of a weight for a colour system: its own in "truecolor", its band's in "256",
+    "standard" and "windows" (16 colours)."""
+    if system == "truecolor":
+        return heat_colour(w)
     k = band(w)
     return SHADES_16[k] if system in ("standard", "windows") else f"color({SHADES_256[k]})"
 

@@ -13,12 +13,12 @@ from rich.table import Table
 from rich.text import Text
 
 from attncli.numbers import fixed, rgb_hex
-from attncli.palette import cell_style, shade
+from attncli.palette import cell_style, heat_colour, shade  # noqa: F401  (heat_colour: the 24-bit ramp)
 from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices, MatrixView, Page, Paragraph,
                            Title, View)
 from attncli.views.walkthrough import FORMULA
 
-# The heatmap's cells use palette.py's bands of viridis, which stay distinct in 256 and 16 colours.
+# The heatmap's cells: viridis in 24-bit colour, palette.py's bands of it in 256 and 16 colours.
 GLYPHS = " ░▒▓█"
 
 

@@ -46,27 +46,24 @@ def test_every_band_reaches_the_terminal_as_its_own_colour(system):
 
 
 def test_a_smooth_ramp_would_have_collapsed_in_256_colours():
-    """Why bands: the old interpolated viridis sent 0.2 and 0.3 to one 256-colour entry."""
+    """Why bands: the 24-bit viridis ramp sends 0.2 and 0.3 to one 256-colour entry."""
     assert palette.band(1.0) == 10 and palette.band(0.999) == 9 and palette.band(0.0) == 0
-    viridis = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"]
-
-    def heat_colour(w):  # the smooth ramp attncli used before
-        w *= len(viridis) - 1
-        i = min(int(w), len(viridis) - 2)
-        a, b = (tuple(int(c[k:k + 2], 16) for k in (1, 3, 5)) for c in (viridis[i], viridis[i + 1]))
-        return "#" + "".join(f"{round(x + (y - x) * (w - i)):02x}" for x, y in zip(a, b))
-
-    assert shown(heat_colour(0.2), "256") == shown(heat_colour(0.3), "256")
+    assert shown(palette.heat_colour(0.2), "256") == shown(palette.heat_colour(0.3), "256")
     assert shown(palette.shade(0.2, "256"), "256") != shown(palette.shade(0.3, "256"), "256")
+
+
+def test_24_bit_colour_gives_each_weight_its_own_shade():
+    assert palette.shade(0.37, "truecolor") == palette.heat_colour(0.37)
+    assert len({palette.shade(w, "truecolor") for w in WEIGHTS}) == len(WEIGHTS)
 
 
 @pytest.mark.parametrize("system", ["truecolor", "256", "standard"])
 def test_numbers_on_every_shade_reach_4_5_to_1(system):
-    for k in range(palette.BANDS + 1):
-        style = palette.cell_style(min((k + 0.5) / palette.BANDS, 1.0), system)
+    for w in np.linspace(0, 1, 201):  # every band, and the 24-bit ramp finely
+        style = palette.cell_style(w, system)
         fg, bg = style.split(" on ")
         ratio = palette.contrast(palette.rgb(fg), palette.rgb(bg))
-        assert ratio >= 4.5, (k, style, ratio)
+        assert ratio >= 4.5, (w, style, ratio)
 
 
 def test_contrast_matches_wcag_reference_values():
