@@ -40,7 +40,7 @@ class _Resized(Exception):
 def _keyboard():
     """Read keys for the whole session: the terminal is put in cbreak mode once, so keys pressed while
     a page draws are kept (switching modes per key would flush them); Ctrl-C still interrupts, and
-    the old settings come back on every exit. A resize (SIGWINCH) while waiting raises _Resized."""
+    the old settings come back on every exit. A resize (SIGWINCH) makes the next read raise _Resized."""
     try:
         import termios
         import tty
@@ -53,20 +53,24 @@ def _keyboard():
 
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
-    waiting = [False]
+    # A resize writes to a pipe that is watched with the keyboard: one that comes while a page is
+    # drawn is still seen at the next wait (a flag checked before waiting could miss it).
+    resized, poke = os.pipe()
+    os.set_blocking(poke, False)
 
     def on_resize(signum, frame):
-        if waiting[0]:
-            raise _Resized
+        try:
+            os.write(poke, b"w")
+        except BlockingIOError:  # the pipe is full of resizes not yet read: one more adds nothing
+            pass
 
     old_handler = signal.signal(signal.SIGWINCH, on_resize)
 
     def read() -> list[str]:
-        waiting[0] = True
-        try:
-            select.select([fd], [], [])
-        finally:
-            waiting[0] = False
+        ready, _, _ = select.select([fd, resized], [], [])
+        if resized in ready:
+            os.read(resized, 4096)
+            raise _Resized
         return split_keys(os.read(fd, 64).decode(sys.stdin.encoding or "utf-8", "replace"))
 
     try:
@@ -74,6 +78,8 @@ def _keyboard():
         yield read
     finally:
         signal.signal(signal.SIGWINCH, old_handler)
+        os.close(resized)
+        os.close(poke)
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
