@@ -211,6 +211,7 @@ def complexity(
     width: WidthOpt = None,
     step: StepOpt = False,
     export: ExportOpt = None,
+    theme: ThemeOpt = "light",
 ) -> None:
     """Measure how attention's cost grows with n: O(n²).
 
@@ -220,7 +221,7 @@ def complexity(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = _how(output_format, no_color, width, step, export)
+    how = _how(output_format, no_color, width, step, export, theme)
     progress = output_format is OutputFormat.rich and sys.stderr.isatty()
     deliver(commands.complexity(max_n, d, use_tiled, progress), how)
 
@@ -232,12 +233,13 @@ def scenarios(
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
     export: ExportOpt = None,
+    theme: ThemeOpt = "light",
 ) -> None:
     """List the built-in scenarios."""
     from attncli import commands
     from attncli.deliver import deliver
 
-    deliver(commands.scenarios(), _how(output_format, no_color, width, False, export))
+    deliver(commands.scenarios(), _how(output_format, no_color, width, False, export, theme))
 
 
 @app.command()
