@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from attncli.numbers import fixed
-from attncli.views import Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices, MatrixView, Paragraph, Title, View
+from attncli.views import Banner, Bars, Boxed, Bullets, Code, Grid, Heading, Matrices, MatrixView, Paragraph, Title, View
 
 
 def render(view: View) -> str:
@@ -40,6 +40,8 @@ def _block(block, precision: int) -> str:
         return "\n".join(f"- {_escape(line)}" for line in block.lines)
     if isinstance(block, Bars):
         return f"**{_escape(block.title)}**\n\n" + grid(("", "value"), tuple((label, value) for label, _, value in block.bars))
+    if isinstance(block, Code):
+        return "```python\n" + "\n".join(block.lines) + "\n```"
     from attncli.views.pictures import Heatmaps, Plot
 
     if isinstance(block, Plot):  # the picture's numbers: where each arrow ends, and its dot product
