@@ -169,7 +169,7 @@ def explain(
     how = _how(output_format, no_color, width, step, export, theme)
     view, live = commands.explain_live(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature,
                                        head=head, tiled=tiled, block=block, precision=precision,
-                                       code=None if code is None else code.value, compact=compact)
+                                       code=None if code is None else code.value, compact=compact, live=step)
     deliver(view, how, live)
 
 

@@ -31,15 +31,14 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
             precision: int = 3, code: str | None = None, compact: bool = False) -> View:
     """Every step of one scenario, with one row by hand (focus) or block by block (tiled), and each step's code."""
     return explain_live(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature, head=head,
-                        tiled=tiled, block=block, precision=precision, code=code, compact=compact)[0]
+                        tiled=tiled, block=block, precision=precision, code=code, compact=compact, live=False)[0]
 
 
 def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
                  temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
-                 precision: int = 3, code: str | None = None, compact: bool = False):
-    """explain's view and a knobs.Live that rebuilds it with other settings, for presenter mode."""
+                 precision: int = 3, code: str | None = None, compact: bool = False, live: bool = True):
+    """explain's view and (with live) a knobs.Live that rebuilds it with other settings, for presenter mode."""
     from attncli import api, loader
-    from attncli.knobs import Knobs, Live
     from attncli.scenario import find_head, find_row
 
     check_temperature(temperature)
@@ -49,6 +48,11 @@ def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None 
     with option("--head"):
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
     ev = api.run(sc, scale=scale, mask=mask, temperature=temperature).evaluation
+    view = _explain_view(ev, row, only, tiled, block, precision, code, compact)
+    if not live:
+        return view, None
+    from attncli.knobs import Knobs, Live  # only for presenter mode: explain's start-up is measured
+
     start = Knobs(temperature, ev.settings.scaled, ev.masked, row)
     last = [ev]
 
@@ -61,7 +65,6 @@ def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None 
         last[0] = now
         return built
 
-    view = _explain_view(ev, row, only, tiled, block, precision, code, compact)
     return view, Live(start, rebuild, sc.tokens)
 
 
