@@ -76,6 +76,11 @@ ExportOpt = Annotated[
     Optional[str],
     typer.Option("--export", help="Also save the view to FILE: .svg, .html or .txt as shown, .md or .json.", metavar="FILE"),
 ]
+ThemeOpt = Annotated[
+    str,
+    typer.Option("--theme", help="Colours of .svg and .html exports: light (for print) or dark (for slides).",
+                 metavar="light|dark"),
+]
 WidthOpt = Annotated[
     Optional[int],
     typer.Option(min=40, max=1000, help="Columns to lay tables out in (default: the terminal's); wider tables elide their middle."),
@@ -123,12 +128,15 @@ def _print_error(message: str) -> None:
     console.print(Text.assemble(("Error: ", "bold red"), message))
 
 
-def _how(output_format, no_color: bool, width, step: bool, export) -> "Delivery":
+def _how(output_format, no_color: bool, width, step: bool, export, theme: str = "light") -> "Delivery":
     from attncli.deliver import Delivery, export_suffix
+    from attncli.errors import UsageError
 
     if export is not None:
         export_suffix(export)  # a bad file type is a usage error before anything is computed
-    return Delivery(output_format.value, no_color, width, step, export)
+    if theme not in ("light", "dark"):
+        raise UsageError(f"--theme {theme}: use light or dark")
+    return Delivery(output_format.value, no_color, width, step, export, theme)
 
 
 @app.command()
@@ -164,6 +172,10 @@ def explain(
     width: WidthOpt = None,
     step: StepOpt = False,
     export: ExportOpt = None,
+    compact: Annotated[
+        bool, typer.Option("--compact", help="Show A as one coloured cell per weight, so 40+ tokens fit 80 columns.")
+    ] = False,
+    theme: ThemeOpt = "light",
 ) -> None:
     """Walk through attention step by step.
 
@@ -174,10 +186,11 @@ def explain(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = _how(output_format, no_color, width, step, export)
-    deliver(commands.explain(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature, head=head,
-                             tiled=tiled, block=block, precision=precision,
-                             code=None if code is None else code.value), how)
+    how = _how(output_format, no_color, width, step, export, theme)
+    view, live = commands.explain_live(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature,
+                                       head=head, tiled=tiled, block=block, precision=precision,
+                                       code=None if code is None else code.value, compact=compact, live=step)
+    deliver(view, how, live)
 
 
 @app.command()
@@ -200,6 +213,7 @@ def compare(
     width: WidthOpt = None,
     step: StepOpt = False,
     export: ExportOpt = None,
+    theme: ThemeOpt = "light",
 ) -> None:
     """Compare a scenario with a variant: why divide by √d_k?
 
@@ -210,7 +224,7 @@ def compare(
     from attncli.deliver import deliver
     from attncli.errors import UsageError
 
-    how = _how(output_format, no_color, width, step, export)
+    how = _how(output_format, no_color, width, step, export, theme)
     if sweep_dk is None:
         deliver(commands.compare(scenario, scale=scale, mask=mask, temperature=temperature, precision=precision), how)
         return
@@ -232,6 +246,7 @@ def complexity(
     width: WidthOpt = None,
     step: StepOpt = False,
     export: ExportOpt = None,
+    theme: ThemeOpt = "light",
 ) -> None:
     """Measure how attention's cost grows with n: O(n²).
 
@@ -241,7 +256,7 @@ def complexity(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = _how(output_format, no_color, width, step, export)
+    how = _how(output_format, no_color, width, step, export, theme)
     progress = output_format is OutputFormat.rich and sys.stderr.isatty()
     deliver(commands.complexity(max_n, d, use_tiled, progress, precision), how)
 
@@ -253,12 +268,13 @@ def scenarios(
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
     export: ExportOpt = None,
+    theme: ThemeOpt = "light",
 ) -> None:
     """List the built-in scenarios."""
     from attncli import commands
     from attncli.deliver import deliver
 
-    deliver(commands.scenarios(), _how(output_format, no_color, width, False, export))
+    deliver(commands.scenarios(), _how(output_format, no_color, width, False, export, theme))
 
 
 @app.command()

@@ -28,11 +28,18 @@ def check_temperature(temperature: float) -> None:
 
 def explain(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
             temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
-            precision: int = 3, code: str | None = None) -> View:
+            precision: int = 3, code: str | None = None, compact: bool = False) -> View:
     """Every step of one scenario, with one row by hand (focus) or block by block (tiled), and each step's code."""
+    return explain_live(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature, head=head,
+                        tiled=tiled, block=block, precision=precision, code=code, compact=compact, live=False)[0]
+
+
+def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
+                 temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
+                 precision: int = 3, code: str | None = None, compact: bool = False, live: bool = True):
+    """explain's view and (with live) a knobs.Live that rebuilds it with other settings, for presenter mode."""
     from attncli import api, loader
     from attncli.scenario import find_head, find_row
-    from attncli.views import walkthrough
 
     check_temperature(temperature)
     sc = loader.load(scenario)
@@ -43,6 +50,31 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
     if block is not None and not tiled:
         raise UsageError("--block sets the keys per block of --tiled; add --tiled, or leave --block out")
     ev = api.run(sc, scale=scale, mask=mask, temperature=temperature).evaluation
+    view = _explain_view(ev, row, only, tiled, block, precision, code, compact)
+    if not live:
+        return view, None
+    from attncli.knobs import Knobs, Live  # only for presenter mode: explain's start-up is measured
+
+    start = Knobs(temperature, ev.settings.scaled, ev.masked, row)
+    last = [ev]
+
+    def rebuild(knobs: Knobs) -> View:
+        # The mask flag as given while the mask is as it started: --mask would turn a scenario's own
+        # padding or matrix mask into a causal one.
+        flag = mask if knobs.masked == start.masked else knobs.masked
+        now = api.run(sc, scale=knobs.scaled, mask=flag, temperature=knobs.temperature).evaluation
+        built = _explain_view(now, knobs.focus, only, tiled, block, precision, code, compact, before=last[0])
+        last[0] = now
+        return built
+
+    return view, Live(start, rebuild, sc.tokens)
+
+
+def _explain_view(ev, row: int | None, only: int | None, tiled: bool, block: int | None, precision: int,
+                  code: str | None, compact: bool, before=None) -> View:
+    from attncli.views import walkthrough
+
+    sc = ev.scenario
     lines: list[str] = []
     extra: dict = {}
     if row is not None or tiled:
@@ -57,7 +89,8 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
             lines += ([""] if lines else []) + handcalc.tiled_lines(
                 ev, row or 0, precision, size, only or 0, with_legend=row is None)
             extra["tiled"] = handcalc.tiled_json(ev, row or 0, size, only or 0)
-    shown = walkthrough.view(ev, precision, only, tuple(lines), extra=extra or None)
+    pictures = walkthrough.Pictures(row or 0, compact, before)
+    shown = walkthrough.view(ev, precision, only, tuple(lines), extra=extra or None, pictures=pictures)
     if code is not None:
         from attncli.views.code import with_code
 

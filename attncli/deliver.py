@@ -15,7 +15,7 @@ from attncli.files import write_atomic
 from attncli.views import View
 
 EXPORT_SUFFIXES = (".svg", ".html", ".txt", ".md", ".json")
-EXPORT_WIDTH = 100  # columns of an exported picture, unless --width says otherwise
+EXPORT_WIDTH = 100  # columns of an exported picture when there is no terminal to measure and no --width
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Delivery:
     width: int | None = None
     step: bool = False
     export: str | None = None
+    theme: str = "light"  # of SVG and HTML exports: light for print, dark for slides
 
 
 def export_suffix(path: str) -> str:
@@ -39,10 +40,13 @@ def export_suffix(path: str) -> str:
     return suffix
 
 
-def deliver(view: View, how: Delivery) -> None:
-    """Write the export file if asked, then show the view in the format asked, paged with --step."""
+def deliver(view: View, how: Delivery, live=None) -> None:
+    """Write the export file if asked, then show the view in the format asked, paged with --step.
+
+    live (a knobs.Live) lets presenter mode rebuild the view with other settings (explain's t, s, m, f).
+    """
     if how.export is not None:
-        export(view, how.export, how.width)
+        export(view, how.export, how.width, how.theme)
     if how.output_format == "json":
         emit(dumps(view.document()))
     elif how.output_format == "markdown":
@@ -50,23 +54,23 @@ def deliver(view: View, how: Delivery) -> None:
 
         emit(render(view))
     else:
-        _to_terminal(view, how)
+        _to_terminal(view, how, live)
     if how.export is not None:
         note(f"saved {how.export}")
 
 
-def _to_terminal(view: View, how: Delivery) -> None:
-    from attncli.render_terminal import joined, render_pages
+def _to_terminal(view: View, how: Delivery, live=None) -> None:
+    from attncli.render_terminal import Look, joined, render_pages
 
     console = terminal(how.no_color, how.width)
-    pages = render_pages(view, color=uses_colour(console), width=console.width)
     if how.step:
         from attncli import presenter
 
         if presenter.interactive(console):
-            presenter.present(console, pages, view.title)
+            presenter.present(console, view, color=uses_colour(console), live=live)
             return
-    console.print(joined(pages))
+    look = Look(uses_colour(console), console.width, system=console.color_system)
+    console.print(joined(render_pages(view, look=look)))
 
 
 def terminal(no_color: bool, width: int | None = None):
@@ -80,9 +84,9 @@ def uses_colour(console) -> bool:
     return console.color_system is not None and not console.no_color
 
 
-def export(view: View, path: str, width: int | None) -> None:
-    """Save the view: SVG, HTML and text from Rich's recording console, exactly as the terminal
-    shows it; markdown and JSON as their formats."""
+def export(view: View, path: str, width: int | None, theme: str = "light") -> None:
+    """Save the view: SVG, HTML and text from Rich's recording console, as the terminal shows it
+    (text with glyphs for the shading, as it has no colour); markdown and JSON as their formats."""
     suffix = export_suffix(path)
     if suffix == ".json":
         write_atomic(path, dumps(view.document()) + "\n")
@@ -96,22 +100,37 @@ def export(view: View, path: str, width: int | None) -> None:
 
     from rich.console import Console
 
-    from attncli.render_terminal import render_pages
+    from attncli.render_terminal import Look, render_pages
+    from attncli.themes import export_theme
 
-    columns = width or EXPORT_WIDTH
+    columns = width or _terminal_width()
     recorder = Console(record=True, file=io.StringIO(), width=columns, color_system="truecolor",
                        force_terminal=True, highlight=False, emoji=False)
-    for n, page in enumerate(render_pages(view, color=True, width=columns)):
+    look = Look(color=suffix != ".txt", width=columns)
+    for n, page in enumerate(render_pages(view, look=look)):
         if n:
             recorder.print()
         recorder.print(page)
     if suffix == ".svg":
-        text = recorder.export_svg(title=f"attncli: {view.title}")
+        text = recorder.export_svg(title=f"attncli: {view.title}", theme=export_theme(theme))
     elif suffix == ".html":
-        text = recorder.export_html(inline_styles=True)
+        text = recorder.export_html(inline_styles=True, theme=export_theme(theme))
     else:
         text = recorder.export_text()
     write_atomic(path, text)
+
+
+def _terminal_width() -> int:
+    """The terminal's width when there is one (exports look like the screen), else EXPORT_WIDTH."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            continue
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 40 else EXPORT_WIDTH
 
 
 def dumps(doc: dict) -> str:

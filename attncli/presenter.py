@@ -1,10 +1,21 @@
-"""Presenter mode: one page at a time, full screen, driven by single keys."""
+"""Presenter mode: one step at a time, full screen, driven by single keys.
+
+Every step is laid out for the screen it is on (re-measured before each drawing, so resizing the
+terminal re-lays it): a step taller than the screen is paged with ↓/↑, a weight table that would
+be elided becomes a compact heatmap, and the footer is one line that fits. With a Live view
+(explain), t/T, s, m and f change the settings and the step is recomputed at once.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import signal
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
+
+from attncli.errors import AttncliError
 
 
 def interactive(console) -> bool:
@@ -12,54 +23,298 @@ def interactive(console) -> bool:
     return console.is_terminal and sys.stdin.isatty()
 
 
-NEXT = {"\r", "\n", " ", "\x1b[C", "l", "n", "j", "\x1b[B", "\x1b[6~"}
-PREVIOUS = {"\x1b[D", "b", "h", "p", "k", "\x1b[A", "\x1b[5~", "\x7f"}
+NEXT = {"\r", "\n", " ", "\x1b[C", "l", "n"}
+PREVIOUS = {"\x1b[D", "b", "h", "p", "\x7f"}
+DOWN = {"\x1b[B", "\x1b[6~", "j"}
+UP = {"\x1b[A", "\x1b[5~", "k"}
 QUIT = {"q", "Q", "\x1b", "\x04"}
+HELP = "→ next ← back ↓↑ scroll o steps q quit"
+KNOB_HELP = "t/T flatter/sharper  s √d_k  m mask  f focus"
+
+
+class _Resized(Exception):
+    """The terminal changed size while a key was awaited."""
 
 
 @contextmanager
 def _keyboard():
-    """Read single keys for the whole session: the terminal is put in cbreak mode once, so keys
-    pressed while a page draws are kept (switching modes per key would flush them); Ctrl-C still
-    interrupts, and the old settings come back on every exit."""
+    """Read keys for the whole session: the terminal is put in cbreak mode once, so keys pressed while
+    a page draws are kept (switching modes per key would flush them); Ctrl-C still interrupts, and
+    the old settings come back on every exit. A resize (SIGWINCH) makes the next read raise _Resized."""
     try:
         import termios
         import tty
     except ImportError:  # Windows: click's getchar
         import typer
 
-        yield typer.getchar
+        yield lambda: [typer.getchar()]
         return
+    import select
+
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
+    # A resize writes to a pipe that is watched with the keyboard: one that comes while a page is
+    # drawn is still seen at the next wait (a flag checked before waiting could miss it).
+    resized, poke = os.pipe()
+    os.set_blocking(poke, False)
+
+    def on_resize(signum, frame):
+        try:
+            os.write(poke, b"w")
+        except BlockingIOError:  # the pipe is full of resizes not yet read: one more adds nothing
+            pass
+
+    old_handler = signal.signal(signal.SIGWINCH, on_resize)
+
+    def read() -> list[str]:
+        ready, _, _ = select.select([fd, resized], [], [])
+        if resized in ready:
+            os.read(resized, 4096)
+            raise _Resized
+        return split_keys(os.read(fd, 64).decode(sys.stdin.encoding or "utf-8", "replace"))
+
     try:
         tty.setcbreak(fd)
-        yield lambda: os.read(fd, 32).decode(sys.stdin.encoding or "utf-8", "replace")
+        yield read
     finally:
+        signal.signal(signal.SIGWINCH, old_handler)
+        os.close(resized)
+        os.close(poke)
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def present(console, pages: list, title: str) -> None:
-    """One page at a time, full screen: Enter, space or → forward; ← or b back; q quits.
+_KEY = re.compile(r"\x1b\[[0-9;]*[@-~]|\x1bO.|\x1b|.", re.S)
 
-    The alternate screen is left on every exit, Ctrl-C included, so the terminal comes back as it was.
-    """
+
+def split_keys(chunk: str) -> list[str]:
+    """Keys typed faster than they were read arrive together: 'tt' is two keys, '\\x1b[C' one."""
+    return _KEY.findall(chunk)
+
+
+@dataclass
+class _State:
+    """Where the presenter is: the step, the line it is scrolled to, a typed step number, a message."""
+
+    index: int = 0
+    offset: int = 0
+    typed: str | None = None  # digits typed so far to jump to a step
+    message: str = ""
+    overview: bool = False
+    cursor: int = 0  # the step picked in the overview
+
+
+def steps(view) -> list:
+    """The view's pages, with a title on a page of its own (a title and a table rarely fit one screen)."""
+    from attncli.views import Banner, Heading, Page, Title
+
+    out = []
+    for page in view.pages:
+        first_step = next((k for k, b in enumerate(page.blocks) if isinstance(b, (Heading, Banner))), None)
+        if isinstance(page.blocks[0], Title) and first_step:
+            out.append(Page(view.title, page.blocks[:first_step]))
+            page = Page(page.heading, page.blocks[first_step:])
+        out.append(page)
+    return out
+
+
+def label(heading: str) -> tuple[str, str]:
+    """('Step 2', 'Scores: ...') from a page heading 'Step 2: Scores: ...'; ('', heading) otherwise."""
+    match = re.match(r"(Step \S+): (.*)", heading)
+    return (match.group(1), match.group(2)) if match else ("", heading)
+
+
+def present(console, view, *, color: bool = True, live=None) -> None:
+    """One step at a time, full screen, until q. The alternate screen is left on every exit, Ctrl-C
+    included, so the terminal comes back as it was."""
+    from attncli import knobs as turning
+
+    start = live.knobs if live is not None else None
+    current = start
+    pages = steps(view)
+    state = _State()
+    with console.screen(hide_cursor=True), _keyboard() as read_keys:
+        while True:
+            width, height = _size(console)
+            body = height - 1
+            if state.overview:
+                lines = _overview_lines(pages, state, width)
+                state.offset = state.cursor + 3 - body // 2
+            else:
+                lines = _layout(console, pages[state.index], view.precision, color, width, height)
+            state.offset = max(0, min(state.offset, len(lines) - body))
+            changed = turning.describe(current, start, live.rows) if live is not None else ""
+            _draw(console, lines[state.offset:state.offset + body], height,
+                  _footer(pages, state, len(lines), body, width, changed))
+            state.message = ""
+            try:
+                keys = read_keys()
+            except _Resized:
+                continue
+            for key in keys:
+                if state.overview:
+                    if _overview_key(state, key, len(pages)) == "quit":
+                        return
+                    continue
+                if key in QUIT and state.typed is None:
+                    return
+                if live is not None and key in "tTsmf" and len(key) == 1 and state.typed is None:
+                    new = turning.turn(current, key, len(live.rows))
+                    try:
+                        rebuilt = live.rebuild(new)
+                    except AttncliError as error:
+                        state.message = error.message
+                        continue
+                    current = new
+                    pages, state.index = _same_place(pages, state.index, steps(rebuilt))
+                    continue
+                _move(state, key, pages, len(lines), body)
+
+
+def _size(console) -> tuple[int, int]:
+    """The screen's size now (the terminal may have been resized), at least 40×12."""
+    try:
+        size = os.get_terminal_size(sys.stdout.fileno())
+        width, height = size.columns, size.lines
+    except OSError:
+        width, height = console.size
+    return max(40, width), max(12, height)
+
+
+def _layout(console, page, precision: int, color: bool, width: int, height: int) -> list:
+    """The page as lines of segments at this size, with weight tables that would be elided drawn compact."""
+    from attncli.render_terminal import Look, render_page
+
+    look = Look(color, width, height - 1, console.color_system if color else None, fit=True)
+    options = console.options.update(width=width, height=None)
+    return console.render_lines(render_page(page, precision, look=look), options, pad=False)
+
+
+def _draw(console, lines: list, height: int, footer) -> None:
+    from rich.segment import Segment, Segments
+
+    console.clear()
+    segments = []
+    for line in lines:
+        segments.extend(line)
+        segments.append(Segment.line())
+    console.print(Segments(segments), end="")
+    for _ in range(height - 1 - len(lines)):
+        console.print()
+    console.print(footer, end="", overflow="crop", no_wrap=True)
+
+
+def _footer(pages, state: _State, total: int, body: int, width: int, changed: str):
+    """One line: the step's number and name, whether there is more below, the changed settings, the keys."""
+    from rich.cells import cell_len, set_cell_size
     from rich.text import Text
 
-    index = 0
-    with console.screen(hide_cursor=True), _keyboard() as read_key:
-        while True:
-            console.clear()
-            console.print(pages[index])
-            console.print()
-            console.print(Text.assemble(
-                (f" {title}  ·  step {index + 1} of {len(pages)}  ", "reverse"),
-                ("  Enter/space/→ next   ←/b back   q quit", "dim"),
-            ))
-            key = read_key()
-            if key in QUIT:
-                return
-            if key in NEXT:
-                index = min(index + 1, len(pages) - 1)
-            elif key in PREVIOUS:
-                index = max(index - 1, 0)
+    number, name = ("", "Steps") if state.overview else label(pages[state.index].heading)
+    notes = []
+    if not state.overview and total > body:
+        last = min(state.offset + body, total)
+        notes.append(f"↓ more below ({last}/{total} lines)" if last < total else f"end of step ({total} lines)")
+    if state.typed is not None:
+        notes.append(f"go to step {state.typed}_ Enter")
+    if state.message:
+        notes.append(state.message)
+    if changed:
+        notes.append(changed)
+    if not state.overview:
+        notes.append(HELP)
+    left = f" {number + ' ' if number else ''}{name} "
+    right = "  " + "  ·  ".join(notes) + " "
+    while cell_len(right) > width - 14 and len(notes) > 1:  # keep the name readable; drop the help first
+        notes.pop()
+        right = "  " + "  ·  ".join(notes) + " "
+    room = max(0, width - cell_len(right))
+    if cell_len(left) > room:
+        left = set_cell_size(left, max(room - 1, 0)) + "…"
+    text = Text.assemble((left, "reverse bold"), (set_cell_size(right, width - cell_len(left)), "bold"))
+    return text
+
+
+def _overview_lines(pages, state: _State, width: int) -> list:
+    from rich.cells import set_cell_size
+    from rich.segment import Segment
+    from rich.style import Style
+
+    heading = (" Steps: ↑/↓ then Enter opens one, or type its number and Enter; o goes back",
+               " Live in explain: t/T temperature up/down (flatter/sharper)  s √d_k  m mask  f focus row")
+    lines = [[Segment(set_cell_size(line, width), Style(bold=True))] for line in heading] + [[]]
+    for k, page in enumerate(pages):
+        number, name = label(page.heading)
+        text = set_cell_size(f" {'▶' if k == state.cursor else ' '} {number:<9} {name}", width)
+        lines.append([Segment(text, Style(reverse=k == state.cursor))])
+    return lines
+
+
+def _overview_key(state: _State, key: str, n: int) -> str | None:
+    if key in DOWN:
+        state.cursor = min(state.cursor + 1, n - 1)
+    elif key in UP:
+        state.cursor = max(state.cursor - 1, 0)
+    elif key in {"\r", "\n", "\x1b[C"}:
+        state.index, state.offset, state.overview = state.cursor, 0, False
+    elif key in {"o", "\x1b", "\x1b[D"}:
+        state.overview, state.offset = False, 0
+    elif key in {"\x1b[H", "g"}:
+        state.cursor = 0
+    elif key in {"\x1b[F", "G"}:
+        state.cursor = n - 1
+    elif key in {"q", "Q"}:
+        return "quit"
+    elif key.isdigit():
+        state.overview, state.typed = False, key
+    return None
+
+
+def _move(state: _State, key: str, pages, total: int, body: int) -> None:
+    """Next, back, scroll, jump to a typed step number, or open the overview."""
+    if state.typed is not None:
+        if key.isdigit() or key == ".":
+            state.typed += key
+            return
+        if key in {"\r", "\n"}:
+            found = [k for k, page in enumerate(pages) if label(page.heading)[0] == f"Step {state.typed}"]
+            if found:
+                state.index, state.offset = found[0], 0
+            else:
+                state.message = f"no step {state.typed}"
+        elif key == "\x7f" and state.typed:
+            state.typed = state.typed[:-1]
+            return
+        state.typed = None
+        return
+    if key.isdigit():
+        state.typed = key
+    elif key in NEXT:
+        if state.offset + body < total:  # the rest of this step first: nothing is skipped unseen
+            state.offset += body - 1
+        elif state.index < len(pages) - 1:
+            state.index, state.offset = state.index + 1, 0
+    elif key in PREVIOUS:
+        state.index, state.offset = max(state.index - 1, 0), 0
+    elif key in DOWN:
+        state.offset = min(state.offset + body - 1, max(total - body, 0))
+    elif key in UP:
+        state.offset = max(state.offset - (body - 1), 0)
+    elif key in {"\x1b[H", "g"}:
+        state.index, state.offset = 0, 0
+    elif key in {"\x1b[F", "G"}:
+        state.index, state.offset = len(pages) - 1, 0
+    elif key == "o":
+        state.overview, state.cursor, state.offset = True, state.index, 0
+
+
+def _same_place(old: list, index: int, new: list) -> tuple[list, int]:
+    """The rebuilt pages and the step that matches the one on screen (same heading, else same number)."""
+    heading = old[index].heading
+    for k, page in enumerate(new):
+        if page.heading == heading:
+            return new, k
+    number = label(heading)[0]
+    rank = sum(label(p.heading)[0] == number for p in old[:index]) if number else 0
+    same = [k for k, page in enumerate(new) if number and label(page.heading)[0] == number]
+    if same:
+        return new, same[min(rank, len(same) - 1)]
+    return new, min(index, len(new) - 1)

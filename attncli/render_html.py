@@ -60,6 +60,17 @@ def _block(block, precision: int) -> str:
         return _bars(block)
     if isinstance(block, Code):
         return code_html(block)
+    from attncli.views.pictures import Heatmaps, Plot
+
+    if isinstance(block, Plot):  # the terminal's braille picture, as text
+        from attncli.render_pictures import plot_lines
+        from attncli.render_terminal import Look
+
+        text = "\n".join(line.plain for line in plot_lines(block, Look(color=False, width=80)))
+        return (f'<pre style="{_MONO}; color: inherit; background: none; line-height: 1.15">'
+                f'{escape(text)}</pre>')
+    if isinstance(block, Heatmaps):
+        return "".join(matrix_html(view, precision) for view in block.views)
     raise TypeError(f"no HTML for {type(block).__name__}")
 
 

@@ -42,6 +42,15 @@ def _block(block, precision: int) -> str:
         return f"**{_escape(block.title)}**\n\n" + grid(("", "value"), tuple((label, value) for label, _, value in block.bars))
     if isinstance(block, Code):
         return "```python\n" + "\n".join(block.lines) + "\n```"
+    from attncli.views.pictures import Heatmaps, Plot
+
+    if isinstance(block, Plot):  # the picture's numbers: where each arrow ends, and its dot product
+        rows = tuple((("key " if p.role == "key" else "query ") + p.label, fixed(p.x, precision), fixed(p.y, precision),
+                      p.note) for p in block.points)
+        return (f"**{_escape(block.title)}**\n\n{_escape(block.axes)}\n\n"
+                + grid(("vector", "x", "y", "q·k"), rows))
+    if isinstance(block, Heatmaps):
+        return "\n\n".join(matrix_table(view, precision) for view in block.views)
     raise TypeError(f"no markdown for {type(block).__name__}")
 
 

@@ -13,22 +13,13 @@ from rich.table import Table
 from rich.text import Text
 
 from attncli.numbers import fixed, rgb_hex
+from attncli.palette import cell_style, heat_colour, shade  # noqa: F401  (heat_colour: the 24-bit ramp)
 from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices, MatrixView, Page, Paragraph,
                            Title, View)
 from attncli.views.walkthrough import FORMULA
 
-# Viridis: sequential, perceptually uniform and readable with every common colour-vision deficiency.
-_VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"]
+# The heatmap's cells: viridis in 24-bit colour, palette.py's bands of it in 256 and 16 colours.
 GLYPHS = " ░▒▓█"
-
-
-def heat_colour(w: float) -> str:
-    """The viridis colour of a weight in [0, 1], as #rrggbb."""
-    w = min(max(float(w), 0.0), 1.0) * (len(_VIRIDIS) - 1)
-    i = min(int(w), len(_VIRIDIS) - 2)
-    t = w - i
-    a, b = (tuple(int(code[k:k + 2], 16) for k in (1, 3, 5)) for code in (_VIRIDIS[i], _VIRIDIS[i + 1]))
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
 
 
 def glyph(w: float) -> str:
@@ -36,12 +27,29 @@ def glyph(w: float) -> str:
     return GLYPHS[min(int(max(float(w), 0.0) * len(GLYPHS)), len(GLYPHS) - 1)]
 
 
-def heat_legend(color: bool) -> Text:
-    """What the shading means: the same 0 → 1 scale in every table."""
-    text = Text("weight scale: 0 ", style="dim")
+@dataclass(frozen=True)
+class Look:
+    """How to lay a view out: colour or glyphs, the terminal's colour system, and the room there is.
+
+    height: the rows a table may take before its middle rows are elided (presenter mode: the
+    screen's); `fit`: a weight table that would be elided is drawn as a compact heatmap instead.
+    """
+
+    color: bool = True
+    width: int | None = None
+    height: int | None = None
+    system: str | None = "truecolor"
+    fit: bool = False
+
+
+def heat_legend(color: bool, system: str | None = "truecolor") -> Text:
+    """What the shading means: the same 0 → 1 scale in every table, one swatch per band of 0.1."""
+    text = Text("weight scale: 0 ")
     if color:
-        for w in np.linspace(0, 1, 11):
-            text.append("  ", style=f"on {heat_colour(w)}")
+        for w in list(np.arange(10) / 10 + 0.05) + [1.0]:
+            text.append("  ", style=f"on {shade(w, system)}")
+        text.append(" 1 (bands of 0.1; exactly 1 on its own)")
+        return text
     else:
         for k, g in enumerate(GLYPHS):
             text.append(f" [{k / 5:.1f}, {(k + 1) / 5:.1f}{']' if k == 4 else ')'}='{g}'")
@@ -81,21 +89,23 @@ class Laid:
 _GAP = 2  # spaces between columns
 
 
-def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width: int | None = None) -> Laid:
+def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width: int | None = None,
+                 look: Look | None = None) -> Laid:
     """A labelled matrix as aligned text; weights shaded by value (glyphs without colour); middle rows
     and columns elided when it would not fit `width`.
 
     Laid out by hand rather than as a rich Table: a walkthrough holds a dozen matrices, and measuring
     Rich tables was half of `attncli explain`'s start-up (see benchmarks/startup.py).
     """
+    look = look or Look(color, width)
+    color, width = look.color, look.width
     n_rows, n_cols = view.values.shape
-    rows = _kept(n_rows, MAX_ROWS)
+    rows = _kept(n_rows, table_rows(look))
     labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
     label_width = max([cell_len(t) for t in labels.values()] + [1])
     room = n_cols if width is None else max(2, (width - 1 - label_width) // (_cell_width(view, precision) + _GAP))
     cols = _kept(n_cols, room)
-    cells = {i: {j: _cell(view.values[i, j], view.kind, precision, color) for j in cols if j is not None}
-             for i in labels}
+    cells = {i: {j: _cell(view, i, j, precision, look) for j in cols if j is not None} for i in labels}
     headers = {j: ("…" if j is None else str(view.col_labels[j])) for j in cols}
     col_width = {}
     for j in cols:
@@ -117,13 +127,12 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     # Every piece of text carries a style, so the padding between them stays a separate run of spaces:
     # exported SVG then places each number itself instead of relying on leading spaces.
     header = line(Text(""), [Text(headers[j], style="bold") for j in cols])  # user text: Text, never markup
-    lines = [Text(" " + view.caption, style="bold"), header, Text(" " + "─" * (header.cell_len - 1), style="dim")]
+    lines = [Text(" " + view.caption, style="bold"), header, Text(" " + "─" * (header.cell_len - 1))]
     for i in rows:
         if i is None:
-            lines.append(line(Text("⋮", style="dim"), [Text("⋮", style="dim") for _ in cols]))
+            lines.append(line(Text("⋮"), [Text("⋮") for _ in cols]))
         else:
-            lines.append(line(Text(labels[i], style="bold"),
-                              [Text("…", style="dim") if j is None else cells[i][j] for j in cols]))
+            lines.append(line(Text(labels[i], style="bold"), [Text("…") if j is None else cells[i][j] for j in cols]))
     if view.kind == "colours":
         for i, line_text in zip(rows, lines[3:]):
             if i is not None:
@@ -132,7 +141,7 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     if len(rows) < n_rows or len(cols) < n_cols:
         shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
         lines.append(Text(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
-                          "--format json has them all", style="dim"))
+                          "--format json has them all"))
     block_width = max(t.cell_len for t in lines)
     for t in lines:
         t.append(" " * (block_width - t.cell_len))
@@ -166,53 +175,81 @@ def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Text:
 
 
 def swatch(rgb, color: bool) -> Text:
-    """A patch of the colour and its hex code; the code alone without colour."""
+    """A patch of the colour in a frame (so white shows on a white page, black on black) and its hex
+    code; the code alone without colour."""
     code = rgb_hex(rgb)
     text = Text()
     if color:
+        text.append("▕")
         text.append("████", style=code)
-        text.append(" ")
+        text.append("▏ ")
     text.append(code)
     return text
 
 
-def _cell(value, kind: str, precision: int, color: bool) -> Text:
+def table_rows(look: Look) -> int:
+    """Rows a table shows before eliding its middle: MAX_ROWS, or what fits the screen in presenter mode."""
+    return MAX_ROWS if look.height is None else max(3, min(MAX_ROWS, look.height - 8))
+
+
+def _cell(view: MatrixView, i: int, j: int, precision: int, look: Look) -> Text:
+    value, kind = view.values[i, j], view.kind
     if kind == "flags":
         return Text("✓", style="green") if value else Text("✗", style="red")
     text = fixed(float(value), precision)
     if kind != "weights":
         return Text(text, style="default")
-    if color:
-        fg = "black" if value > 0.55 else "white"
-        return Text(f" {text} ", style=f"{fg} on {heat_colour(value)}")
-    return Text(f"{text} {glyph(value)}", style="default")
+    cell = Text(f" {text} ", style=cell_style(value, look.system)) if look.color else \
+        Text(f"{text} {glyph(value)}", style="default")
+    if view.previous is not None:
+        moved = float(value) - float(view.previous[i, j])
+        cell.append("▲" if moved > MOVED else "▼" if moved < -MOVED else " ", style="bold")
+    return cell
+
+
+MOVED = 0.01  # a weight that changed by more than this after a live change gets ▲ or ▼
 
 
 def title_panel(title: str, description: str = "", subtitle: str = FORMULA) -> Panel:
     lines = [Text(title, style="bold"), Text(subtitle)]
     if description:
-        lines.append(Text(description, style="dim"))
+        lines.append(Text(description))
     return Panel(Group(*lines), box=box.ROUNDED, expand=False)
 
 
-def render_page(page: Page, precision: int = 3, *, color: bool = True, width: int | None = None) -> Group:
+def render_page(page: Page, precision: int = 3, *, color: bool = True, width: int | None = None,
+                look: Look | None = None) -> Group:
     """One page of a view as Rich renderables."""
+    look = look or Look(color, width)
     parts: list[RenderableType] = []
     previous = None
     for block in page.blocks:
         if isinstance(block, Matrices) and isinstance(previous, Matrices):
             parts.append(Text(""))
-        parts.extend(_render_block(block, precision, color, width))
+        parts.extend(_render_block(block, precision, look))
         previous = block
     return Group(*parts)
 
 
-def render_pages(view: View, *, color: bool = True, width: int | None = None) -> list[RenderableType]:
+def render_pages(view: View, *, color: bool = True, width: int | None = None,
+                 look: Look | None = None) -> list[RenderableType]:
     """Every page of a view, for presenter mode or to be joined."""
-    return [render_page(page, view.precision, color=color, width=width) for page in view.pages]
+    look = look or Look(color, width)
+    return [render_page(page, view.precision, look=look) for page in view.pages]
 
 
-def _render_block(block, precision: int, color: bool, width: int | None) -> list[RenderableType]:
+def _render_block(block, precision: int, look: Look) -> list[RenderableType]:
+    from attncli.views.pictures import Heatmaps, Plot
+
+    color, width = look.color, look.width
+    if isinstance(block, Plot):
+        from attncli.render_pictures import plot_lines
+
+        return plot_lines(block, look)
+    if isinstance(block, Heatmaps):
+        from attncli.render_pictures import heatmap_block, heatmap_legend
+
+        return [side_by_side([heatmap_block(v, look) for v in block.views], width), heatmap_legend(look)]
     if isinstance(block, Title):
         return [title_panel(block.title, block.description, block.subtitle), Text("")]
     if isinstance(block, Banner):
@@ -222,7 +259,7 @@ def _render_block(block, precision: int, color: bool, width: int | None) -> list
     if isinstance(block, Paragraph):
         return [Text(block.text, style=_PARAGRAPH_STYLES[block.role])]
     if isinstance(block, Matrices):
-        return _render_matrices(block, precision, color, width)
+        return _render_matrices(block, precision, look)
     if isinstance(block, Grid):
         return [grid_table(block.headers, block.rows, block.title, block.numeric)]
     if isinstance(block, Boxed):
@@ -240,17 +277,36 @@ def _render_block(block, precision: int, color: bool, width: int | None) -> list
     raise TypeError(f"no terminal rendering for {type(block).__name__}")
 
 
-_PARAGRAPH_STYLES = {"plain": "", "lesson": "italic", "note": "dim", "strong": "bold"}
+# Nothing dim or italic: lessons and notes are read from the back of a room; a lesson is set off by colour.
+_PARAGRAPH_STYLES = {"plain": "", "lesson": "cyan", "note": "", "strong": "bold"}
 
 
-def _render_matrices(block: Matrices, precision: int, color: bool, width: int | None) -> list[RenderableType]:
-    out: list[RenderableType] = [side_by_side([matrix_block(v, precision, color=color, width=width)
-                                                         for v in block.views], width)]
+def _render_matrices(block: Matrices, precision: int, look: Look) -> list[RenderableType]:
+    if look.fit and any(v.kind == "weights" and _elided(v, precision, look) for v in block.views):
+        from attncli.views.pictures import Heatmaps
+
+        return [Text("The table of weights does not fit this screen, so each weight is one cell "
+                     "(--format json has every number):")] + _render_block(Heatmaps(block.views), precision, look)
+    out: list[RenderableType] = [side_by_side([matrix_block(v, precision, look=look) for v in block.views],
+                                              look.width)]
     if any(view.kind == "weights" for view in block.views):
-        out.append(heat_legend(color))
+        out.append(heat_legend(look.color, look.system))
+    if any(view.previous is not None for view in block.views):
+        out.append(Text(f"▲/▼: the weight rose/fell by more than {MOVED} with the last change"))
     if any(view.kind == "colours" for view in block.views):
-        out.append(Text("each row of numbers is a red, green, blue colour from 0 to 1", style="dim"))
+        out.append(Text("each row of numbers is a red, green, blue colour from 0 to 1"))
     return out
+
+
+def _elided(view: MatrixView, precision: int, look: Look) -> bool:
+    """Whether the table of this matrix would leave rows or columns out at this size."""
+    n_rows, n_cols = view.values.shape
+    if n_rows > table_rows(look):
+        return True
+    if look.width is None:
+        return False
+    label_width = max([cell_len(str(t)) for t in view.row_labels] + [1])
+    return n_cols > max(2, (look.width - 1 - label_width) // (_cell_width(view, precision) + _GAP))
 
 
 def _bars(block: Bars) -> Text:

@@ -22,6 +22,7 @@ class MatrixView:
     row_labels: tuple[str, ...]
     col_labels: tuple[str, ...]
     kind: str = "plain"  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗) | "colours" (rows are RGB)
+    previous: np.ndarray | None = None  # the values before a live change: moved weights get ▲/▼
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def _literal(name: str, m: np.ndarray, language: str) -> str:
 def with_code(view: View, ev: Evaluation, language: str) -> View:
     """The view with each step's lines after its heading and lesson, and in the JSON under "code"."""
     lines = step_lines(ev, language)
-    pages = []
+    pages, placed = [], set()
     for page in view.pages:
         blocks, pending = [], None
         for block in page.blocks:
@@ -138,8 +138,10 @@ def with_code(view: View, ev: Evaluation, language: str) -> View:
                 blocks.append(pending)
                 pending = None
             blocks.append(block)
-            if isinstance(block, Heading) and block.number in lines:
+            # Once per step: the q·k picture repeats step 2's number, and its code once is enough.
+            if isinstance(block, Heading) and block.number in lines and block.number not in placed:
                 pending = Code(language, lines[block.number])
+                placed.add(block.number)
         if pending is not None:
             blocks.append(pending)
         pages.append(Page(page.heading, tuple(blocks)))

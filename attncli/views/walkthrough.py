@@ -29,20 +29,33 @@ class Section:
     rows: tuple[tuple[MatrixView, ...], ...]
     banner: str = ""  # a head's name above its first step
     notes: tuple[str, ...] = ()  # lines after the matrices, computed from the numbers
+    pictures: tuple = ()  # blocks from views/pictures.py, after the matrices
 
     def page(self) -> Page:
         blocks: list = [Banner(self.banner)] if self.banner else []
         blocks += [Heading(self.number, self.heading), Paragraph(self.lesson, "lesson")]
         blocks += [Matrices(row) for row in self.rows]
+        blocks += list(self.pictures)
         blocks += [Paragraph(note) for note in self.notes]
         return Page(f"Step {self.number}: {self.heading}", tuple(blocks))
 
 
+@dataclass(frozen=True)
+class Pictures:
+    """How explain draws: whose dot products the q·k plot shows, A as a compact heatmap, and the
+    evaluation before a live change (presenter mode), whose weights the ▲/▼ marks compare with."""
+
+    focus: int = 0
+    compact: bool = False
+    before: Evaluation | None = None
+
+
 def view(ev: Evaluation, precision: int = 3, only_head: int | None = None,
-         by_hand: tuple[str, ...] = (), by_hand_title: str = "By hand", extra: dict | None = None) -> View:
+         by_hand: tuple[str, ...] = (), by_hand_title: str = "By hand", extra: dict | None = None,
+         pictures: Pictures = Pictures()) -> View:
     """The explain view: every step as a page, then the hand calculation (if any) and the cost."""
     sc = ev.scenario
-    sections = sections_of(ev, precision, only_head)
+    sections = sections_of(ev, precision, only_head, pictures)
     first = sections[0].page()
     intro = [Title(sc.name, FORMULA, sc.description)] + [Paragraph(n) for n in _notes(ev)]
     pages = [Page(first.heading, tuple(intro) + first.blocks)] + [s.page() for s in sections[1:]]
@@ -95,7 +108,8 @@ def _cost(ev: Evaluation) -> str:
             "so time grows as O(n²·d) and the weights take O(n²) memory: the price of attention.")
 
 
-def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None) -> list[Section]:
+def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None,
+                pictures: Pictures = Pictures()) -> list[Section]:
     """Every step from the inputs to the output; with only_head, that head's steps alone."""
     sc, steps = ev.scenario, ev.steps
     inputs = [MatrixView(f"embeddings X ({sc.x.shape[0]}×{sc.x.shape[1]})", sc.x, sc.tokens, _dims(sc.x.shape[1]))]
@@ -112,11 +126,15 @@ def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None
     multi = len(steps.heads) > 1
     per_head = 0
     for index in range(len(steps.heads)) if only_head is None else [only_head]:
-        head_sections = _head_sections(ev, index, precision, multi)
-        per_head = len(head_sections)
+        head_sections = _head_sections(ev, index, precision, multi, pictures)
+        per_head = len({section.number for section in head_sections})  # the q·k picture shares step 2
         sections.extend(head_sections)
+    after = per_head + 1  # the step after each head's last
+    if multi and only_head is None:
+        sections.append(_glance_section(ev, pictures, after))
+        after += 1
     if multi or steps.w_o is not None:
-        sections.extend(_combine_sections(ev, per_head + 1))  # the step after each head's last
+        sections.extend(_combine_sections(ev, after))
     return sections
 
 
@@ -128,6 +146,7 @@ class _HeadContext:
     index: int
     precision: int
     tag: str  # "2." before step numbers when there are several heads
+    pictures: Pictures = Pictures()
 
     @property
     def head(self):
@@ -146,20 +165,26 @@ class _HeadContext:
         return "colours" if self.ev.scenario.color_values else "plain"
 
 
-def _head_sections(ev: Evaluation, index: int, p: int, multi: bool) -> list[Section]:
-    """The seed's four steps for one head: project, scores, scale (and mask), softmax, weighted sum."""
-    ctx = _HeadContext(ev, index, p, f"{index}." if multi else "")
+def _head_sections(ev: Evaluation, index: int, p: int, multi: bool, pictures: Pictures = Pictures()) -> list[Section]:
+    """The seed's four steps for one head: project, scores (and their picture), scale (and mask),
+    softmax, weighted sum."""
+    ctx = _HeadContext(ev, index, p, f"{index}." if multi else "", pictures)
     head = ctx.head
     project = _project_section(ctx)
     if multi:
         banner = f"Head {index}: {head.name} (d_k = {head.d_k}, d_v = {head.d_v})"
         project = Section(project.number, project.heading, project.lesson, project.rows, banner=banner)
-    out = [project, _scores_section(ctx), _scale_section(ctx)]
+    out = [project, _scores_section(ctx), _geometry_section(ctx), _scale_section(ctx)]
     if head.allowed is not None:
         out.append(_mask_section(ctx))
     out += [_softmax_section(ctx), _output_section(ctx, multi)]
-    # Numbered in order, so a mask step moves softmax and the output one on: 1, 2, 3, 4 (mask), 5, 6.
-    return [dataclasses.replace(section, number=f"{ctx.tag}{k}") for k, section in enumerate(out, 1)]
+    # Numbered in order, so a mask step moves softmax and the output one on: 1, 2, 3, 4 (mask), 5, 6;
+    # the q·k picture is a second page of step 2, the scores.
+    numbered, k = [], 0
+    for section in out:
+        k += section is not out[2]
+        numbered.append(dataclasses.replace(section, number=f"{ctx.tag}{k}"))
+    return numbered
 
 
 def _project_section(ctx: _HeadContext) -> Section:
@@ -195,6 +220,20 @@ def _scores_section(ctx: _HeadContext) -> Section:
         "S[i, j] is the dot product of query i with key j: how well what token i looks for matches "
         "what token j offers. Rows are queries, columns are keys.",
         ((MatrixView(f"S ({n_q}×{n_k})", ctx.head.scores, sc.tokens, sc.key_tokens),),),
+    )
+
+
+def _geometry_section(ctx: _HeadContext) -> Section:
+    """Step 2 again, as a picture: the focused query's arrow against every key's."""
+    from attncli.views.pictures import qk_plot
+
+    sc, head = ctx.ev.scenario, ctx.head
+    plot = qk_plot(head.q, head.k, head.scores, sc.tokens, sc.key_tokens, ctx.pictures.focus, ctx.precision)
+    return Section(
+        f"{ctx.tag}2", "Scores as a picture: queries and keys as arrows",
+        "A dot product is large when two arrows are long and point the same way: q·k = |q|·|k|·cos θ. "
+        "Perpendicular arrows score 0; opposite ones score below 0.",
+        (), pictures=(plot,),
     )
 
 
@@ -249,11 +288,35 @@ def _softmax_section(ctx: _HeadContext) -> Section:
         softmax_of += "/T"
     if ctx.head.allowed is not None:
         softmax_of += " + mask"
+    a = _weights_view(ctx.ev, ctx.index, ctx.pictures.before, f"A ({n_q}×{n_k})")
+    heading = f"Softmax: A = softmax({softmax_of}), row by row ({n_q}×{n_k})"
+    lesson = ("Each row becomes a probability distribution over the keys: weights of at least 0 that sum "
+              "to 1, saying how much of each value the query takes.")
+    if ctx.pictures.compact:
+        from attncli.views.pictures import Heatmaps
+
+        return Section(f"{ctx.tag}4", heading, lesson, (), pictures=(Heatmaps((a,)),))
+    return Section(f"{ctx.tag}4", heading, lesson, ((a,),))
+
+
+def _weights_view(ev: Evaluation, index: int, before: Evaluation | None, caption: str) -> MatrixView:
+    """A head's weights, with the weights before a live change when there are some of the same shape."""
+    sc, weights = ev.scenario, ev.steps.heads[index].weights
+    previous = before.steps.heads[index].weights if before is not None else None
+    if previous is not None and previous.shape != weights.shape:
+        previous = None
+    return MatrixView(caption, weights, sc.tokens, sc.key_tokens, kind="weights", previous=previous)
+
+
+def _glance_section(ev: Evaluation, pictures: Pictures, number: int) -> Section:
+    """Every head's A side by side, one glyph per weight: the heads' different patterns at a glance."""
+    from attncli.views.pictures import Heatmaps
+
+    views = tuple(_weights_view(ev, i, pictures.before, f"A of {head.name}") for i, head in enumerate(ev.steps.heads))
     return Section(
-        f"{ctx.tag}4", f"Softmax: A = softmax({softmax_of}), row by row ({n_q}×{n_k})",
-        "Each row becomes a probability distribution over the keys: weights of at least 0 that sum "
-        "to 1, saying how much of each value the query takes.",
-        ((MatrixView(f"A ({n_q}×{n_k})", ctx.head.weights, sc.tokens, sc.key_tokens, kind="weights"),),),
+        str(number), "Every head's weights at a glance",
+        "The same queries and keys, a different A per head: each head learns to look for something else.",
+        (), pictures=(Heatmaps(views),),
     )
 
 

@@ -1,0 +1,190 @@
+"""Drawing views/pictures.py blocks with characters: a braille plot of q and k, glyph-per-cell heatmaps.
+
+A small braille canvas rather than a plotting library: the plot is a few arrows from the origin with
+a label beside each, which needs per-label placement and Rich styles that plotext (ANSI strings,
+no labels at points) does not give, and a runtime dependency for ~60 lines is not worth it.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.text import Text
+
+from attncli.palette import BANDS, band, shade
+from attncli.render_terminal import Laid, Look, _kept
+from attncli.views import MatrixView
+from attncli.views.pictures import Plot
+
+_DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))  # braille bit of pixel (x % 2, y % 4)
+ROLE_STYLE = {"focus": "bold magenta", "query": "magenta", "key": "cyan", "axis": "bright_black"}
+RAMP = " .:-=+*#%@█"  # one glyph per band of 0.1 (and █ for exactly 1), for output without colour
+
+
+class Canvas:
+    """Braille pixels (2 × 4 per character) with a colour per character and text laid on top."""
+
+    def __init__(self, cols: int, rows: int):
+        self.cols, self.rows = cols, rows
+        self.bits = [[0] * cols for _ in range(rows)]
+        self.colour = [[""] * cols for _ in range(rows)]
+        self.text: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def dot(self, px: int, py: int, style: str) -> None:
+        c, r = px // 2, py // 4
+        if 0 <= c < self.cols and 0 <= r < self.rows and px >= 0 and py >= 0:
+            self.bits[r][c] |= _DOTS[py % 4][px % 2]
+            self.colour[r][c] = style
+
+    def line(self, x0: int, y0: int, x1: int, y1: int, style: str) -> None:
+        steps = max(abs(x1 - x0), abs(y1 - y0), 1)
+        for s in range(steps + 1):
+            self.dot(round(x0 + (x1 - x0) * s / steps), round(y0 + (y1 - y0) * s / steps), style)
+
+    def free(self, row: int, col: int, length: int) -> bool:
+        return 0 <= row < self.rows and col >= 0 and col + length <= self.cols and \
+            all((row, c) not in self.text for c in range(col - 1, col + length + 1))
+
+    def write(self, row: int, col: int, label: str, style: str) -> None:
+        for k, ch in enumerate(label):
+            if 0 <= col + k < self.cols:
+                self.text[(row, col + k)] = (ch, style)
+
+    def lines(self) -> list[Text]:
+        out = []
+        for r in range(self.rows):
+            runs: list[tuple[str, str]] = []  # characters of one style together: a few spans per line
+            for c in range(self.cols):
+                if (r, c) in self.text:
+                    ch, style = self.text[(r, c)]
+                else:
+                    bits = self.bits[r][c]
+                    ch, style = (chr(0x2800 + bits), self.colour[r][c]) if bits else (" ", "")
+                if runs and runs[-1][1] == style:
+                    runs[-1] = (runs[-1][0] + ch, style)
+                else:
+                    runs.append((ch, style))
+            out.append(Text.assemble(*runs, no_wrap=True, overflow="crop"))
+        return out
+
+
+def plot_lines(plot: Plot, look: Look) -> list[Text]:
+    """The plot as lines: title, canvas with axes through the origin, what the axes are, the legend."""
+    cols = max(30, min((look.width or 80) - 2, 72))
+    rows = 16 if look.height is None else max(8, min(16, look.height - 10))
+    canvas = Canvas(cols, rows)
+    xs = [p.x for p in plot.points] + [0.0]
+    ys = [p.y for p in plot.points] + [0.0]
+    x_lo, x_hi, y_lo, y_hi = min(xs), max(xs), min(ys), max(ys)
+    span_x, span_y = (x_hi - x_lo) or 1.0, (y_hi - y_lo) or 1.0
+    # One scale for both axes (a braille pixel is about square), so angles between arrows are true.
+    width_px, height_px = 2 * cols - 1, 4 * rows - 1
+    scale = min(width_px * 0.7 / span_x, height_px * 0.9 / span_y)
+    x0 = (width_px - span_x * scale) / 2 - x_lo * scale
+    y0 = (height_px - span_y * scale) / 2 + y_hi * scale
+
+    def px(x: float, y: float) -> tuple[int, int]:
+        return round(x0 + x * scale), round(y0 - y * scale)
+
+    ox, oy = px(0.0, 0.0)
+    canvas.line(0, oy, width_px, oy, ROLE_STYLE["axis"])
+    canvas.line(ox, 0, ox, height_px, ROLE_STYLE["axis"])
+    for p in plot.points:
+        x, y = px(p.x, p.y)
+        if p.role == "query":
+            canvas.dot(x, y, ROLE_STYLE["query"])
+        else:
+            canvas.line(ox, oy, x, y, ROLE_STYLE[p.role])
+    marked = [p for p in plot.points if p.role != "query"]
+    for p in marked:  # markers before labels, so that no label hides a point
+        x, y = px(p.x, p.y)
+        canvas.write(y // 4, x // 2, "●", ROLE_STYLE[p.role])
+    # Labels where there is room: the focused query first, then the keys by score, then the queries.
+    ranked = sorted(plot.points, key=lambda p: ({"focus": 0, "key": 1, "query": 2}[p.role], -_score(p)))
+    for p in ranked:
+        x, y = px(p.x, p.y)
+        row, col = y // 4, x // 2
+        label = ("k:" if p.role == "key" else "q:") + p.label + (f" {p.note}" if p.note else "")
+        size = cell_len(label)
+        spots = [(row, col + 2), (row, col - 1 - size), (row - 1, col + 1), (row + 1, col + 1),
+                 (row - 1, col - size), (row + 1, col - size)]
+        spot = next((s for s in spots if canvas.free(s[0], s[1], size)), None)
+        if spot is not None:
+            canvas.write(spot[0], spot[1], label, "bold" if p.role == "focus" else "")
+    return [Text(plot.title, style="bold")] + canvas.lines() + [Text(plot.axes), Text(plot.legend)]
+
+
+def _score(p) -> float:
+    try:
+        return float(p.note)
+    except ValueError:
+        return 0.0
+
+
+def heatmap_block(view: MatrixView, look: Look) -> Laid:
+    """A weight matrix as one coloured cell (or glyph) per weight, labels on both axes: 40+ tokens fit 80 columns."""
+    values = view.values
+    n_rows, n_cols = values.shape
+    width = look.width or 100
+    row_labels = [_abbreviate(str(t), 10) for t in view.row_labels]
+    label_width = max(cell_len(t) for t in row_labels)
+    col_labels = [str(t) for t in view.col_labels]
+    longest = max(cell_len(t) for t in col_labels)
+    room = width - label_width - 3
+    if n_cols * (longest + 1) <= min(room, 8 * n_cols):  # few columns: labels read across, wide cells
+        cell, upright = longest + 1, True
+    else:
+        cell, upright = (2 if 2 * n_cols <= room else 1), False
+    cols = _kept(n_cols, max(2, room // cell))
+    tall = 1 if upright else min(max(cell_len(t) for t in col_labels), 6)  # rows of column labels
+    # On a screen: room for the step's heading, lesson and note, the caption, the labels and legend.
+    rows = _kept(n_rows, max(3, (look.height or 10**6) - 8 - tall))
+    lines = [Text(" " + view.caption, style="bold")]
+    if upright:
+        head = Text(" " * (label_width + 2))
+        for j in cols:
+            head.append(("…" if j is None else col_labels[j]).rjust(cell), style="bold")
+        lines.append(head)
+    else:
+        for k in range(tall):
+            head = Text(" " * (label_width + 2))
+            for j in cols:
+                word = "…" if j is None else _abbreviate(col_labels[j], tall)
+                ch = word[k] if k < len(word) else " "
+                head.append(ch.ljust(cell), style="bold")
+            lines.append(head)
+    for i in rows:
+        line = Text(" ")
+        line.append(("⋮" if i is None else row_labels[i]).ljust(label_width), style="bold")
+        line.append(" ")
+        for j in cols:
+            if i is None or j is None:
+                line.append("…".center(cell) if j is None else "⋮".center(cell))
+            elif look.color:
+                line.append(" " * cell, style=f"on {shade(values[i, j], look.system)}")
+            else:
+                line.append(RAMP[band(values[i, j])] * cell)
+        lines.append(line)
+    if len(rows) < n_rows or len(cols) < n_cols:
+        shown = sum(i is not None for i in rows), sum(j is not None for j in cols)
+        lines.append(Text(f" showing {shown[0]} of {n_rows} rows, {shown[1]} of {n_cols} columns"))
+    block_width = max(t.cell_len for t in lines)
+    for t in lines:
+        t.append(" " * (block_width - t.cell_len))
+    return Laid(tuple(lines), block_width)
+
+
+def heatmap_legend(look: Look) -> Text:
+    """What a compact cell means: ten bands of 0.1, as colours or as glyphs."""
+    text = Text("each cell one weight: 0 ")
+    for k in range(BANDS + 1):
+        w = min((k + 0.5) / BANDS, 1.0)
+        if look.color:
+            text.append(" ", style=f"on {shade(w, look.system)}")
+        else:
+            text.append(RAMP[k])
+    text.append(" 1 (bands of 0.1; the last is exactly 1)" if look.color else " 1 (bands of 0.1; █ is exactly 1)")
+    return text
+
+
+def _abbreviate(text: str, room: int) -> str:
+    return text if cell_len(text) <= room else text[:room - 1] + "…"

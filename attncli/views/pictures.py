@@ -1,0 +1,83 @@
+"""Pictures of attention: queries and keys as arrows in the plane, and A as a compact heatmap.
+
+Plain data like the other blocks; render_terminal.py draws them with characters, render_markdown.py
+writes them as short tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from attncli.numbers import fixed
+from attncli.views import MatrixView
+
+
+@dataclass(frozen=True)
+class Point:
+    """One vector drawn from the origin: a query or a key, with a note written beside it."""
+
+    label: str
+    x: float
+    y: float
+    role: str  # "query" | "focus" (the query whose dot products are shown) | "key"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Plot:
+    """Queries and keys in the plane; `axes` says what the two axes are."""
+
+    title: str
+    points: tuple[Point, ...]
+    axes: str
+    legend: str
+
+
+@dataclass(frozen=True, eq=False)
+class Heatmaps:
+    """Weight matrices as one glyph per cell, side by side, for patterns (a diagonal, a sink) at a glance."""
+
+    views: tuple[MatrixView, ...]
+
+
+def plane(q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """Q and K as 2-D points: themselves when d_k = 2 (None), else their first two principal directions
+    and the share of Σ‖·‖² those keep.
+
+    Uncentred (an SVD of the stacked rows, not of their deviations from the mean), so the origin
+    stays where it is and an angle between arrows still says how well a query and a key align.
+    """
+    d_k = q.shape[1]
+    if d_k == 2:
+        return q, k, None
+    stacked = np.vstack([q, k])  # (n_q + n_k, d_k)
+    _, s, vt = np.linalg.svd(stacked, full_matrices=False)
+    basis = vt[:2].T if vt.shape[0] >= 2 else np.hstack([vt.T, np.zeros((d_k, 1))])  # (d_k, 2)
+    for c in range(basis.shape[1]):  # a sign convention, so the picture does not flip between runs
+        if basis[np.argmax(np.abs(basis[:, c])), c] < 0:
+            basis[:, c] = -basis[:, c]
+    energy = float(np.sum(s ** 2))
+    kept = float(np.sum(s[:2] ** 2)) / energy if energy > 0 else 1.0
+    return q @ basis, k @ basis, kept
+
+
+def qk_plot(q: np.ndarray, k: np.ndarray, scores: np.ndarray, q_tokens, k_tokens, focus: int,
+            precision: int) -> Plot:
+    """The focused query against every key, with the dot products S[focus, j] written beside the keys."""
+    pq, pk, kept = plane(q, k)
+    points = [Point(str(t), float(x), float(y), "focus" if i == focus else "query")
+              for i, (t, (x, y)) in enumerate(zip(q_tokens, pq))]
+    points += [Point(str(t), float(x), float(y), "key", fixed(float(scores[focus, j]), min(precision, 2)))
+               for j, (t, (x, y)) in enumerate(zip(k_tokens, pk))]
+    d_k = q.shape[1]
+    if kept is None:
+        axes = "the plane of Q and K (d_k = 2): each arrow is a row of Q or K, drawn as it is"
+    else:
+        axes = (f"d_k = {d_k}: the first two principal components of Q and K, which keep "
+                f"{100 * kept:.0f}% of their squared length; the numbers are the exact {d_k}-D dot products")
+    legend = (f"q: queries (magenta; {q_tokens[focus]!r} bold, with its arrow), k: keys (cyan). Beside each key "
+              f"q_{q_tokens[focus]}·k, its score{' (where there is room)' if len(points) > 12 else ''}.")
+    return Plot(f"q·k as geometry: query {q_tokens[focus]!r} (row {focus}) against every key", tuple(points), axes,
+                legend)

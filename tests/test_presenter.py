@@ -1,0 +1,338 @@
+"""Presenter mode at lecture sizes through a real pseudo-terminal: every screen fits, every step is
+reached, and the live knobs give the numbers explain prints with the matching flags."""
+
+import codecs
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from typer.testing import CliRunner
+
+from attncli import commands, loader
+from attncli.cli import app
+from attncli.presenter import label, split_keys, steps
+
+runner = CliRunner()
+BUILTINS = loader.builtin_names()
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-B]|\x1b[=>]")
+# The footer is the last thing drawn: a reversed name, then the rest of the line, each reset after.
+FRAME_END = re.compile(r"\x1b\[1;7m[^\x1b]*\x1b\[0m\x1b\[1m[^\x1b]*\x1b\[0m\Z")
+
+
+def attncli():
+    return shutil.which("attncli") or str(Path(sys.executable).parent / "attncli")
+
+
+class Screen:
+    """attncli in a pseudo-terminal of a given size: keys in, whole frames (as plain text) out."""
+
+    def __init__(self, *args, rows=24, cols=80, term="xterm-256color"):
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        self.rows, self.cols = rows, cols
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        env = {**os.environ, "TERM": term}
+        for name in ("NO_COLOR", "COLUMNS", "LINES", "COLORTERM", "FORCE_COLOR"):
+            env.pop(name, None)
+        self.proc = subprocess.Popen([attncli(), *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True)
+        os.close(slave)
+        self.seen = ""
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a character may span two reads
+
+    def frame(self, deadline: float = 30.0) -> str:
+        """The next whole frame drawn, as text (a generous deadline, not a timing check)."""
+        end = time.monotonic() + deadline
+        start = len(self.seen)
+        while time.monotonic() < end:
+            if FRAME_END.search(self.seen[start:]):
+                drawn = self.seen[start:]
+                return ANSI.sub("", drawn[drawn.rfind("\x1b[2J"):]).replace("\r", "")
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if ready:
+                try:
+                    self.seen += self.decoder.decode(os.read(self.master, 65536))
+                except OSError:
+                    break
+        raise AssertionError(f"no frame; last output: {self.seen[-400:]!r}")
+
+    def press(self, keys: str) -> str:
+        os.write(self.master, keys.encode())
+        return self.frame()
+
+    def quit(self) -> int:
+        os.write(self.master, b"q")
+        try:
+            return self.proc.wait(timeout=30)
+        finally:
+            os.close(self.master)
+
+
+def fits(frame: str, rows: int, cols: int) -> None:
+    lines = frame.split("\n")
+    assert len(lines) <= rows, f"{len(lines)} lines on a {rows}-line screen"
+    wide = [line for line in lines if cell_len(line) > cols]
+    assert not wide, f"lines wider than {cols}: {wide[:2]}"
+
+
+def every_screen(screen: Screen) -> list[str]:
+    """Press → until the screen stops changing: the last step's last screen."""
+    frames = [screen.frame()]
+    while len(frames) < 200:
+        frames.append(screen.press(" "))
+        if frames[-1] == frames[-2]:
+            return frames[:-1]
+    raise AssertionError("presenter mode never reached an end")
+
+
+def rendered_heading(page) -> str:
+    number, name = label(page.heading)
+    return f"{number}  {name}" if number else ""
+
+
+@pytest.mark.parametrize("size", [(24, 80), (40, 120)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("focus", [None, "0"], ids=["whole", "focus"])
+@pytest.mark.parametrize("name", BUILTINS)
+def test_every_screen_fits_and_every_step_is_shown(name, focus, size):
+    rows, cols = size
+    args = ["explain", name, "--step"] + (["--focus", focus] if focus else [])
+    screen = Screen(*args, rows=rows, cols=cols)
+    frames = every_screen(screen)
+    assert screen.quit() == 0
+    for frame in frames:
+        fits(frame, rows, cols)
+    shown = "\n".join(frames)
+    view = commands.explain(name, focus=focus)
+    for page in steps(view):
+        heading = rendered_heading(page)
+        if heading:  # long headings wrap: their first words must be on a screen
+            assert heading[:cols - 10] in shown.replace("\n", ""), heading
+    assert "Cost" in frames[-1]
+    if focus:
+        assert "By hand" in shown
+
+
+def test_paging_within_a_step_shows_more_below_and_reaches_its_end():
+    """The hand calculation (33 lines) on a 24-line screen: every line is reached by paging."""
+    screen = Screen("explain", "--focus", "dog", "--step", rows=24, cols=80)
+    screen.frame()
+    frames = [screen.press("o"), screen.press("\x1b[F")]  # the last step in the list: Cost
+    top = screen.press("\x1b[A\r")  # one up: By hand
+    footer = top.rstrip().split("\n")[-1]
+    assert "By hand" in footer and "↓ more below (23/33 lines)" in footer
+    assert "1. Scores" in top and "[1.2747, 2.3637]" not in top
+    bottom = screen.press("\x1b[B")
+    assert "[1.2747, 2.3637]" in bottom and "end of step (33 lines)" in bottom.rstrip().split("\n")[-1]
+    assert "By hand" in screen.press("\x1b[A")  # back up within the step
+    screen.press("\x1b[B")
+    assert "Cost:" in screen.press(" ")  # at the end of a step, → goes on
+    assert screen.quit() == 0
+    assert all(frames)
+
+
+def test_a_number_then_enter_jumps_and_the_overview_lists_the_steps():
+    screen = Screen("explain", "--step", rows=24, cols=80)
+    screen.frame()
+    frame = screen.press("4\r")
+    assert "Step 4  Softmax" in frame and frame.rstrip().split("\n")[-1].lstrip().startswith("Step 4 Softmax")
+    overview = screen.press("o")
+    for number in ("Step 0", "Step 1", "Step 2", "Step 3", "Step 4", "Step 5"):
+        assert number in overview
+    frame = screen.press("\x1b[A\r")  # one up from step 4 in the list, then open it
+    assert "Step 3  Scale" in frame
+    screen.press("o")
+    frame = screen.press("5\r")  # a number typed in the list jumps too
+    assert "Step 5  Output" in frame
+    frame = screen.press("9\r")
+    assert "no step 9" in frame
+    assert screen.quit() == 0
+
+
+def weights_on(frame: str, tokens) -> list[list[str]]:
+    """The rows of the A table on a screen, as the printed numbers."""
+    lines = frame.split("\n")
+    top = next(k for k, line in enumerate(lines) if re.match(r"\s*A \(", line))
+    rows = []
+    for line in lines[top + 3: top + 3 + len(tokens)]:
+        rows.append(re.findall(r"\d+\.\d{3}", line))
+    return rows
+
+
+def printed_weights(*flags, name="dog_ate_dinner", head=0) -> list[list[str]]:
+    result = runner.invoke(app, ["explain", name, "--format", "json", *flags])
+    weights = json.loads(result.stdout)["heads"][head]["weights"]
+    return [[f"{w:.3f}" for w in row] for row in weights]
+
+
+@pytest.mark.parametrize("keys, flags", [
+    ("t", ["--temperature", "2"]),
+    ("TT", ["--temperature", "0.25"]),
+    ("tt", ["--temperature", "4"]),
+    ("s", ["--no-scale"]),
+    ("m", ["--mask"]),
+    ("ss", []),
+])
+def test_knobs_give_what_explain_prints_with_the_flags(keys, flags):
+    tokens = ("dog", "ate", "dinner")
+    screen = Screen("explain", "--step", rows=24, cols=80)
+    screen.frame()
+    before = screen.press("4\r")
+    assert weights_on(before, tokens) == printed_weights()
+    for key in keys:
+        after = screen.press(key)
+    assert "Step 4  Softmax" in after
+    assert weights_on(after, tokens) == printed_weights(*flags)
+    if flags:
+        moved = any(abs(float(a) - float(b)) > 0.01 for ra, rb in zip(printed_weights(), printed_weights(*flags))
+                    for a, b in zip(ra, rb))
+        assert ("▲" in after or "▼" in after) == moved
+    footer = after.rstrip().split("\n")[-1]
+    expected = {"t": "T=2", "TT": "T=0.25", "tt": "T=4", "s": "√d_k off", "m": "mask on", "ss": None}[keys]
+    if expected:
+        assert expected in footer
+    assert screen.quit() == 0
+
+
+def test_knobs_on_a_multi_head_scenario_and_focus_moves():
+    screen = Screen("explain", "two_heads", "--step", rows=40, cols=120)
+    screen.frame()
+    screen.press("1.4\r")
+    after = screen.press("t")
+    tokens = loader.load("two_heads").tokens
+    assert weights_on(after, tokens) == printed_weights("--temperature", "2", name="two_heads", head=1)
+    frame = screen.press("f")
+    assert "focus the" in frame.rstrip().split("\n")[-1]
+    assert screen.quit() == 0
+
+
+def test_keys_typed_together_are_each_handled():
+    assert split_keys("tt") == ["t", "t"]
+    assert split_keys("\x1b[C\x1b[6~4\r") == ["\x1b[C", "\x1b[6~", "4", "\r"]
+    assert split_keys("\x1b") == ["\x1b"]
+
+
+def test_the_title_has_a_page_of_its_own():
+    pages = steps(commands.explain("dog_ate_dinner"))
+    assert [type(b).__name__ for b in pages[0].blocks] == ["Title"]
+    assert label(pages[1].heading) == ("Step 0", "Inputs")
+
+
+def test_resizing_relays_the_step():
+    import fcntl
+    import signal
+    import struct
+    import termios
+
+    screen = Screen("explain", "--step", rows=40, cols=120)
+    screen.frame()
+    fcntl.ioctl(screen.master, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    os.killpg(screen.proc.pid, signal.SIGWINCH)
+    frame = screen.frame()
+    fits(frame, 24, 80)
+    assert screen.quit() == 0
+
+
+@pytest.mark.parametrize("extra", [["two_heads", "--head", "1"], ["translation", "--tiled", "--focus", "1"],
+                                   ["saturation", "--compact"]], ids=["head", "tiled", "compact"])
+def test_head_tiled_and_compact_fit_too(extra):
+    screen = Screen("explain", *extra, "--step", rows=24, cols=80)
+    frames = every_screen(screen)
+    assert screen.quit() == 0
+    for frame in frames:
+        fits(frame, 24, 80)
+    options = dict(head="1") if "--head" in extra else dict(tiled=True, focus="1") if "--tiled" in extra else dict(compact=True)
+    shown = "\n".join(frames).replace("\n", "")
+    for page in steps(commands.explain(extra[0], **options)):
+        heading = rendered_heading(page)
+        if heading:
+            assert heading[:70] in shown, heading
+
+
+def test_a_48_token_heatmap_is_readable_at_80_columns(tmp_path):
+    path = tmp_path / "r48.yaml"
+    path.write_text("random: {seed: 0, tokens: 48, d_model: 8, d_k: 4}\nmask: causal\n")
+    out = runner.invoke(app, ["explain", str(path), "--compact", "--width", "80", "--no-color"]).stdout
+    block = out[out.index(" A (48×48)"):out.index("each cell one weight")].splitlines()
+    assert all(cell_len(line) <= 80 for line in out.splitlines())
+    rows = [line for line in block if re.match(r" t\d+ ", line)]
+    assert len(rows) == 48  # every query row, none elided
+    first = rows[0]
+    assert first.split()[1] == "█"  # t0 sees only itself under the causal mask: a weight of exactly 1
+    cells = [line[5:5 + 48] for line in rows]
+    assert all(set(cell[i + 1:]) <= {" "} for i, cell in enumerate(cells))  # nothing above the diagonal
+    header = block[1:4]
+    assert "".join(line[5:6] for line in header).strip() == "t0"  # column labels read downwards
+
+
+@pytest.mark.parametrize("term, pattern", [("xterm", r"\x1b\[[0-9;]*?(4[0-7]|10[0-7])m"),
+                                           ("xterm-256color", r"\x1b\[[0-9;]*?48;5;(\d+)m")])
+def test_a_16_or_256_colour_terminal_gets_a_distinct_shade_per_band(term, pattern):
+    """dog_ate_dinner's A has weights in four bands (0.1x, 0.2x, 0.3x, 0.4x): four backgrounds arrive."""
+    screen = Screen("explain", "--step", rows=24, cols=80, term=term)
+    screen.frame()
+    start = len(screen.seen)
+    screen.press("4\r")
+    drawn = screen.seen[start:]
+    table = drawn[drawn.index(" A (3×3)"):drawn.index("weight scale")]
+    assert len(set(re.findall(pattern, table))) == 4
+    assert screen.quit() == 0
+
+
+def test_presenter_draws_a_table_too_big_for_the_screen_as_a_heatmap(tmp_path):
+    path = tmp_path / "r48.yaml"
+    path.write_text("random: {seed: 0, tokens: 48, d_model: 8, d_k: 4}\n")
+    screen = Screen("explain", str(path), "--step", rows=24, cols=80)
+    screen.frame()
+    frame = screen.press("4\r")
+    assert "does not fit this screen, so each weight is one cell" in frame
+    assert "each cell one weight: 0" in frame
+    fits(frame, 24, 80)
+    assert screen.quit() == 0
+
+
+# ---- the q·k picture ---------------------------------------------------------------------------
+
+def test_the_plane_is_q_and_k_themselves_when_d_k_is_2():
+    from attncli.views.pictures import plane
+
+    q, k = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[0.5, 0.5]])
+    pq, pk, kept = plane(q, k)
+    assert kept is None and (pq == q).all() and (pk == k).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 10**6), st.integers(3, 12), st.integers(1, 6), st.integers(1, 6))
+def test_principal_components_keep_dot_products_of_vectors_in_a_plane(seed, d_k, n_q, n_k):
+    """Q and K that span only a plane lose nothing: the projection keeps every q·k (and says 100%)."""
+    from attncli.views.pictures import plane
+
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(rng.standard_normal((d_k, 2)))[0]  # (d_k, 2), orthonormal
+    q = rng.standard_normal((n_q, 2)) @ basis.T
+    k = rng.standard_normal((n_k, 2)) @ basis.T
+    pq, pk, kept = plane(q, k)
+    assert kept == pytest.approx(1.0)
+    np.testing.assert_allclose(pq @ pk.T, q @ k.T, atol=1e-9)
+
+
+def test_the_plot_says_which_plane_it_draws_and_the_exact_dot_products():
+    out = runner.invoke(app, ["explain", "dog_ate_dinner", "--width", "80", "--no-color"]).stdout
+    assert "the plane of Q and K (d_k = 2)" in out
+    assert "k:dog 2.71" in out and "k:dinner 2.47" in out and "k:ate 1.35" in out  # S[dog, ·]
+    wide = runner.invoke(app, ["explain", "saturation", "--width", "80", "--no-color"]).stdout
+    assert re.search(r"d_k = 512: the first two principal components of Q and K, which keep \d+%", wide)
