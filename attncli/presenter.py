@@ -306,12 +306,27 @@ def _move(state: _State, key: str, pages, total: int, body: int) -> None:
         state.overview, state.cursor, state.offset = True, state.index, 0
 
 
+def _kind(heading: str) -> tuple[str, str]:
+    """('1', 'Softmax') for 'Step 1.5: Softmax: A = ...': the head and the step's name, without its number."""
+    number, name = label(heading)
+    if not number:
+        return "", ""
+    head = number[len("Step "):].rsplit(".", 1)[0] if "." in number else ""
+    return head, re.split(r"[:(]", name)[0].strip()
+
+
 def _same_place(old: list, index: int, new: list) -> tuple[list, int]:
     """The rebuilt pages and the step that matches the one on screen (same heading, else same number)."""
     heading = old[index].heading
     for k, page in enumerate(new):
         if page.heading == heading:
             return new, k
+    # A knob can add or remove a step (the mask), renumbering the rest: stay on the same kind of step.
+    kind = _kind(heading)
+    rank = sum(_kind(p.heading) == kind for p in old[:index])
+    same = [k for k, page in enumerate(new) if _kind(page.heading) == kind]
+    if kind[1] and same:
+        return new, same[min(rank, len(same) - 1)]
     number = label(heading)[0]
     rank = sum(label(p.heading)[0] == number for p in old[:index]) if number else 0
     same = [k for k, page in enumerate(new) if number and label(page.heading)[0] == number]
