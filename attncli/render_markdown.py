@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from attncli.numbers import fixed
-from attncli.views import Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices, MatrixView, Paragraph, Title, View
+from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, HeadGrid, Matrices, MatrixView, Paragraph,
+                           Title, View)
 
 
 def render(view: View) -> str:
@@ -40,6 +41,8 @@ def _block(block, precision: int) -> str:
         return "\n".join(f"- {_escape(line)}" for line in block.lines)
     if isinstance(block, Bars):
         return f"**{_escape(block.title)}**\n\n" + grid(("", "value"), tuple((label, value) for label, _, value in block.bars))
+    if isinstance(block, HeadGrid):
+        return head_grid(block)
     raise TypeError(f"no markdown for {type(block).__name__}")
 
 
@@ -65,3 +68,10 @@ def matrix_table(view: MatrixView, precision: int) -> str:
             cells = [fixed(float(v), precision) for v in row]
         lines.append(f"| **{_escape(label)}** | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def head_grid(block: HeadGrid) -> str:
+    """A gallery as a table of the heads' labels, in the order given (markdown has no colour for the heatmaps)."""
+    rows = tuple((tile.name, tile.kind) for tile in block.tiles)
+    table = grid(("head", "pattern"), rows, numeric=False)
+    return f"**{_escape(block.title)}**\n\n{table}" if block.title else table
