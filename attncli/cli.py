@@ -403,7 +403,9 @@ def grade(
 @user_errors
 def model_command(
     text: Annotated[str, typer.Argument(help="Your sentence, in quotes.", show_default=False)],
-    layer: Annotated[Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")] = None,
+    layer: Annotated[
+        Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")
+    ] = None,
     head: Annotated[Optional[int], typer.Option(help="One head, from 0 within its layer (with --layer).")] = None,
     model_ref: Annotated[
         Optional[str],
@@ -411,17 +413,21 @@ def model_command(
                      help="A BERT model directory or a Hugging Face hub id (default: the installed all-MiniLM-L6-v2)."),
     ] = None,
     focus: Annotated[
-        Optional[str], typer.Option(help="With --layer/--head: write one token's row out by hand (a token or a row from 0).")
+        Optional[str],
+        typer.Option(help="With --layer/--head: write one token's row out by hand (a token or a row from 0)."),
     ] = None,
     link: Annotated[
         Optional[tuple[str, str]],
         typer.Option(metavar="FROM TO", help="Rank every head by the weight token FROM gives token TO."),
     ] = None,
     save: Annotated[
-        Optional[str], typer.Option(metavar="FILE", help="With --layer/--head: write the head as a scenario for explain.")
+        Optional[str],
+        typer.Option(metavar="FILE", help="With --layer/--head: write the head as a scenario for explain."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --save: overwrite FILE if it exists.")] = False,
-    float32: Annotated[bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")] = False,
+    float32: Annotated[
+        bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
+    ] = False,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,

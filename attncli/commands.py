@@ -432,7 +432,8 @@ def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bo
         pattern = (f"Its pattern: broad. No one pattern gets half of the weight on average; the largest, "
                    f"{kind_words(max(found.shares, key=found.shares.get), KINDS, run.tokens)}, gets {found.share:.2f}.")
     else:
-        pattern = f"Its pattern: {kind_words(found.kind, KINDS, run.tokens)}, which gets {found.share:.2f} of each row's weight on average."
+        pattern = (f"Its pattern: {kind_words(found.kind, KINDS, run.tokens)}, which gets {found.share:.2f} "
+                   "of each row's weight on average.")
     by_hand: tuple[str, ...] = ()
     if row is not None:
         from attncli.views import handcalc

@@ -291,9 +291,9 @@ def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[Renderabl
     for start in range(0, len(block.tiles), per_band):
         band = block.tiles[start:start + per_band]
         lines = [Text(" " * label_width), Text(" " * label_width)]
+        axis = Text("".join("…" if j is None else block.col_labels[j] for j in cols), "dim")
         for tile in band:
-            for k, piece in enumerate((Text.assemble((tile.name, "bold"), " ", tile.kind),
-                                       Text("".join("…" if j is None else block.col_labels[j] for j in cols), "dim"))):
+            for k, piece in enumerate((Text.assemble((tile.name, "bold"), " ", tile.kind), axis)):
                 lines[k].append(" " * _GAP)
                 lines[k].append_text(piece)
                 lines[k].append(" " * (tile_width - piece.cell_len))

@@ -1,7 +1,6 @@
 """`attncli model` as a user meets it: every mode and every refusal, on tiny random models and the real weights."""
 
 import json
-import os
 import subprocess
 import sys
 
@@ -80,7 +79,8 @@ def test_one_head_json_is_explains_contract_plus_model_layer_head(tiny, tiny_run
 
 
 def test_focus_writes_the_row_by_hand(tiny, tiny_run):
-    result = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "0", "--focus", "dog", "--no-color", "--width", "300")
+    result = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "0", "--focus", "dog", "--no-color",
+                    "--width", "300")
     assert result.exit_code == 0, result.output
     weights = tiny_run.head(1, 0).steps.weights[2]
     assert "By hand: the row of dog" in result.stdout and "S[dog,[CLS]] = (" in result.stdout
@@ -230,7 +230,8 @@ def test_bad_usage_is_one_line_and_exit_2(tiny):
 def test_bad_text_and_bad_models_are_one_line_and_exit_1(tiny, tmp_path):
     refused(["", "--model", tiny], 1, "the text is empty: give at least one word")
     refused([" \n ", "--model", tiny], 1, "the text is empty: give at least one word")
-    refused(["dog " * 15, "--model", tiny], 1, "the text is 17 tokens long with [CLS] and [SEP]; this model reads at most 16")
+    refused(["dog " * 15, "--model", tiny], 1,
+            "the text is 17 tokens long with [CLS] and [SEP]; this model reads at most 16")
     missing = str(tmp_path / "nowhere")
     refused([TEXT, "--model", missing], 1, f"{missing}: no such model directory")
     corrupt = tmp_path / "corrupt"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from attncli.numbers import fixed
 from attncli.scenario import Evaluation
-from attncli.views import Bars, Page, Paragraph, Title, View
-from attncli.views import walkthrough
+from attncli.views import Bars, Page, Paragraph, Title, View, walkthrough
 
 SAME = 1e-12  # recomputed weights this close to the forward pass's are the same numbers
 
@@ -28,9 +27,10 @@ def _match_note(name: str, difference: float, float32: bool) -> str:
 
 def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str, difference: float,
               float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "") -> View:
-    """Explain's walkthrough of layer `layer`, head `head`, after the model's tokens and what the head's weights show."""
+    """Explain's walkthrough of one head, after the model's tokens and what the head's weights show."""
     name = f"L{layer}H{head}"
-    inner = walkthrough.view(ev, precision, None, by_hand, f"By hand: the row of {focus_token}" if by_hand else "By hand",
+    by_hand_title = f"By hand: the row of {focus_token}" if by_hand else "By hand"
+    inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title,
                              extra={"model": model, "layer": layer, "head": head})
     intro = (Paragraph(tokens_line(ev.scenario.tokens)),
              Paragraph(f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
