@@ -332,3 +332,14 @@ def test_minilm_head_saved_then_explained_gives_the_same_weights(tmp_path):
     weights = load_model().run(TEXT).head(4, 5).steps.weights
     np.testing.assert_allclose(explain["heads"][0]["weights"], weights, rtol=0, atol=1e-12)
     assert explain["heads"][0]["weights"][2][0] == pytest.approx(0.92, abs=0.01)  # dog → [CLS], the fact
+
+
+def test_link_takes_its_pair_of_words_without_pydantic(tiny):
+    code = ("import sys; from attncli.cli import app; "
+            "app(sys.argv[1:], standalone_mode=False); print('pydantic' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, "model", TEXT, "--model", tiny, "--link", "he", "dog",
+                           "--format", "json"], capture_output=True, text=True, timeout=60, env=program_env())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["from"] == "he" and done.stderr == "False\n"  # Typer's coercion costs ~0.1-0.6 s
+    result = invoke(TEXT, "--model", tiny, "--link", "he")
+    assert result.exit_code == 2 and "Option '--link' requires 2 arguments" in result.stderr
