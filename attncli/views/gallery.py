@@ -21,8 +21,8 @@ def initial(token: str) -> str:
 
 
 def kind_words(kind: str, kinds: dict, tokens) -> str:
-    words = kinds[kind]
-    return f"{words} ([CLS] sink)" if kind == "first" and tokens and tokens[0] == "[CLS]" else words
+    words = "no one pattern gets half of the weight" if kind == "broad" else kinds[kind]
+    return f"{words}, the [CLS] sink" if kind == "first" and tokens and tokens[0] == "[CLS]" else words
 
 
 def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float) -> View:
@@ -35,7 +35,8 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
     for kind in kinds:
         names = [f"L{layer}H{head}" for layer, head, k, _ in heads if k == kind]
         if names:
-            found.append(f"{kind_words(kind, kinds, tokens)} ({SHORT[kind]}): {len(names)} — {', '.join(names)}")
+            many = f"{len(names)} heads" if len(names) > 1 else "1 head"
+            found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens)}; {many}: {', '.join(names)}")
     blocks = (Title(f"{model}: every head on your sentence", text),
               Paragraph(tokens_line(tokens)),
               Paragraph("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
