@@ -447,7 +447,7 @@ def model_command(
 
     how = _how(output_format, no_color, width, step, export)
     if save is not None:
-        commands._check_model_flags(layer, head, focus, link, save)
+        commands.check_model_flags(layer, head, focus, link, save)
         commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32, force=force)
         note(f"wrote {save}: try `attncli explain {save}`")
         return

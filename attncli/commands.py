@@ -357,7 +357,7 @@ def grade(key: str, submissions: list[str]):
     return grade_view(report, key), report, list(report.errors)
 
 
-def _check_model_flags(layer, head, focus, link, save) -> None:
+def check_model_flags(layer, head, focus, link, save) -> None:
     """The combinations of `model`'s options that mean nothing, refused before the model is loaded."""
     if (layer is None) != (head is None):
         raise UsageError("--layer and --head pick one head together; give both (numbered from 0, as L3H1), "
@@ -405,7 +405,7 @@ def model(text: str, *, layer: int | None = None, head: int | None = None, model
           focus: str | None = None, link: tuple[str, str] | None = None, float32: bool = False,
           precision: int = 3) -> View:
     """A real model on text: one head's walkthrough, every head as a gallery, or heads ranked by one link."""
-    _check_model_flags(layer, head, focus, link, None)
+    check_model_flags(layer, head, focus, link, None)
     run = _run_model(text, model, float32)
     if link is not None:
         return _link(run, link, precision)
