@@ -1,5 +1,6 @@
 """`attncli model` as a user meets it: every mode and every refusal, on tiny random models and the real weights."""
 
+import io
 import json
 import subprocess
 import sys
@@ -12,12 +13,14 @@ pytest.importorskip("tokenizers", reason="the model extra is not installed")
 
 from conftest import oracle, program, program_env  # noqa: E402
 from rich.cells import cell_len  # noqa: E402
+from rich.console import Console  # noqa: E402
 from tiny_bert import write_tiny_bert  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from attncli.cli import app  # noqa: E402
 from attncli.model import KINDS, label_head, load_model, locate  # noqa: E402
 from attncli.numbers import vector  # noqa: E402
+from attncli.render_terminal import heat_colour  # noqa: E402
 
 TEXT = "The dog ate his dinner because he was hungry."  # 12 tokens in the tiny vocabulary too
 runner = CliRunner()
@@ -142,11 +145,31 @@ def test_gallery_fits_the_width_and_labels_every_head(tiny, width, per_band):
 def test_gallery_without_colour_shades_with_glyphs_and_with_colour_in_exports(tiny, tmp_path):
     plain = invoke(TEXT, "--model", tiny, "--no-color", "--width", "120").stdout
     assert "█" in plain and "weight scale: 0  [0.0, 0.2)=' '" in plain
+    weights = load_model(tiny).run(TEXT).head(1, 2).steps.weights
+    shades = {heat_colour(w) for w in weights.ravel()}
     for suffix in (".svg", ".html"):
         path = tmp_path / f"gallery{suffix}"
         assert invoke(TEXT, "--model", tiny, "--export", str(path)).exit_code == 0
         text = path.read_text(encoding="utf-8")
-        assert "L1H2" in text and "#" in text
+        assert "L1H2" in text and all(shade in text for shade in shades)  # every weight's viridis colour
+
+
+def test_gallery_elides_long_texts_to_the_width():
+    from attncli.render_terminal import head_grid
+    from attncli.views import HeadGrid, HeadTile
+
+    n = 100
+    rng = np.random.default_rng(0)
+    weights = rng.dirichlet(np.ones(n), size=n)  # (n, n) rows summing to 1
+    block = HeadGrid(tuple(f"t{i}" for i in range(n)), tuple("abcdefghij"[i % 10] for i in range(n)),
+                     (HeadTile("L0H0", "broad", weights), HeadTile("L0H1", "broad", weights)))
+    console = Console(width=80, file=io.StringIO(), no_color=True)
+    for part in head_grid(block, color=False, width=80):
+        console.print(part)
+    lines = console.file.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert sum("L0H" in line for line in lines) == 2  # one tile per band: 100 columns do not fit twice
+    assert any(line.startswith("⋮") for line in lines) and any("…" in line for line in lines if "abc" in line)
 
 
 def test_gallery_markdown_lists_every_head_with_its_pattern(tiny, tiny_run):
