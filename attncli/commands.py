@@ -401,3 +401,129 @@ def grade(key: str, submissions: list[str]):
 
     report = grade_files(key, submissions)
     return grade_view(report, key), report, list(report.errors)
+
+
+def check_model_flags(layer, head, focus, link, save) -> None:
+    """The combinations of `model`'s options that mean nothing, refused before the model is loaded."""
+    if (layer is None) != (head is None):
+        raise UsageError("--layer and --head pick one head together; give both (numbered from 0, as L3H1), "
+                         "or neither for every head")
+    if link is not None and layer is not None:
+        raise UsageError("--link ranks every head by one link; it takes no --layer or --head")
+    if layer is None:
+        for flag, value in (("--focus", focus), ("--save", save)):
+            if value is not None:
+                raise UsageError(f"{flag} works on one head: give --layer and --head too")
+    if link is not None and focus is not None:
+        raise UsageError("--focus writes one head's row by hand; --link ranks every head: give one of them")
+
+
+def _run_model(text: str, model: str | None, float32: bool):
+    import numpy as np
+
+    from attncli.model import load_model
+
+    return load_model(model, np.float32 if float32 else np.float64).run(text)
+
+
+def _one_head(run, layer: int, head: int):
+    with option("--layer"):
+        run.head(layer, 0)
+    with option("--head"):
+        return run.head(layer, head)
+
+
+def head_evaluation(h, tokens, model: str):
+    """The head as explain would run it: a Scenario of X and its slices, evaluated by the same core."""
+    import numpy as np
+
+    from attncli import core
+    from attncli.scenario import Scenario, Settings, evaluate
+
+    f64 = lambda a: np.asarray(a, dtype=np.float64)  # float32 widens exactly
+    weights = core.HeadWeights(h.name, f64(h.w_q), f64(h.w_k), f64(h.w_v), f64(h.b_q), f64(h.b_k), f64(h.b_v))
+    sc = Scenario(name=f"{model} {h.name}", origin=f"{model} {h.name}", tokens=tuple(tokens), x=f64(h.x),
+                  heads=(weights,), description=f"Layer {h.layer}, head {h.head} (from 0)")
+    return evaluate(sc, Settings(scaled=True, causal=False))
+
+
+def model(text: str, *, layer: int | None = None, head: int | None = None, model: str | None = None,
+          focus: str | None = None, link: tuple[str, str] | None = None, float32: bool = False,
+          precision: int = 3) -> View:
+    """A real model on text: one head's walkthrough, every head as a gallery, or heads ranked by one link."""
+    check_model_flags(layer, head, focus, link, None)
+    run = _run_model(text, model, float32)
+    if link is not None:
+        return _link(run, link, precision)
+    if layer is None:
+        return _gallery(run)
+    return _head_walkthrough(run, layer, head, focus, float32, precision)
+
+
+def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bool, precision: int) -> View:
+    import numpy as np
+
+    from attncli.model import KINDS, head_pattern
+    from attncli.scenario import find_row
+    from attncli.views import model as model_view
+    from attncli.views.gallery import kind_words
+
+    h = _one_head(run, layer, head)
+    with option("--focus"):
+        row = find_row(run.tokens, focus) if focus is not None else None
+    ev = head_evaluation(h, run.tokens, run.model)
+    difference = float(np.max(np.abs(ev.steps.heads[0].weights - h.steps.weights)))
+    found = head_pattern(h.steps.weights, run.tokens)
+    if found.kind == "broad":
+        pattern = (f"Its pattern: broad. No one pattern gets half of the weight on average; the largest, "
+                   f"{kind_words(max(found.shares, key=found.shares.get), KINDS, run.tokens)}, gets {found.share:.2f}.")
+    else:
+        pattern = (f"Its pattern: {kind_words(found.kind, KINDS, run.tokens)}, which gets {found.share:.2f} "
+                   "of each row's weight on average.")
+    by_hand: tuple[str, ...] = ()
+    if row is not None:
+        from attncli.views import handcalc
+
+        by_hand = tuple(handcalc.focus_lines(ev, row, precision))
+    return model_view.head_view(ev, model=run.model, layer=layer, head=head, pattern=pattern, difference=difference,
+                                float32=float32, precision=precision, by_hand=by_hand,
+                                focus_token=run.tokens[row] if row is not None else "")
+
+
+def _gallery(run) -> View:
+    from attncli.model import KINDS, label_head
+    from attncli.model.patterns import THRESHOLD
+    from attncli.views import gallery
+
+    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens), h.steps.weights)
+             for layer in run.layers for h in layer.heads]
+    return gallery.view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS,
+                        threshold=THRESHOLD)
+
+
+def _link(run, link: tuple[str, str], precision: int) -> View:
+    from attncli.model import label_head, link_ranking, token_index
+    from attncli.views import gallery
+    from attncli.views import model as model_view
+
+    with option("--link"):
+        source, target = (token_index(run.tokens, word) for word in link)
+    labels = {(h.layer, h.head): gallery.SHORT[label_head(h.steps.weights, run.tokens)]
+              for layer in run.layers for h in layer.heads}
+    return model_view.link_view(model=run.model, tokens=run.tokens, source=source, target=target,
+                                ranking=link_ranking(run, source, target), labels=labels, precision=precision)
+
+
+def model_save(text: str, file: str, *, layer: int, head: int, model: str | None = None, float32: bool = False,
+               force: bool = False) -> None:
+    """Write one real head as an ordinary scenario, never over an existing file unless forced."""
+    from pathlib import Path
+
+    from attncli.files import write_atomic
+    from attncli.model import head_scenario, head_scenario_yaml
+
+    if Path(file).exists() and not force:
+        raise AttncliError("already exists; use --force to overwrite it", origin=file)
+    run = _run_model(text, model, float32)
+    _one_head(run, layer, head)
+    write_atomic(file, head_scenario_yaml(head_scenario(run, layer, head)))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from attncli.numbers import fixed
-from attncli.views import Banner, Bars, Boxed, Bullets, Code, Grid, Heading, Matrices, MatrixView, Paragraph, Title, View
+from attncli.views import (Banner, Bars, Boxed, Bullets, Code, Grid, Heading, HeadGrid, Matrices, MatrixView,
+                           Paragraph, Title, View)
 
 
 def render(view: View) -> str:
@@ -51,6 +52,8 @@ def _block(block, precision: int) -> str:
                 + grid(("vector", "x", "y", "q·k"), rows))
     if isinstance(block, Heatmaps):
         return "\n\n".join(matrix_table(view, precision) for view in block.views)
+    if isinstance(block, HeadGrid):
+        return head_grid(block)
     raise TypeError(f"no markdown for {type(block).__name__}")
 
 
@@ -76,3 +79,10 @@ def matrix_table(view: MatrixView, precision: int) -> str:
             cells = [fixed(float(v), precision) for v in row]
         lines.append(f"| **{_escape(label)}** | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def head_grid(block: HeadGrid) -> str:
+    """A gallery as a table of the heads' labels, in the order given (markdown has no colour for the heatmaps)."""
+    rows = tuple((tile.name, tile.kind) for tile in block.tiles)
+    table = grid(("head", "pattern"), rows, numeric=False)
+    return f"**{_escape(block.title)}**\n\n{table}" if block.title else table

@@ -14,8 +14,8 @@ from rich.text import Text
 
 from attncli.numbers import fixed, rgb_hex
 from attncli.palette import cell_style, heat_colour, shade  # noqa: F401  (heat_colour: the 24-bit ramp)
-from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices, MatrixView, Page, Paragraph,
-                           Title, View)
+from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, HeadGrid, Matrices, MatrixView, Page,
+                           Paragraph, Title, View)
 from attncli.views.walkthrough import FORMULA
 
 # The heatmap's cells: viridis in 24-bit colour, palette.py's bands of it in 256 and 16 colours.
@@ -274,6 +274,8 @@ def _render_block(block, precision: int, look: Look) -> list[RenderableType]:
     if isinstance(block, Code):
         return [Panel(Text("\n".join(block.lines), style="green"), title=block.language, title_align="left",
                       box=box.ROUNDED, expand=False, border_style="dim")]
+    if isinstance(block, HeadGrid):
+        return head_grid(block, color, width)
     raise TypeError(f"no terminal rendering for {type(block).__name__}")
 
 
@@ -335,3 +337,49 @@ def grid_table(headers, rows, title: str = "", numeric: bool = True) -> Table:
     for i in _kept(len(rows), MAX_ROWS):
         table.add_row(*(Text(cell) for cell in (rows[i] if i is not None else ["⋮"] * len(headers))))
     return table
+
+
+def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[RenderableType]:
+    """Heads as heatmaps of one cell per weight, as many side by side as fit `width`; the axes' labels once per band."""
+    label_width = max([cell_len(t) for t in block.row_labels] + [1])
+    n_rows, n_cols = (len(block.row_labels), len(block.col_labels))
+    room = (width or 120) - label_width - 1
+    cols = _kept(n_cols, max(2, room))
+    tile_width = max([len(cols)] + [cell_len(f"{t.name} {t.kind}") for t in block.tiles])
+    per_band = max(1, (room + _GAP) // (tile_width + _GAP))
+    rows = _kept(n_rows, MAX_ROWS)
+    out: list[RenderableType] = [Text(block.title, style="bold")] if block.title else []
+    for start in range(0, len(block.tiles), per_band):
+        band = block.tiles[start:start + per_band]
+        lines = [Text(" " * label_width), Text(" " * label_width)]
+        axis = Text("".join("…" if j is None else block.col_labels[j] for j in cols), "dim")
+        for tile in band:
+            for k, piece in enumerate((Text.assemble((tile.name, "bold"), " ", tile.kind), axis)):
+                lines[k].append(" " * _GAP)
+                lines[k].append_text(piece)
+                lines[k].append(" " * (tile_width - piece.cell_len))
+        for i in rows:
+            label = "⋮" if i is None else block.row_labels[i]
+            line = Text(label + " " * (label_width - cell_len(label)), style="bold")
+            for tile in band:
+                line.append(" " * _GAP)
+                line.append_text(_tile_row(tile.weights, i, cols, color))
+                line.append(" " * (tile_width - len(cols)))
+            lines.append(line)
+        out.append(Text("\n").join(lines))
+        out.append(Text(""))
+    out.append(heat_legend(color))
+    return out
+
+
+def _tile_row(weights: np.ndarray, i: int | None, cols: list[int | None], color: bool) -> Text:
+    """One row of a head's heatmap: a coloured block per weight, or a shade glyph without colour."""
+    text = Text()
+    for j in cols:
+        if i is None or j is None:
+            text.append("·", style="dim")
+        elif color:
+            text.append("█", style=heat_colour(weights[i, j]))
+        else:
+            text.append(glyph(weights[i, j]))
+    return text

@@ -75,7 +75,14 @@ def _choice(kind: type[enum.Enum], value, info, ctx):
     raise _Delegate
 
 
+STR_PAIR = tuple[str, str]
+
+
 def _convert(kind: type, value, info, ctx):
+    if kind == STR_PAIR:
+        if type(value) is tuple and len(value) == 2 and all(type(v) is str for v in value):
+            return value
+        raise _Delegate
     if kind is str:
         if type(value) is str:
             return value
@@ -88,13 +95,15 @@ def _convert(kind: type, value, info, ctx):
 
 
 def _simple_kind(param) -> type | None:
-    """str, int, float, bool or an Enum, single-valued and without a custom parser; else None."""
+    """str, int, float, bool or an Enum, single-valued and without a custom parser, or a pair of str; else None."""
     descriptor = getattr(param, "type_descriptor", None)
     info = getattr(descriptor, "parameter_info", None)
     if info is None or getattr(descriptor, "file_annotation", None) is not None:
         return None
-    if getattr(info, "parser", None) is not None or param.multiple or param.nargs != 1:
+    if getattr(info, "parser", None) is not None or param.multiple:
         return None
+    if param.nargs != 1:  # only a pair of words, as `model --link FROM TO`
+        return STR_PAIR if param.nargs == 2 and getattr(descriptor, "annotation", None) == STR_PAIR else None
     if not all(hasattr(info, name) for name in ("min", "max", "clamp", "case_sensitive")):
         return None
     kind = getattr(descriptor, "annotation", None)

