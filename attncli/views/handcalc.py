@@ -156,7 +156,7 @@ def _output_lines(ev: Evaluation, head, row: int, sh: _Shown) -> list[str]:
         note = (f"Note: the numbers shown, rounded to {p} decimals, give {keep(vector(redone, p))}; the exact "
                 f"output is {keep(vector(exact, p + 1))}. attncli computes in float64 and rounds only what it "
                 "shows, so the last digit can differ from a rounded hand calculation.")
-        wrapped = textwrap.wrap(note, width=72, initial_indent="   ", subsequent_indent="   ")
+        wrapped = textwrap.wrap(note, width=72, initial_indent="   ", subsequent_indent="   ", break_on_hyphens=False)
         lines += [""] + [line.replace("\u00a0", " ") for line in wrapped]
     return lines
 
