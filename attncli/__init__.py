@@ -29,13 +29,14 @@ __all__ = [
     "comparison",
     "display",
     "load",
+    "model",
     "multi_head",
     "run",
     "softmax",
 ]
 
 # Where each public name lives. No public name may be a submodule's name (`from attncli import compare`
-# would get the function instead of the module), so `model` stays free for the attncli.model subpackage.
+# would get the function instead of the module); the real-model code is attncli.pretrained, so `model` is free.
 _LAZY = {
     "AttncliError": "attncli.errors",
     "AttentionSteps": "attncli.api",
@@ -48,6 +49,7 @@ _LAZY = {
     "comparison": "attncli.api",
     "display": "attncli.api",
     "load": "attncli.api",
+    "model": "attncli.api",
     "multi_head": "attncli.api",
     "run": "attncli.api",
     "softmax": "attncli.api",
@@ -55,7 +57,7 @@ _LAZY = {
 
 if TYPE_CHECKING:  # type checkers and editors see the real names; nothing is imported at run time
     from attncli.api import (AttentionSteps, Comparison, HeadSteps, HeadWeights, Scenario, attention,
-                             builtin_names, comparison, display, load, multi_head, run, softmax)
+                             builtin_names, comparison, display, load, model, multi_head, run, softmax)
     from attncli.errors import AttncliError
 
 

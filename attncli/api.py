@@ -146,6 +146,17 @@ def comparison(scenario: scenarios.Scenario | str, *, scale: bool | None = None,
 # ---- array-likes to checked float64 arrays ---------------------------------------------------------
 
 
+def model(text: str, *, name: str | None = None, float32: bool = False):
+    """A pretrained BERT-family encoder on your text (default all-MiniLM-L6-v2): every layer's and head's steps.
+
+    `name` is a model directory or a hub id; `.head(layer, head).steps` is one head's HeadSteps,
+    `.weights` all attention weights as (layers, heads, n, n). Needs safetensors, tokenizers and the weights.
+    """
+    from attncli.pretrained import load_model
+
+    return load_model(name, dtype=np.float32 if float32 else np.float64).run(text)
+
+
 def as_matrix(value: ArrayLike, where: str) -> np.ndarray:
     """A non-empty 2-D float64 array of finite numbers, or an AttncliError naming what is wrong."""
     if isinstance(value, (str, bytes)):

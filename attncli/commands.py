@@ -421,7 +421,7 @@ def check_model_flags(layer, head, focus, link, save) -> None:
 def _run_model(text: str, model: str | None, float32: bool):
     import numpy as np
 
-    from attncli.model import load_model
+    from attncli.pretrained import load_model
 
     return load_model(model, np.float32 if float32 else np.float64).run(text)
 
@@ -463,7 +463,7 @@ def model(text: str, *, layer: int | None = None, head: int | None = None, model
 def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bool, precision: int) -> View:
     import numpy as np
 
-    from attncli.model import KINDS, head_pattern
+    from attncli.pretrained import KINDS, head_pattern
     from attncli.scenario import find_row
     from attncli.views import model as model_view
     from attncli.views.gallery import kind_words
@@ -491,8 +491,8 @@ def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bo
 
 
 def _gallery(run) -> View:
-    from attncli.model import KINDS, label_head
-    from attncli.model.patterns import THRESHOLD
+    from attncli.pretrained import KINDS, label_head
+    from attncli.pretrained.patterns import THRESHOLD
     from attncli.views import gallery
 
     heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens), h.steps.weights)
@@ -502,7 +502,7 @@ def _gallery(run) -> View:
 
 
 def _link(run, link: tuple[str, str], precision: int) -> View:
-    from attncli.model import label_head, link_ranking, token_index
+    from attncli.pretrained import label_head, link_ranking, token_index
     from attncli.views import gallery
     from attncli.views import model as model_view
 
@@ -520,7 +520,7 @@ def model_save(text: str, file: str, *, layer: int, head: int, model: str | None
     from pathlib import Path
 
     from attncli.files import write_atomic
-    from attncli.model import head_scenario, head_scenario_yaml
+    from attncli.pretrained import head_scenario, head_scenario_yaml
 
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)

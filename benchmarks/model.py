@@ -31,7 +31,7 @@ LONG = " ".join([SHORT, "The keys to the cabinet are on the table."] * 6)  # ~12
 
 TRANSFORMERS = """
 import sys, torch, transformers
-from attncli.model.locate import default_model_dir
+from attncli.pretrained.locate import default_model_dir
 folder = str(default_model_dir())
 tok = transformers.AutoTokenizer.from_pretrained(folder)
 model = transformers.AutoModel.from_pretrained(folder, attn_implementation="eager").eval()
@@ -70,7 +70,7 @@ def once(argv: list[str], env: dict) -> tuple[float, float]:
 BREAKDOWN = """
 import json, statistics, sys, time
 t0 = time.perf_counter()
-from attncli.model import load_model
+from attncli.pretrained import load_model
 t1 = time.perf_counter()
 model = load_model()
 t2 = time.perf_counter()
@@ -85,7 +85,7 @@ for text in sys.argv[1:]:
         dump.append(time.perf_counter() - b)
     print(f"  {len(run.tokens):4d} tokens: forward {statistics.median(forward) * 1000:7.1f} ms, "
           f"every head's weights to JSON {statistics.median(dump) * 1000:7.1f} ms")
-print(f"  import attncli.model {(t1 - t0) * 1000:.1f} ms, load_model() {(t2 - t1) * 1000:.1f} ms")
+print(f"  import attncli.pretrained {(t1 - t0) * 1000:.1f} ms, load_model() {(t2 - t1) * 1000:.1f} ms")
 """
 
 

@@ -18,7 +18,7 @@ from tiny_bert import write_tiny_bert  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from attncli.cli import app  # noqa: E402
-from attncli.model import KINDS, label_head, load_model, locate  # noqa: E402
+from attncli.pretrained import KINDS, label_head, load_model, locate  # noqa: E402
 from attncli.numbers import vector  # noqa: E402
 from attncli.render_terminal import heat_colour  # noqa: E402
 
@@ -295,7 +295,7 @@ def test_explain_imports_nothing_of_the_model_command(tmp_path):
     assert done.returncode == 0
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line]
     assert "attncli.views.walkthrough" in imported  # the check sees attncli's own modules
-    assert not [m for m in imported if m.startswith(("attncli.model", "attncli.views.model", "attncli.views.gallery"))]
+    assert not [m for m in imported if m.startswith(("attncli.pretrained", "attncli.views.model", "attncli.views.gallery"))]
 
 
 BLAS = "import os, sys; from attncli import cli; sys.argv = ['attncli'] + sys.argv[1:]; " \
@@ -366,3 +366,18 @@ def test_link_takes_its_pair_of_words_without_pydantic(tiny):
     assert json.loads(done.stdout)["from"] == "he" and done.stderr == "False\n"  # Typer's coercion costs ~0.1-0.6 s
     result = invoke(TEXT, "--model", tiny, "--link", "he")
     assert result.exit_code == 2 and "Option '--link' requires 2 arguments" in result.stderr
+
+
+def test_the_python_api_runs_a_model(tmp_path):
+    """attncli.model(text) is the library's way to a real head: the same steps the command shows."""
+    import attncli
+    from tiny_bert import write_tiny_bert
+
+    folder = write_tiny_bert(tmp_path / "m", seed=3)
+    run = attncli.model("the dog sat", name=str(folder))
+    head = run.head(1, 0)
+    assert run.tokens[0] == "[CLS]" and run.tokens[-1] == "[SEP]"
+    np.testing.assert_allclose(head.steps.weights.sum(axis=1), 1.0, atol=1e-15)
+    np.testing.assert_array_equal(run.weights[1, 0], head.steps.weights)
+    with pytest.raises(attncli.AttncliError):
+        attncli.model("", name=str(folder))

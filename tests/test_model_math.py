@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from attncli.errors import AttncliError, UsageError
-from attncli.model import locate
-from attncli.model.erf import erf, gelu
-from attncli.model.patterns import THRESHOLD, head_pattern, label_head, link_ranking, pattern_shares, token_index
-from attncli.model.scenario_out import head_scenario_yaml, yaml_float, yaml_string
+from attncli.pretrained import locate
+from attncli.pretrained.erf import erf, gelu
+from attncli.pretrained.patterns import THRESHOLD, head_pattern, label_head, link_ranking, pattern_shares, token_index
+from attncli.pretrained.scenario_out import head_scenario_yaml, yaml_float, yaml_string
 
 
 def _ulps(got, want):
@@ -157,7 +157,7 @@ def test_a_written_scenario_reads_back_equal(tokens, matrix):
 # ---- light import and the install message -------------------------------------------------------
 
 def test_importing_the_model_package_loads_no_heavy_library():
-    code = ("import sys, attncli.model; "
+    code = ("import sys, attncli.pretrained; "
             "print(sorted(m for m in ('safetensors', 'tokenizers', 'huggingface_hub', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

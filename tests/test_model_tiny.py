@@ -16,8 +16,8 @@ from tiny_bert import WORDS, tiny_config, tiny_tensors, write_tiny_bert  # noqa:
 
 from attncli import core  # noqa: E402
 from attncli.errors import AttncliError, UsageError  # noqa: E402
-from attncli.model import load_model  # noqa: E402
-from attncli.model.scenario_out import head_scenario, head_scenario_yaml  # noqa: E402
+from attncli.pretrained import load_model  # noqa: E402
+from attncli.pretrained.scenario_out import head_scenario, head_scenario_yaml  # noqa: E402
 
 TEXT = "The dog ate his dinner because he was hungry."
 

@@ -11,7 +11,7 @@ import torch
 import transformers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from attncli.model.locate import default_model_dir  # noqa: E402
+from attncli.pretrained.locate import default_model_dir  # noqa: E402
 
 SENTENCES = [
     "The dog ate his dinner because he was hungry.",

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 
 from attncli.errors import AttncliError
-from attncli.model.config import BertConfig, read_config
-from attncli.model.forward import ModelRun, forward
-from attncli.model.locate import locate, require_libraries
-from attncli.model.tokens import ModelTokenizer
-from attncli.model.weights import BertWeights, read_weights
+from attncli.pretrained.config import BertConfig, read_config
+from attncli.pretrained.forward import ModelRun, forward
+from attncli.pretrained.locate import locate, require_libraries
+from attncli.pretrained.tokens import ModelTokenizer
+from attncli.pretrained.weights import BertWeights, read_weights
 
 
 class Model:

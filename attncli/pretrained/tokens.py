@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attncli.errors import AttncliError
-from attncli.model.config import BertConfig
+from attncli.pretrained.config import BertConfig
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from attncli.errors import AttncliError
-from attncli.model.config import BertConfig
+from attncli.pretrained.config import BertConfig
 
 WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 

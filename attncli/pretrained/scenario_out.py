@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from attncli.model.forward import ModelRun
+from attncli.pretrained.forward import ModelRun
 
 _KEY_ORDER = ("name", "description", "tokens", "embeddings", "W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V",
               "mask", "scale")

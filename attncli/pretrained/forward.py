@@ -8,9 +8,9 @@ import numpy as np
 
 from attncli import core
 from attncli.errors import UsageError
-from attncli.model.config import BertConfig
-from attncli.model.erf import gelu
-from attncli.model.weights import BertWeights, LayerWeights
+from attncli.pretrained.config import BertConfig
+from attncli.pretrained.erf import gelu
+from attncli.pretrained.weights import BertWeights, LayerWeights
 
 
 @dataclass(frozen=True, eq=False)
