@@ -89,8 +89,10 @@ def _print_error(message: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from attncli.safe_text import visible
+
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(Text.assemble(("Error: ", "bold red"), message))
+    console.print(Text.assemble(("Error: ", "bold red"), visible(message, multiline=True)))
 
 
 def _how(output_format, no_color: bool, width, step: bool, export) -> "Delivery":

@@ -154,6 +154,7 @@ def new(file: str, *, tokens: str, d_model: int, d_k: int, d_v: int | None, seed
 def validate(files: list[str]) -> tuple[list[str], bool]:
     """The report of every problem of each file, and whether all were valid."""
     from attncli import loader
+    from attncli.safe_text import visible
 
     lines, ok = [], True
     for file in files:
@@ -161,7 +162,7 @@ def validate(files: list[str]) -> tuple[list[str], bool]:
         if problems:
             ok = False
             lines += [str(problem) for problem in problems]
-            lines.append(f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
+            lines.append(f"{visible(file)}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
         else:
-            lines.append(f"{file}: ok")
+            lines.append(f"{visible(file)}: ok")
     return lines, ok

@@ -130,4 +130,6 @@ def note(message: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(message, style="dim"))
+    from attncli.safe_text import visible
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(visible(message), style="dim"))

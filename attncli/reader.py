@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from attncli import core, limits, scenario_keys
 from attncli.errors import AttncliError
+from attncli.safe_text import visible
 from attncli.scenario import Scenario, random_scenario
 from attncli.scenario_keys import Key
 
@@ -128,14 +129,15 @@ class Reader:
                 return False
         self.fail(node, f"{where} should be true or false, not {_kind(node)}")
 
-    def string(self, node, where: str) -> str:
+    def string(self, node, where: str, *, multiline: bool = False) -> str:
         self._check_tag(node, where)
         if not isinstance(node, ScalarNode):
             self.fail(node, f"{where} should be text, not {_kind(node)}")
         if node.tag == _TAG + "null":
             self.fail(node, f"{where} is empty")
-        # The node's text as written: a token `on` stays "on", never becomes True.
-        return node.value
+        # The node's text as written (a token `on` stays "on", never becomes True), with escape
+        # sequences and bidi overrides made visible here, once, so no output path can obey them.
+        return visible(node.value, multiline=multiline)
 
     # ---- containers ----------------------------------------------------------------------
 
@@ -276,6 +278,8 @@ class Reader:
             return self.integer(node, where, minimum=key.minimum or 0)
         if key.kind == "count_or_tokens":
             return self.count_or_tokens(node, where, key.minimum or 1)
+        if key.kind == "text" and key.name == "description":
+            return self.string(node, where, multiline=True)
         readers = {"text": self.string, "bool": self.boolean, "matrix": self.matrix, "vector": self.vector,
                    "tokens": self.tokens, "mask": self.mask_value, "flags": self.flags}
         return readers[key.kind](node, where)
@@ -330,7 +334,7 @@ class Reader:
             )
         found = self.keys(root, "the scenario", scenario_keys.KEYS)
         common = {
-            "name": self.optional(found, "name", "name", default=default_name),
+            "name": self.optional(found, "name", "name", default=visible(default_name)),
             "description": self.optional(found, "description", "description", default=""),
             "scale": self.optional(found, "scale", "scale", default=True),
         }
