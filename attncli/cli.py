@@ -288,5 +288,91 @@ def schema() -> None:
 
 
 def main() -> None:
-    """The console-script entry point."""
-    app()
+    """The console-script entry point, and the one place that decides how the process ends.
+
+    Whatever happens, the user gets the view or one line: Ctrl-C exits 130; an output that cannot be
+    written (a full disk, a closed stdout) is one line and exit 1; a reader that went away (`| head`)
+    exits 1 quietly; text the output's encoding cannot hold is written as \\uXXXX escapes.
+    """
+    status = _run()
+    sys.exit(status)
+
+
+def _run() -> int:
+    import errno
+
+    _prepare_streams()
+    try:
+        try:
+            app()  # standalone: Click prints its usage errors; every way out is a SystemExit
+            status = 0
+        except SystemExit as done:
+            status = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        sys.stdout.flush()  # here, not at interpreter exit, where a failure would be a traceback
+        return status
+    except KeyboardInterrupt:
+        _silence_stdout()
+        return 130
+    except OSError as error:
+        _silence_stdout()
+        if error.errno == errno.EPIPE:
+            return 1  # the reader has all it wanted: nothing to say
+        what = error.strerror or str(error)
+        _say(f"Error: cannot write the output: {what}\n")
+        return 1
+
+
+class _ClosedOutput:
+    """Stands in for a standard stream whose file descriptor was closed (`attncli ... >&-`)."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import io
+
+        raise io.UnsupportedOperation("standard output is closed")
+
+
+def _prepare_streams() -> None:
+    """Any output encoding works: what it cannot hold is written as an escape, not a traceback."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:
+        import os
+
+        sys.stderr = open(os.devnull, "w")
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """After a failed write, send what is still buffered nowhere, so interpreter exit stays quiet."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _say(message: str) -> None:
+    try:
+        sys.stderr.write(message)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass

@@ -39,6 +39,25 @@ def _keyboard():
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
+@contextmanager
+def _exit_on_sigterm():
+    """SIGTERM (`kill`) unwinds like Ctrl-C: the screen, cursor and echo come back, then exit 143."""
+    import signal
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signal.SIGTERM)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except (ValueError, OSError):  # not the main thread: leave the signal alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def present(console, pages: list, title: str) -> None:
     """One page at a time, full screen: Enter, space or → forward; ← or b back; q quits.
 
@@ -47,7 +66,7 @@ def present(console, pages: list, title: str) -> None:
     from rich.text import Text
 
     index = 0
-    with console.screen(hide_cursor=True), _keyboard() as read_key:
+    with _exit_on_sigterm(), console.screen(hide_cursor=True), _keyboard() as read_key:
         while True:
             console.clear()
             console.print(pages[index])

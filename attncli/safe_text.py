@@ -7,8 +7,9 @@ turns every such character into a visible, ASCII, Python-style escape, so it is 
 - C0 controls (U+0000–U+001F, ESC and BEL among them), DEL (U+007F) and C1 controls (U+0080–U+009F)
   become `\\x1b`, `\\x07`, `\\x7f`, `\\x9b`; TAB, LF and CR become `\\t`, `\\n`, `\\r`;
 - bidi embeddings, overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
-  U+061C), the line and paragraph separators (U+2028, U+2029) and lone surrogates (a file name
-  byte that is not UTF-8, U+D800–U+DFFF) become `\\u202e`, `\\udcff`.
+  U+061C), the line and paragraph separators (U+2028, U+2029) and other lone surrogates become
+  `\\u202e`, `\\ud800`; a byte of a file name that is not UTF-8 (which Python keeps as a surrogate,
+  U+DC80–U+DCFF) becomes `\\xff`, the byte itself.
 
 With multiline=True (a description), LF and TAB are kept as they are. Everything else, letters of
 any script, emoji and joiners included, is kept. The result holds no such character, so applying
@@ -30,6 +31,8 @@ def _escape(match: re.Match) -> str:
     if char in _SHORT:
         return _SHORT[char]
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as Python keeps it in a file name
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
