@@ -95,12 +95,12 @@ def _print_error(message: str) -> None:
     console.print(Text.assemble(("Error: ", "bold red"), visible(message, multiline=True)))
 
 
-def _how(output_format, no_color: bool, width, step: bool, export) -> "Delivery":
+def _how(output_format, no_color: bool, width, step: bool, export, source=None) -> "Delivery":
     from attncli.deliver import Delivery, export_suffix
 
     if export is not None:
         export_suffix(export)  # a bad file type is a usage error before anything is computed
-    return Delivery(output_format.value, no_color, width, step, export)
+    return Delivery(output_format.value, no_color, width, step, export, source)
 
 
 @app.command()
@@ -143,7 +143,7 @@ def explain(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = _how(output_format, no_color, width, step, export)
+    how = _how(output_format, no_color, width, step, export, scenario)
     deliver(commands.explain(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature, head=head,
                              tiled=tiled, block=block, precision=precision), how)
 
@@ -178,7 +178,7 @@ def compare(
     from attncli.deliver import deliver
     from attncli.errors import UsageError
 
-    how = _how(output_format, no_color, width, step, export)
+    how = _how(output_format, no_color, width, step, export, scenario)
     if sweep_dk is None:
         deliver(commands.compare(scenario, scale=scale, mask=mask, temperature=temperature, precision=precision), how)
         return

@@ -138,7 +138,8 @@ def new(file: str, *, tokens: str, d_model: int, d_k: int, d_v: int | None, seed
     """Write a commented starter scenario, never over an existing file unless forced."""
     from pathlib import Path
 
-    from attncli.files import write_atomic
+    from attncli.files import check_writable, write_atomic
+    from attncli.safe_text import is_safe, visible
     from attncli.starter import starter_yaml
 
     words = tokens.split()
@@ -146,6 +147,10 @@ def new(file: str, *, tokens: str, d_model: int, d_k: int, d_v: int | None, seed
         raise UsageError("--tokens: give at least one token, such as --tokens \"the cat sat\"")
     if len(words) > 64:
         raise UsageError(f"--tokens: {len(words)} tokens is more than a starter needs (64 at most)")
+    for word in words:
+        if not is_safe(word):
+            raise UsageError(f"--tokens: {visible(word)} holds a control character or a byte that is not UTF-8 text")
+    check_writable(file)  # a directory or a device: --force would not help, so do not suggest it
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)
     write_atomic(file, starter_yaml(words, d_model, d_k, d_v or d_k, seed))

@@ -27,6 +27,7 @@ class Delivery:
     width: int | None = None
     step: bool = False
     export: str | None = None
+    source: str | None = None  # the scenario file the view was computed from: an export never replaces it
 
 
 def export_suffix(path: str) -> str:
@@ -42,7 +43,7 @@ def export_suffix(path: str) -> str:
 def deliver(view: View, how: Delivery) -> None:
     """Write the export file if asked, then show the view in the format asked, paged with --step."""
     if how.export is not None:
-        export(view, how.export, how.width)
+        export(view, how.export, how.width, protect=(how.source,) if how.source not in (None, "-") else ())
     if how.output_format == "json":
         emit(dumps(view.document()))
     elif how.output_format == "markdown":
@@ -80,17 +81,20 @@ def uses_colour(console) -> bool:
     return console.color_system is not None and not console.no_color
 
 
-def export(view: View, path: str, width: int | None) -> None:
+def export(view: View, path: str, width: int | None, protect: tuple[str, ...] = ()) -> None:
     """Save the view: SVG, HTML and text from Rich's recording console, exactly as the terminal
-    shows it; markdown and JSON as their formats."""
+    shows it; markdown and JSON as their formats. Never over a file in `protect`."""
     suffix = export_suffix(path)
+    from attncli.files import check_writable
+
+    check_writable(path)  # before the work of rendering
     if suffix == ".json":
-        write_atomic(path, dumps(view.document()) + "\n")
+        write_atomic(path, dumps(view.document()) + "\n", protect=protect)
         return
     if suffix == ".md":
         from attncli.render_markdown import render
 
-        write_atomic(path, render(view))
+        write_atomic(path, render(view), protect=protect)
         return
     import io
 
@@ -111,7 +115,7 @@ def export(view: View, path: str, width: int | None) -> None:
         text = recorder.export_html(inline_styles=True)
     else:
         text = recorder.export_text()
-    write_atomic(path, text)
+    write_atomic(path, text, protect=protect)
 
 
 def dumps(doc: dict) -> str:
