@@ -34,12 +34,13 @@ def check_writable(path: str) -> None:
         raise AttncliError(f"is {kind}, not a regular file; {detail}", origin=path)
 
 
-def write_atomic(path: str, text: str, *, protect: tuple[str, ...] = ()) -> None:
+def write_atomic(path: str, text, *, protect: tuple[str, ...] = ()) -> None:
     """Write the whole file or nothing: a temporary file beside it, renamed into place.
 
     A symlink is written through (its target is replaced, the link stays); an existing file keeps
     its permissions; a device, directory or pipe is refused; so is any path in `protect` (the file
     a view was computed from), compared as real files, so `./a.md` and a link to it count.
+    `text` is a string, or a function that writes to the open file (a large document, streamed).
     """
     check_writable(path)
     for kept in protect:
@@ -57,7 +58,10 @@ def write_atomic(path: str, text: str, *, protect: tuple[str, ...] = ()) -> None
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             fd = None
-            f.write(text)
+            if callable(text):
+                text(f)
+            else:
+                f.write(text)
         os.chmod(temporary, mode)  # mkstemp makes it private; keep an existing file's, else the umask's
         os.replace(temporary, target)
         temporary = None

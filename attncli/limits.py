@@ -11,6 +11,11 @@ _DEFAULT_FILE_BYTES = 5_000_000
 _DEFAULT_CELLS = 4_000_000  # numbers in one scenario: about 32 MB of float64
 _MAX_TOKENS = 100_000  # entries in any one list; the n×n weights are bounded by max_cells too
 _MAX_DIM = 100_000
+_MAX_TEXT = 1_000  # characters in a token, a name or a key: longer is not a label, and slows every table
+_MAX_PROSE = 10_000  # characters in a description
+_MAX_HAND_KEYS = 2_000  # keys a hand calculation (--focus, --tiled) writes out term by term
+OUTPUT_ENV = "ATTNCLI_MAX_OUTPUT_BYTES"
+_DEFAULT_OUTPUT_BYTES = 50_000_000  # JSON or markdown of one view, estimated before it is written
 
 
 def _env_int(name: str, default: int) -> int:
@@ -35,6 +40,18 @@ def max_tokens() -> int:
 
 def max_dim() -> int:
     return _MAX_DIM
+
+
+def max_text(multiline: bool = False) -> int:
+    return _MAX_PROSE if multiline else _MAX_TEXT
+
+
+def max_hand_keys() -> int:
+    return _MAX_HAND_KEYS
+
+
+def max_output_bytes() -> int:
+    return _env_int(OUTPUT_ENV, _DEFAULT_OUTPUT_BYTES)
 
 
 def describe_file_limit() -> str:

@@ -59,6 +59,7 @@ class Reader:
         self.origin = origin
         self.text_length = text_length
         self.cells = 0  # numbers read so far, bounded by limits.max_cells() and by the text's length
+        self.chars = 0  # characters of text read so far, bounded by the text's length (aliases repeat them)
         self.problems: list[AttncliError] | None = [] if collect else None
 
     def _error(self, node, message: str) -> AttncliError:
@@ -135,9 +136,18 @@ class Reader:
             self.fail(node, f"{where} should be text, not {_kind(node)}")
         if node.tag == _TAG + "null":
             self.fail(node, f"{where} is empty")
+        text = node.value
+        if len(text) > limits.max_text(multiline):
+            self.fail(node, f"{where} is {len(text):,} characters long; attncli reads at most {limits.max_text(multiline):,} "
+                      f"characters in {'a description' if multiline else 'a token, name or key'}")
+        self.chars += len(text)
+        if self.chars > self.text_length:
+            # Written out, text takes at least as many characters in the file: only aliases can get here.
+            self.fail(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
+                      f"{self.chars:,} characters of text; write the text out instead of repeating it with aliases")
         # The node's text as written (a token `on` stays "on", never becomes True), with escape
         # sequences and bidi overrides made visible here, once, so no output path can obey them.
-        return visible(node.value, multiline=multiline)
+        return visible(text, multiline=multiline)
 
     # ---- containers ----------------------------------------------------------------------
 
@@ -303,7 +313,7 @@ class Reader:
     def survey(self, root) -> None:
         """Read every value on its own, recording each problem: validate's first pass."""
         self._survey(root, "the scenario", scenario_keys.KEYS, "")
-        self.cells = 0  # the second pass counts again
+        self.cells = self.chars = 0  # the second pass counts again
 
     def _survey(self, node, where: str, table: tuple[Key, ...], prefix: str) -> None:
         found = self.attempt(self.keys, node, where, table) or {}
