@@ -38,6 +38,7 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
     sc = loader.load(scenario)
     with option("--focus"):
         row = find_row(sc.tokens, focus) if focus is not None else None
+    _check_hand_size(len(sc.key_tokens), "--focus" if row is not None else "--tiled" if tiled else None)
     with option("--head"):
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
     ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
@@ -52,6 +53,16 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
             lines += ([""] if lines else []) + handcalc.tiled_lines(
                 ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0)
     return walkthrough.view(ev, precision, only, tuple(lines))
+
+
+def _check_hand_size(n_k: int, flag: str | None) -> None:
+    """A hand calculation writes a term per key: refuse, before any work, one too long to read."""
+    from attncli import limits
+
+    if flag is not None and n_k > limits.max_hand_keys():
+        raise UsageError(f"{flag}: writing a row out by hand takes a term per key, and this scenario has {n_k:,} keys; "
+                         f"attncli writes it for at most {limits.max_hand_keys():,} keys (the view without {flag} "
+                         "shows every step)")
 
 
 def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = None,
@@ -88,12 +99,26 @@ def complexity(max_n: int, d: int, use_tiled: bool, progress: bool) -> View:
     if not use_tiled and max_n > 16384:
         raise UsageError(f"--max-n {max_n}: the four-step core would hold three {max_n}×{max_n} float64 "
                          f"matrices ({3 * max_n * max_n * 8 / 2**30:.0f} GB); use --tiled, or --max-n 16384 or less")
+    from attncli import limits
+
+    need = cost_peak_bytes(max_n, d, use_tiled)
+    free = limits.available_memory()
+    if free is not None and need > 0.8 * free:
+        raise UsageError(f"--max-n {max_n}: the largest size needs about {need / 2**30:.1f} GB at its peak, and this "
+                         f"machine has {free / 2**30:.1f} GB free; use a smaller --max-n"
+                         f"{'' if use_tiled else ', or --tiled'}")
     ns = cost.sizes(max_n)
     results = _measure_with_progress(ns, d, use_tiled) if progress else [
         cost.measure(n, d, use_tiled=use_tiled) for n in ns]
     time_exp = cost.growth_exponent(ns, [r.seconds for r in results])
     memory_exp = cost.growth_exponent(ns, [r.peak_bytes for r in results])
     return costs.view(results, time_exp, memory_exp, d=d, use_tiled=use_tiled)
+
+
+def cost_peak_bytes(n: int, d: int, use_tiled: bool) -> int:
+    """Memory one measurement may hold at its peak: Q, K, V and, without tiling, about four n×n
+    float64 matrices (scores, scaled scores, weights and a temporary; 8.3 GB measured at n = 16384)."""
+    return 8 * (4 * n * d + (0 if use_tiled else 4 * n * n))
 
 
 def _measure_with_progress(ns: list[int], d: int, use_tiled: bool) -> list:

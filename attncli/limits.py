@@ -54,6 +54,26 @@ def max_output_bytes() -> int:
     return _env_int(OUTPUT_ENV, _DEFAULT_OUTPUT_BYTES)
 
 
+def available_memory() -> int | None:
+    """Bytes of memory free for a new allocation (MemAvailable on Linux, or a container's smaller
+    cgroup allowance); None where unknown."""
+    found = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            found += [int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:")]
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as f, \
+                open("/sys/fs/cgroup/memory.current", encoding="ascii") as g:
+            ceiling = f.read().strip()
+            if ceiling != "max":
+                found.append(int(ceiling) - int(g.read().strip()))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
 def describe_file_limit() -> str:
     return f"{max_file_bytes():,} bytes"
 
