@@ -300,8 +300,13 @@ def main() -> None:
 
 def _run() -> int:
     import errno
+    import warnings
 
     _prepare_streams()
+    # Overflow inside a step (exp of a score far below the row's largest is 0) is expected; results
+    # are checked for infinity and NaN where they are computed (scenario.evaluate), so NumPy's
+    # warnings, with their internal paths, would only alarm.
+    warnings.simplefilter("ignore", RuntimeWarning)
     try:
         try:
             app()  # standalone: Click prints its usage errors; every way out is a SystemExit

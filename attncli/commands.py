@@ -26,6 +26,24 @@ def check_temperature(temperature: float) -> None:
                          "(it divides the scores: below 1 sharpens the weights, above 1 flattens them)")
 
 
+def blame_temperature(temperature: float | None, run):
+    """run(temperature), where an overflow that only the temperature causes is the flag's fault (exit 2),
+    not the scenario's: 1e-320 is a legal float whose reciprocal is not."""
+    try:
+        return run(temperature)
+    except UsageError:
+        raise
+    except AttncliError as error:
+        if temperature is None or temperature == 1.0:
+            raise
+        try:
+            run(1.0)
+        except AttncliError:
+            raise error from None
+        raise UsageError(f"--temperature {temperature!r}: dividing the scores by it overflows float64; "
+                         "use a temperature nearer 1") from None
+
+
 def explain(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
             temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
             precision: int = 3) -> View:
@@ -41,7 +59,7 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
     _check_hand_size(len(sc.key_tokens), "--focus" if row is not None else "--tiled" if tiled else None)
     with option("--head"):
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
-    ev = evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=temperature))
+    ev = blame_temperature(temperature, lambda t: evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=t)))
     lines: list[str] = []
     if row is not None or tiled:
         from attncli.views import handcalc  # only for these options: explain's start-up is measured
@@ -70,7 +88,7 @@ def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = Non
     """The scenario as written against a variant changed by the flags."""
     from attncli import compare as comparing
     from attncli import loader
-    from attncli.scenario import settings_for
+    from attncli.scenario import evaluate, settings_for
     from attncli.views import comparison
 
     if temperature is not None:
@@ -78,7 +96,15 @@ def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = Non
     sc = loader.load(scenario)
     base = settings_for(sc)
     variant, change = comparing.variant_settings(base, scale=scale, mask=mask, temperature=temperature)
-    return comparison.view(comparing.compare(sc, base, variant, change), precision)
+    from dataclasses import replace
+
+    def run(t: float):
+        if t == temperature:
+            return comparing.compare(sc, base, variant, change)
+        return evaluate(sc, replace(variant, temperature=t))  # only whether the rest of the variant overflows
+
+    result = blame_temperature(temperature, run)
+    return comparison.view(result, precision)
 
 
 def sweep(dks: str) -> View:

@@ -83,7 +83,10 @@ def terminal(no_color: bool, width: int | None = None):
     from rich.console import Console
 
     # emoji=False: no ':name:' codes in user text, and no emoji table loaded at start.
-    return Console(highlight=False, no_color=no_color or None, width=width, emoji=False)
+    console = Console(highlight=False, no_color=no_color or None, width=width, emoji=False)
+    if console.width < 20:  # COLUMNS=0 or a broken terminal size: print at a usual width, never nothing
+        console.width = 80
+    return console
 
 
 def uses_colour(console) -> bool:

@@ -41,9 +41,10 @@ def load(ref: str) -> Scenario:
 
 def _read(ref: str) -> tuple[str, str, str]:
     if ref == "-":
-        data = sys.stdin.buffer.read(limits.max_file_bytes() + 1)
-        return _decode(data, "<stdin>"), "<stdin>", "stdin"
+        return _decode(_read_at_most(sys.stdin.buffer), "<stdin>"), "<stdin>", "stdin"
     path = Path(ref)
+    if path.is_dir() and ref in builtin_names():  # a folder named like a built-in does not hide it
+        return builtin_text(ref), f"{ref} (built-in)", ref
     if not path.exists() and not path.is_symlink() and not path.suffix and "/" not in ref and "\\" not in ref:
         names = builtin_names()
         if ref in names:
@@ -59,12 +60,25 @@ def _read(ref: str) -> tuple[str, str, str]:
         raise AttncliError("is a directory, not a scenario file", origin=ref)
     try:
         with path.open("rb") as f:
-            data = f.read(limits.max_file_bytes() + 1)
+            data = _read_at_most(f)
     except PermissionError:
         raise AttncliError("permission denied: cannot read the file", origin=ref) from None
     except OSError as e:
         raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=ref) from None
     return _decode(data, ref), ref, path.stem
+
+
+def _read_at_most(f) -> bytes:
+    """Up to the file limit and one byte more, read in chunks: a limit raised to a terabyte must not
+    be allocated before a small file is read."""
+    wanted, chunks = limits.max_file_bytes() + 1, []
+    while wanted > 0:
+        chunk = f.read(min(wanted, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
 
 
 def _decode(data: bytes, origin: str) -> str:

@@ -40,12 +40,12 @@ def coerce(kind: type, value, low=None, high=None):
             raise ValueError(f"{value!r} is not one of {choices}.") from None
     elif kind is int:
         try:
-            result = int(str(value).strip())
+            result = int(_ascii(str(value).strip()))
         except ValueError:
             raise ValueError(f"{value!r} is not a whole number.") from None
     elif kind is float:
         try:
-            result = float(str(value).strip())
+            result = float(_ascii(str(value).strip()))
         except ValueError:
             raise ValueError(f"{value!r} is not a number.") from None
     elif kind is bool:
@@ -57,6 +57,13 @@ def coerce(kind: type, value, low=None, high=None):
             f"at least {low}" if low is not None else f"at most {high}")
         raise ValueError(f"{result} is out of range: it must be {bounds}.")
     return result
+
+
+def _ascii(text: str) -> str:
+    """Python's int() and float() read '３' and '١' as digits; on a command line they are a mistake."""
+    if not text.isascii():
+        raise ValueError(text)
+    return text
 
 
 class _SimpleCoercer:

@@ -113,12 +113,14 @@ class Reader:
         return value
 
     def integer(self, node, where: str, *, minimum: int = 0) -> int:
-        value = self.number(node, where)
-        if value != int(value) or not re.fullmatch(r"[-+]?\d+", node.value.strip()):
-            self.fail(node, f"{where} should be a whole number, not {node.value.strip()!r}")
+        self.number(node, where)  # the same refusals as for any number (tags, booleans, empty, too large)
+        text = node.value.strip()
+        if not re.fullmatch(r"[-+]?[0-9]+", text):
+            self.fail(node, f"{where} should be a whole number, not {text!r}")
+        value = int(text)  # exactly as written: a seed of 99999999999999999999 is not 10^20
         if value < minimum:
-            self.fail(node, f"{where} should be at least {minimum}, not {int(value)}")
-        return int(value)
+            self.fail(node, f"{where} should be at least {minimum}, not {value}")
+        return value
 
     def boolean(self, node, where: str) -> bool:
         self._check_tag(node, where)
