@@ -60,6 +60,7 @@ class Reader:
         self.text_length = text_length
         self.cells = 0  # numbers read so far, bounded by limits.max_cells() and by the text's length
         self.chars = 0  # characters of text read so far, bounded by the text's length (aliases repeat them)
+        self.expanded = False  # an alias expansion was reported: validate says so once, not per alias
         self.problems: list[AttncliError] | None = [] if collect else None
 
     def _error(self, node, message: str) -> AttncliError:
@@ -145,7 +146,7 @@ class Reader:
         self.chars += len(text)
         if self.chars > self.text_length:
             # Written out, text takes at least as many characters in the file: only aliases can get here.
-            self.fail(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
+            self._expansion(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
                       f"{self.chars:,} characters of text; write the text out instead of repeating it with aliases")
         # The node's text as written (a token `on` stays "on", never becomes True), with escape
         # sequences and bidi overrides made visible here, once, so no output path can obey them.
@@ -222,10 +223,17 @@ class Reader:
         self.cells += count
         if self.cells > self.text_length:
             # Written out, every number takes at least two characters: only aliases can get here.
-            self.fail(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
+            self._expansion(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
                       f"{self.cells:,} numbers; write the numbers out instead of multiplying them with aliases")
         if self.cells > limits.max_cells():
             self.fail(node, f"{where} brings the scenario to {self.cells} numbers; {limits.describe_size_limits()}")
+
+    def _expansion(self, node, message: str) -> NoReturn:
+        """An alias bomb: reported once; every later branch that hits it is abandoned in silence."""
+        if self.expanded and self.problems is not None:
+            raise _Reported()
+        self.expanded = True
+        self.fail(node, message)
 
     def flag(self, node, where: str) -> bool:
         """A mask cell: 1/0 or true/false."""
@@ -316,6 +324,7 @@ class Reader:
         """Read every value on its own, recording each problem: validate's first pass."""
         self._survey(root, "the scenario", scenario_keys.KEYS, "")
         self.cells = self.chars = 0  # the second pass counts again
+        self.expanded = False
 
     def _survey(self, node, where: str, table: tuple[Key, ...], prefix: str) -> None:
         found = self.attempt(self.keys, node, where, table) or {}
@@ -422,6 +431,9 @@ class Reader:
         items = self.sequence(found["heads"], "heads")
         if not items:
             self.fail(found["heads"], "heads is empty; give at least one head")
+        if len(items) > limits.max_heads():
+            self.fail(found["heads"], f"heads has {len(items):,} entries; attncli shows at most {limits.max_heads()} "
+                      "heads (a real model's layer has at most about 128)")
         heads, seen = [], set()
         for i, item in enumerate(items):
             spec = self.keys(item, f"heads entry {i + 1}", scenario_keys.HEAD_KEYS)
