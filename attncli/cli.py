@@ -318,6 +318,10 @@ def _run() -> int:
     except KeyboardInterrupt:
         _silence_stdout()
         return 130
+    except MemoryError:  # the limits should prevent it; if they did not, still one line
+        _silence_stdout()
+        _say("Error: attncli ran out of memory; try a smaller scenario, or lower the limits in the README\n")
+        return 1
     except OSError as error:
         _silence_stdout()
         if error.errno == errno.EPIPE:

@@ -398,3 +398,21 @@ def test_validate_and_explain_agree(name):
     problems = loader.validate(str(CORPUS / name))
     assert ("error" if problems else "ok") == _verdict(CORPUS / name)
     assert ("error" if problems else "ok") == ("error" if EXPECTED[name] else "ok")
+
+
+@pytest.mark.parametrize("failure, status, said", [
+    (MemoryError(), 1, "Error: attncli ran out of memory; try a smaller scenario, or lower the limits in the README\n"),
+    (OSError(errno.ENOSPC, "No space left on device"), 1, "Error: cannot write the output: No space left on device\n"),
+    (BrokenPipeError(errno.EPIPE, "Broken pipe"), 1, ""),
+    (KeyboardInterrupt(), 130, ""),
+])
+def test_the_process_ends_in_one_place(failure, status, said, monkeypatch, capsys):
+    from attncli import cli
+
+    def fail():
+        raise failure
+
+    monkeypatch.setattr(cli, "app", fail)
+    monkeypatch.setattr(cli, "_silence_stdout", lambda: None)  # pytest's captured stdout has no descriptor to redirect
+    assert cli._run() == status
+    assert capsys.readouterr().err == said
