@@ -210,6 +210,7 @@ def new(file: str, *, tokens: str, d_model: int, d_k: int, d_v: int | None, seed
 def validate(files: list[str]) -> tuple[list[str], bool]:
     """The report of every problem of each file, and whether all were valid."""
     from attncli import loader
+    from attncli.reader import MAX_PROBLEMS
     from attncli.safe_text import visible
 
     lines, ok = [], True
@@ -218,7 +219,11 @@ def validate(files: list[str]) -> tuple[list[str], bool]:
         if problems:
             ok = False
             lines += [str(problem) for problem in problems]
-            lines.append(f"{visible(file)}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
+            if len(problems) >= MAX_PROBLEMS:
+                lines.append(f"{visible(file)}: {MAX_PROBLEMS} problems, and validate stopped reading there; "
+                             "fix these, then validate again")
+            else:
+                lines.append(f"{visible(file)}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
         else:
             lines.append(f"{visible(file)}: ok")
     return lines, ok

@@ -10,7 +10,7 @@ import yaml
 
 from attncli import limits
 from attncli.errors import AttncliError
-from attncli.reader import Reader, is_empty
+from attncli.reader import Reader, TooManyProblems, is_empty
 from attncli.scenario import Scenario
 
 
@@ -148,10 +148,13 @@ def validate(ref: str) -> list[AttncliError]:
     reader = Reader(origin, len(text), collect=True)
     if is_empty(root):
         return [reader.attempt(reader.scenario, root, stem) or reader.problems[0]]
-    reader.attempt(reader.survey, root)
-    if reader.problems:
+    try:
+        reader.attempt(reader.survey, root)
+        if reader.problems:
+            return sorted(reader.problems, key=lambda e: e.line or 0)
+        scenario = reader.attempt(reader.scenario, root, stem)
+    except TooManyProblems:  # MAX_PROBLEMS of them: the caller says that reading stopped there
         return sorted(reader.problems, key=lambda e: e.line or 0)
-    scenario = reader.attempt(reader.scenario, root, stem)
     if reader.problems or scenario is None:
         return sorted(reader.problems, key=lambda e: e.line or 0)
     try:

@@ -46,6 +46,11 @@ class _Reported(Exception):
 
 
 MAX_PROBLEMS_PER_MATRIX = 10
+MAX_PROBLEMS = 100  # per file, in validate's report
+
+
+class TooManyProblems(Exception):
+    """validate found MAX_PROBLEMS problems in one file and stopped reading it."""
 
 
 class Reader:
@@ -74,7 +79,14 @@ class Reader:
         """A problem after which reading can go on: raised at once, or recorded when collecting."""
         if self.problems is None:
             self.fail(node, message)
-        self.problems.append(self._error(node, message))
+        self._record(self._error(node, message))
+
+    def _record(self, error: AttncliError) -> None:
+        """Keep a problem for validate; past MAX_PROBLEMS, stop reading: the report stays readable and
+        its cost bounded (a file of 100,000 unknown keys would otherwise take a line and a search each)."""
+        self.problems.append(error)
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise TooManyProblems()
 
     def attempt(self, read: Callable, *args):
         """read(*args), or None with its problem recorded when collecting."""
@@ -85,7 +97,7 @@ class Reader:
         except AttncliError as error:
             if self.problems is None:
                 raise
-            self.problems.append(error)
+            self._record(error)
             return None
 
     def _check_tag(self, node, where: str) -> None:
@@ -210,7 +222,7 @@ class Reader:
                 except AttncliError as error:
                     if self.problems is None:
                         raise
-                    self.problems.append(error)
+                    self._record(error)
                     bad += 1
                     if bad == MAX_PROBLEMS_PER_MATRIX:
                         raise _Reported() from None

@@ -416,3 +416,12 @@ def test_the_process_ends_in_one_place(failure, status, said, monkeypatch, capsy
     monkeypatch.setattr(cli, "_silence_stdout", lambda: None)  # pytest's captured stdout has no descriptor to redirect
     assert cli._run() == status
     assert capsys.readouterr().err == said
+
+
+def test_validate_stops_at_a_hundred_problems(tmp_path):
+    (tmp_path / "k.yaml").write_text("".join(f"k{i}: 1\n" for i in range(100_000)))
+    started = time.monotonic()
+    done = run("validate", "k.yaml", cwd=tmp_path)
+    bounded(done, 60, started, 100_000)
+    lines = done.stdout.decode().splitlines()
+    assert len(lines) == 101 and lines[-1] == "k.yaml: 100 problems, and validate stopped reading there; fix these, then validate again"
