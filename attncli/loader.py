@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 from pathlib import Path
 
@@ -105,9 +106,37 @@ def parse(text: str, *, origin: str, default_name: str = "scenario") -> Scenario
     return Reader(origin, len(text)).scenario(root, default_name)
 
 
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*\Z")
+_loader_class = None
+
+
+def safe_loader_class():
+    """PyYAML's safe loader (libyaml's parser where installed), resolving plain integers and decimals
+    without trying every YAML 1.1 pattern: the largest legal file has a million of them, and the
+    resolver was most of the time to read it. The tags are PyYAML's own (tests/test_hostile_round2.py)."""
+    global _loader_class
+    if _loader_class is None:
+        from yaml.nodes import ScalarNode
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class _Loader(base):
+            def resolve(self, kind, value, implicit):
+                if kind is ScalarNode and implicit[0]:
+                    if _INT.match(value):
+                        return "tag:yaml.org,2002:int"
+                    if _FLOAT.match(value):
+                        return "tag:yaml.org,2002:float"
+                return super().resolve(kind, value, implicit)
+
+        _loader_class = _Loader
+    return _loader_class
+
+
 def _compose(text: str, origin: str):
     # libyaml's parser, where PyYAML has it, reads a 3 MB file about six times faster.
-    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    safe_loader = safe_loader_class()
     loader = None
     try:
         loader = safe_loader(text)

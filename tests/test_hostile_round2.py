@@ -425,3 +425,15 @@ def test_validate_stops_at_a_hundred_problems(tmp_path):
     bounded(done, 60, started, 100_000)
     lines = done.stdout.decode().splitlines()
     assert len(lines) == 101 and lines[-1] == "k.yaml: 100 problems, and validate stopped reading there; fix these, then validate again"
+
+
+@given(st.one_of(st.from_regex(r"[-+]?[0-9_]{0,4}(\.[0-9_]{0,3})?([eE][-+]?[0-9]{1,3})?", fullmatch=True),
+                 st.text(alphabet="0123456789+-._:eEx", max_size=8)))
+def test_the_fast_resolver_gives_pyyaml_tags(value):
+    import yaml
+    from yaml.nodes import ScalarNode
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)("")
+    fast = loader.safe_loader_class()("")
+    for implicit in ((True, False), (False, True)):
+        assert fast.resolve(ScalarNode, value, implicit) == base.resolve(ScalarNode, value, implicit)
