@@ -48,7 +48,6 @@ def deliver(view: View, how: Delivery) -> None:
     document = None
     if wanted & {"json", ".json"}:
         document = view.document()  # as large as the scenario's limits allow; its text is what may not be
-
         check_output_size(json_bytes(document), "JSON")
     if how.export is not None:
         export(view, how.export, how.width, protect=(how.source,) if how.source not in (None, "-") else (),
