@@ -11,11 +11,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from attncli import params
+from attncli.typer_fast import App
 
-params.install()
-
-app = typer.Typer(
+# App: typer.Typer whose commands convert plain option values without pydantic (~80 ms a start).
+app = App(
     name="attncli",
     help="Learn the attention mechanism of transformers by computing it, one step at a time.",
     epilog="Start with: attncli explain --focus dog; then attncli compare --no-scale; in class, attncli explain --step.",
@@ -28,6 +27,11 @@ app = typer.Typer(
 )
 
 DEFAULT_SCENARIO = "dog_ate_dinner"
+
+
+class CodeLanguage(str, enum.Enum):
+    numpy = "numpy"
+    torch = "torch"
 
 
 class OutputFormat(str, enum.Enum):
@@ -43,8 +47,14 @@ def _complete_scenario(incomplete: str) -> list[str]:
     from attncli.loader import builtin_names
 
     folder = Path(incomplete).parent if "/" in incomplete else Path(".")
+    from attncli.errors import AttncliError
+
     files = sorted(str(p) if "/" in incomplete else p.name for p in folder.glob("*.y*ml") if p.is_file())
-    return [name for name in builtin_names() + files if name.startswith(incomplete)]
+    try:
+        names = builtin_names()
+    except AttncliError:  # no built-ins folder: Tab still completes files, and explain says what is wrong
+        names = []
+    return [name for name in names + files if name.startswith(incomplete)]
 
 
 ScenarioArg = Annotated[
@@ -127,6 +137,9 @@ def explain(
         bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) block by block, as FlashAttention does.")
     ] = False,
     block: Annotated[Optional[int], typer.Option(min=1, help="Keys per block for --tiled.")] = None,
+    code: Annotated[
+        Optional[CodeLanguage], typer.Option(help="Show beside each step the line of numpy or torch that computes it.")
+    ] = None,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
@@ -145,7 +158,8 @@ def explain(
 
     how = _how(output_format, no_color, width, step, export, scenario)
     deliver(commands.explain(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature, head=head,
-                             tiled=tiled, block=block, precision=precision), how)
+                             tiled=tiled, block=block, precision=precision,
+                             code=None if code is None else code.value), how)
 
 
 @app.command()
@@ -285,6 +299,121 @@ def schema() -> None:
     from attncli.schema import scenario_schema
 
     emit(dumps(scenario_schema()))
+
+
+class Level(str, enum.Enum):
+    scores = "scores"
+    scaled = "scaled"
+    softmax = "softmax"
+    row = "row"
+
+
+class GradeFormat(str, enum.Enum):
+    rich = "rich"
+    json = "json"
+    csv = "csv"
+
+
+LevelOpt = Annotated[
+    Level,
+    typer.Option(help="How far to go: scores (S = q·k), scaled (÷√d_k), softmax (exponentials, sum, weights) "
+                      "or row (also the output)."),
+]
+
+
+def _problems(many) -> None:
+    """Each of several problems on its own line of stderr, then exit status 1."""
+    for problem in many.problems:
+        _print_error(str(problem))
+    raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def quiz(
+    scenario: Annotated[
+        Optional[str],
+        typer.Argument(help="A scenario file, '-' or a built-in name; none: a generated exercise.",
+                       autocompletion=_complete_scenario, show_default=False, metavar="SCENARIO"),
+    ] = None,
+    level: LevelOpt = Level.row,
+    seed: Annotated[
+        Optional[int],
+        typer.Option(min=0, help="The exercise to generate (none: a new one, printed so you can redo it); "
+                                 "with SCENARIO, the seed picks the row."),
+    ] = None,
+    row: Annotated[
+        Optional[str], typer.Option(help="With SCENARIO: the query row to practise, a token or an index from 0.")
+    ] = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Practise by hand: one step of a row at a time, checked.
+
+    Type each number (h for a hint, s to skip, q to quit); a wrong answer shows that step's
+    arithmetic. At the end, a score per step kind. Answers can be piped, one a line.
+    """
+    from attncli import commands
+
+    commands.quiz(scenario, level=level.value, seed=seed, row=row, no_color=no_color)
+
+
+@app.command()
+@user_errors
+def worksheet(
+    seed: Annotated[str, typer.Option(help="The course seed (any text): each student's numbers derive from it and the id.")],
+    out: Annotated[str, typer.Option(help="The folder to write into (made if missing).", metavar="DIR")],
+    roster: Annotated[
+        Optional[str], typer.Option(help="A file with one student id a line ('#' starts a comment).", metavar="FILE")
+    ] = None,
+    count: Annotated[
+        Optional[int], typer.Option(min=1, max=10000, help="Instead of a roster: student-01 … student-N.")
+    ] = None,
+    level: LevelOpt = Level.row,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist in DIR.")] = False,
+) -> None:
+    """Write a sheet per student, blank answer files and a key.
+
+    DIR/key.json, and per student <student>.md and .html (printable) and <student>.answers.yaml
+    to fill in. Nothing is overwritten without --force.
+    """
+    from attncli import commands
+    from attncli.deliver import note
+
+    try:
+        lines = commands.worksheet(roster=roster, count=count, seed=seed, out=out, level=level.value, force=force)
+    except commands.Problems as many:
+        _problems(many)
+    for line in lines:
+        note(line)
+
+
+@app.command()
+@user_errors
+def grade(
+    key: Annotated[str, typer.Argument(help="The key.json that worksheet wrote.", metavar="KEY")],
+    submissions: Annotated[list[str], typer.Argument(help="Answer files (.yaml or .json).", metavar="SUBMISSION")],
+    output_format: Annotated[
+        GradeFormat, typer.Option("--format", "-f", help="rich for the terminal, json, or csv for a gradebook.")
+    ] = GradeFormat.rich,
+    no_color: NoColorOpt = False,
+    width: WidthOpt = None,
+) -> None:
+    """Grade answer files against a key, per student and question.
+
+    Each answer is compared with the key within the tolerance; one that follows from the
+    student's own earlier mistake keeps its point. A file that cannot be graded is named on
+    stderr (exit status 1) and the others are graded.
+    """
+    from attncli import commands
+    from attncli.deliver import Delivery, deliver, emit
+
+    view, report, problems = commands.grade(key, submissions)
+    if output_format is GradeFormat.csv:
+        emit(report.csv_text())
+    else:
+        deliver(view, Delivery(output_format.value, no_color, width))
+    if problems:
+        _problems(commands.Problems(problems))
 
 
 def main() -> None:

@@ -46,10 +46,10 @@ def blame_temperature(temperature: float | None, run):
 
 def explain(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
             temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
-            precision: int = 3) -> View:
-    """Every step of one scenario, with one row by hand (focus) or block by block (tiled)."""
-    from attncli import loader
-    from attncli.scenario import evaluate, find_head, find_row, settings_for
+            precision: int = 3, code: str | None = None) -> View:
+    """Every step of one scenario, with one row by hand (focus) or block by block (tiled), and each step's code."""
+    from attncli import api, loader
+    from attncli.scenario import find_head, find_row
     from attncli.views import walkthrough
 
     check_temperature(temperature)
@@ -59,7 +59,7 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
     _check_hand_size(len(sc.key_tokens), "--focus" if row is not None else "--tiled" if tiled else None)
     with option("--head"):
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
-    ev = blame_temperature(temperature, lambda t: evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=t)))
+    ev = blame_temperature(temperature, lambda t: api.run(sc, scale=scale, mask=mask, temperature=t).evaluation)
     lines: list[str] = []
     if row is not None or tiled:
         from attncli.views import handcalc  # only for these options: explain's start-up is measured
@@ -70,7 +70,12 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
             n_k = len(sc.key_tokens)
             lines += ([""] if lines else []) + handcalc.tiled_lines(
                 ev, row or 0, precision, min(block or handcalc.default_block(n_k), n_k), only or 0)
-    return walkthrough.view(ev, precision, only, tuple(lines))
+    shown = walkthrough.view(ev, precision, only, tuple(lines))
+    if code is not None:
+        from attncli.views.code import with_code
+
+        shown = with_code(shown, ev, code)
+    return shown
 
 
 def _check_hand_size(n_k: int, flag: str | None) -> None:
@@ -86,6 +91,8 @@ def _check_hand_size(n_k: int, flag: str | None) -> None:
 def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = None,
             temperature: float | None = None, precision: int = 3) -> View:
     """The scenario as written against a variant changed by the flags."""
+    from dataclasses import replace
+
     from attncli import compare as comparing
     from attncli import loader
     from attncli.scenario import evaluate, settings_for
@@ -96,7 +103,6 @@ def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = Non
     sc = loader.load(scenario)
     base = settings_for(sc)
     variant, change = comparing.variant_settings(base, scale=scale, mask=mask, temperature=temperature)
-    from dataclasses import replace
 
     def run(t: float):
         if t == temperature:
@@ -227,3 +233,193 @@ def validate(files: list[str]) -> tuple[list[str], bool]:
         else:
             lines.append(f"{visible(file)}: ok")
     return lines, ok
+
+
+class Problems(AttncliError):
+    """Several independent problems (a roster's bad lines, answer files not graded), one line each."""
+
+    def __init__(self, problems: list[AttncliError]):
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}")
+
+
+QUIZ_DECIMALS = 3
+
+
+def quiz(scenario: str | None, *, level: str, seed: int | None, row: str | None, no_color: bool = False) -> None:
+    """Practice one query row on the terminal, one step at a time; answers may also come piped, one a line."""
+    from attncli.deliver import terminal
+    from attncli.practice.questions import check_level
+
+    with option("--level"):
+        check_level(level)
+    console = terminal(no_color)
+    if scenario is None:
+        seed, questions = _generated_quiz(console, level, seed, row)
+    else:
+        questions = _scenario_quiz(console, scenario, level, seed, row)
+    _ask_all(console, questions)
+    if scenario is None:
+        again = f"attncli quiz --seed {seed}" + ("" if level == "row" else f" --level {level}")
+        _say(console, f"Redo this exercise: {again}; a new one: attncli quiz", "dim")
+
+
+def _generated_quiz(console, level: str, seed: int | None, row: str | None):
+    import secrets
+
+    from attncli.practice.exercises import Options, make_exercise
+    from attncli.render_terminal import render_page
+    from attncli.views.practice import EXERCISE_PRECISION, exercise_page
+
+    if row is not None:
+        raise UsageError("--row picks a row of a SCENARIO; a generated exercise asks about the row it was made "
+                         "for (give a SCENARIO, such as dog_ate_dinner, to choose the row)")
+    if seed is None:
+        seed = secrets.randbelow(100_000)
+        _say(console, f"Exercise {seed}: to redo it later, attncli quiz --seed {seed}", "dim")
+    ex = make_exercise(str(seed), "quiz", 1, level, Options(exercises=1))
+    console.print(render_page(exercise_page(seed, ex), EXERCISE_PRECISION, color=_colour(console), width=console.width))
+    return seed, ex.questions
+
+
+def _scenario_quiz(console, scenario: str, level: str, seed: int | None, row: str | None):
+    from attncli import loader
+    from attncli.practice.questions import LEVEL_WORDS
+    from attncli.practice.quiz import scenario_questions, seed_row
+    from attncli.scenario import find_row
+
+    if row is not None and seed is not None:
+        raise UsageError("--row and --seed both choose the row; give one of them")
+    if scenario == "-":
+        raise UsageError("the quiz reads its answers from standard input, so the scenario cannot come from it "
+                         "too; save the scenario to a file and give its name")
+    sc = loader.load(scenario)
+    with option("--row"):
+        index = find_row(sc.tokens, row) if row is not None else seed_row(sc, seed) if seed is not None else 0
+    questions = scenario_questions(sc, level, row=index)
+    head = sc.heads[0]
+    d_k = head.w_q.shape[1]
+    facts = [f"d_k = {d_k}", "divided by √d_k" if sc.scale else "not scaled"]
+    if sc.causal or sc.mask_matrix is not None or sc.key_padding is not None:
+        facts.append("causal mask" if sc.causal else "a mask: hidden keys get weight 0")
+    facts += [f"head {head.name!r}, the first of {len(sc.heads)}"] if len(sc.heads) > 1 else []
+    _say(console, f"{sc.name}: the row of {sc.tokens[index]} (row {index}); {LEVEL_WORDS[level]}.", "bold")
+    _say(console, f"({'; '.join(facts)})", "dim")
+    return questions
+
+
+def _ask_all(console, questions) -> None:
+    """The quiz loop: ask, read a line (None at the end of input or on Ctrl-C), answer, and sum up."""
+    import sys
+
+    from attncli.practice.quiz import COMMANDS, Quiz
+    from attncli.practice.tolerance import describe
+    from attncli.views.practice import LONG_LINE, is_long
+
+    _say(console, "")
+    if is_long(questions):
+        _say(console, f"Long sums and vectors are shortened to their first and last terms (lines over {LONG_LINE} "
+                      "characters); the answers are checked against the exact values all the same.", "dim")
+    _say(console, f"{len(questions)} questions; answer to {QUIZ_DECIMALS} decimals: {describe(QUIZ_DECIMALS)}.")
+    _say(console, f"Type a number, or {COMMANDS}.")
+    state = Quiz(questions, QUIZ_DECIMALS)
+    interactive, again = sys.stdin.isatty(), False
+    while state.current is not None:
+        asked = state.ask()
+        if again:  # after a hint or a typo, the question again without its numbers
+            asked = asked[:1]
+        else:
+            _say(console, "")
+        _say(console, asked[0], "bold")
+        for line in asked[1:]:
+            _say(console, line)
+        feedback = state.respond(_read_answer(interactive))
+        again = feedback.status in ("hint", "invalid")
+        for n, line in enumerate(feedback.lines):
+            _say(console, line, _FEEDBACK_STYLES.get(feedback.status, "") if n == 0 else "")
+    _say(console, "")
+    _say(console, "Summary", "bold")
+    for line in state.summary():
+        _say(console, line)
+
+
+_FEEDBACK_STYLES = {"ok": "bold green", "follows": "yellow", "wrong": "bold red", "hint": "cyan",
+                    "invalid": "magenta", "skipped": "dim", "quit": "dim"}
+
+
+def _read_answer(interactive: bool) -> str | None:
+    import sys
+
+    try:
+        if interactive:
+            return input("> ")
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n") if line else None
+    except (EOFError, KeyboardInterrupt):
+        if interactive:
+            print()
+        return None
+
+
+def _say(console, text: str, style: str = "") -> None:
+    from rich.text import Text
+
+    from attncli.views.practice import shorten
+
+    console.print(Text(shorten(text), style=style), soft_wrap=True)
+
+
+def _colour(console) -> bool:
+    from attncli.deliver import uses_colour
+
+    return uses_colour(console)
+
+
+def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, level: str, force: bool) -> list[str]:
+    """Write every student's sheet and blank answer file and the key; the lines to tell the teacher."""
+    from pathlib import Path
+
+    from attncli.practice.answers import read_file
+    from attncli.practice.worksheet import KEY_FILE, build_sheets, numbered_roster, parse_roster, write_sheets
+
+    if roster is not None and count is not None:
+        raise UsageError("give --roster FILE or --count N, not both")
+    if roster is None and count is None:
+        raise UsageError("give --roster FILE (one student id a line) or --count N (student-01 … student-N)")
+    if roster is not None:
+        students, problems = parse_roster(read_file(roster), roster)
+        if problems:
+            raise Problems(problems)
+    else:
+        students = numbered_roster(count)
+    with option("--seed"):
+        if not seed.strip():
+            raise UsageError("the course seed is empty; give any text, such as the course name and year")
+    with option("--level"):
+        files = build_sheets(students, seed, level)
+    existing = [name for name, _ in files if (Path(out) / name).exists()]
+    if existing and not force:
+        raise AttncliError(f"{len(existing)} of the {len(files)} files exist already, such as {existing[0]}; "
+                           "nothing was written: use --force to overwrite them, or another folder", origin=out)
+    write_sheets(out, files, overwrite=force)
+    folder = out.rstrip("/") or "/"
+    many = len(students) != 1
+    return [
+        f"wrote {len(files)} files in {folder}/: {KEY_FILE} (the answer key: keep it from the students) and, for "
+        f"{'each of ' if many else ''}{len(students)} student{'s' if many else ''} ({_listed(students)}), "
+        "<student>.md and <student>.html (the sheet) and <student>.answers.yaml (to fill in)",
+        f"grade with: attncli grade {folder}/{KEY_FILE} ANSWER-FILES...",
+    ]
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]} … {names[-1]}"
+
+
+def grade(key: str, submissions: list[str]):
+    """Grade answer files against key.json: the view, its report (for CSV) and the files not graded."""
+    from attncli.practice.grading import grade_files
+    from attncli.views.practice import grade_view
+
+    report = grade_files(key, submissions)
+    return grade_view(report, key), report, list(report.errors)

@@ -31,7 +31,16 @@ def _builtin_dir() -> Path:
     from importlib.util import find_spec
 
     spec = find_spec("attncli.scenarios")
-    return Path(list(spec.submodule_search_locations)[0])
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    # A plain checkout on sys.path has no attncli.scenarios: the folder sits beside the package.
+    beside = Path(__file__).resolve().parent.parent / "scenarios"
+    if beside.is_dir():
+        return beside
+    raise AttncliError(
+        f"the built-in scenarios are missing: attncli.scenarios is not installed and there is no folder {beside}; "
+        "reinstall attncli"
+    )
 
 
 def load(ref: str) -> Scenario:

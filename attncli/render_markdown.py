@@ -6,7 +6,7 @@ import re
 
 from attncli.numbers import fixed
 from attncli.safe_text import visible
-from attncli.views import Banner, Bars, Boxed, Bullets, Grid, Heading, Matrices, MatrixView, Paragraph, Title, View
+from attncli.views import Banner, Bars, Boxed, Bullets, Code, Grid, Heading, Matrices, MatrixView, Paragraph, Title, View
 
 
 def render(view: View) -> str:
@@ -45,6 +45,8 @@ def _block(block, precision: int) -> str:
         return "\n".join(f"- {_escape(line)}" for line in block.lines)
     if isinstance(block, Bars):
         return f"**{_escape(block.title)}**\n\n" + grid(("", "value"), tuple((label, value) for label, _, value in block.bars))
+    if isinstance(block, Code):
+        return "```python\n" + "\n".join(block.lines) + "\n```"
     raise TypeError(f"no markdown for {type(block).__name__}")
 
 

@@ -232,6 +232,11 @@ def _render_block(block, precision: int, color: bool, width: int | None) -> list
         return [Text("• " + line) for line in block.lines]
     if isinstance(block, Bars):
         return [Text(block.title, style="bold"), _bars(block)]
+    from attncli.views import Code  # imported here: one added hunk in a file others edit too
+
+    if isinstance(block, Code):
+        return [Panel(Text("\n".join(block.lines), style="green"), title=block.language, title_align="left",
+                      box=box.ROUNDED, expand=False, border_style="dim")]
     raise TypeError(f"no terminal rendering for {type(block).__name__}")
 
 

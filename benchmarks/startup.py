@@ -3,7 +3,9 @@
 Usage: python benchmarks/startup.py [--runs N]   (with attncli installed in this Python's environment)
 
 Method (as hyperfine does it): for each command, warm-up runs first, then the commands are run in
-interleaved rounds so that drift in the machine's load hits them all alike; the medians are compared.
+interleaved rounds so that drift in the machine's load hits them all alike; the medians of wall-clock
+time are compared. Beside them, the ratios of the fastest runs and of median CPU time (user + system
+of the child), which other processes' load disturbs much less than the wall-clock medians.
 Targets: `attncli --help` ≤ 1.15 × `python -c "import typer"`, and `attncli explain` (the seed)
 ≤ 1.15 × `python -c "import numpy, yaml, rich.console, rich.table, typer"`.
 
@@ -11,12 +13,17 @@ What Typer's first call costs, and how attncli avoids it (found with -X importti
 Typer 0.29.2 on this 2-core machine):
 
 - Typer 0.29 coerces every parameter value that is not a bool flag through a pydantic TypeAdapter,
-  built lazily the first time a command runs (typer.core._TyperParameter.get_runtime_param). The
-  first adapter imports pydantic and pydantic_core (~45 ms) and each adapter's schema takes ~1-2 ms:
-  about 80 ms before the command body starts. `--help` does not pay it; any command does, even
-  with default values only. attncli.params hands Typer a plain coercer for the option types attncli
-  uses (str, int, float, bool, Enum, each optionally None), keeping Typer's own path for anything
-  else and for Typer versions without that hook. pydantic is then never imported.
+  built lazily the first time a parameter is processed (typer.core._TyperParameter.get_runtime_param,
+  asked even for a value of None, so the group's --install-completion pays too). The first adapter
+  imports pydantic and pydantic_core (~45 ms) and each adapter's schema takes ~1-2 ms: about 80 ms
+  before the command body starts. `--help` does not pay it (eager, it exits first); any command
+  does, even with default values only. attncli.typer_fast.App confines the remedy to attncli's own
+  group and commands: their classes turn their parameters (--help included) into subclasses of
+  Typer's whose get_runtime_param converts plain str, int, float, bool and Enum values as Typer
+  does (checked against Typer's own coercion by a property test) and hands every other value,
+  every bad one included, to Typer's coercion. pydantic is then imported only to word a usage
+  error; another Typer app in the same process is untouched (tests/test_typer_isolation.py).
+  Until this, attncli.params replaced that private method process-wide, which broke other apps.
 - With rich_markup_mode="rich" (the default when Rich is installed), help and every usage error
   import typer.rich_utils, which pulls in rich.markdown and markdown_it (~40 ms). attncli uses
   plain help (rich_markup_mode=None): the same content, and usage errors on one line.
@@ -29,16 +36,25 @@ Typer 0.29.2 on this 2-core machine):
 - cli.py does not postpone its annotations (no `from __future__ import annotations`): Typer would
   evaluate every annotation string of every command at start-up, 3 ms for eight commands.
 
-Measured here, medians of 30 interleaved runs, non-editable install:
+Measured here, medians of 30 interleaved runs, non-editable install, on a quiet machine (with
+attncli.params, the process-wide patch this replaced):
   import typer 48.9 ms, attncli --help 54.8 ms (1.12); baseline imports 120.5 ms,
   attncli explain 136.2 ms (1.13). Before this work: 2.31 and 1.65. An editable install adds its
   import hook to every start (and to the baselines less), so measure a plain `pip install .`.
+With attncli.typer_fast (Typer 0.29.2), measured while other sessions kept the load at 6-10 on the
+2 cores, four runs of 40-60 rounds: --help / import typer 1.08-1.19 by wall-clock medians,
+1.11-1.39 by fastest runs, 1.13-1.17 by CPU time; explain / baseline imports 1.05-1.17, 1.00-1.13,
+1.12-1.17: under such load a single run lands either side of 1.15; rerun on a quiet machine.
+Head to head in the same rounds (CPU time), typer_fast against the old patch: explain 0.94,
+--help 1.00: the same work, as expected (no pydantic either way); the spread is the load's.
+typer_fast's own import costs 0.35 ms (its number patterns compile on first use).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,11 +78,15 @@ RATIOS = [("attncli --help", "import typer"), ("attncli explain", "import numpy,
 TARGET = 1.15
 
 
-def once(argv: list[str]) -> float:
+def once(argv: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one run of argv."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
                    env={**os.environ, "COLUMNS": "100"})
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
@@ -77,19 +97,26 @@ def main() -> int:
     for argv in COMMANDS.values():
         for _ in range(args.warmup):
             once(argv)
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    wall: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    cpu: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for _ in range(args.runs):
         for name, argv in COMMANDS.items():
-            times[name].append(once(argv))
-    medians = {name: statistics.median(t) for name, t in times.items()}
+            w, c = once(argv)
+            wall[name].append(w)
+            cpu[name].append(c)
+    medians = {name: statistics.median(t) for name, t in wall.items()}
+    cpu_medians = {name: statistics.median(t) for name, t in cpu.items()}
     for name, median in medians.items():
-        print(f"{name:34s} median {median * 1000:7.1f} ms  (min {min(times[name]) * 1000:6.1f})")
+        print(f"{name:34s} median {median * 1000:7.1f} ms  (min {min(wall[name]) * 1000:6.1f})"
+              f"  cpu {cpu_medians[name] * 1000:7.1f} ms")
     worst = 0.0
     for ours, baseline in RATIOS:
         ratio = medians[ours] / medians[baseline]
         worst = max(worst, ratio)
         verdict = "ok" if ratio <= TARGET else f"OVER the {TARGET} target"
-        print(f"{ours} / {baseline}: {ratio:.2f}  {verdict}")
+        fastest = min(wall[ours]) / min(wall[baseline])
+        steady = cpu_medians[ours] / cpu_medians[baseline]
+        print(f"{ours} / {baseline}: {ratio:.2f}  {verdict}  (fastest runs {fastest:.2f}, cpu time {steady:.2f})")
     return 0 if worst <= TARGET else 1
 
 

@@ -1,9 +1,41 @@
+import importlib
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
+import attncli
+
 sys.path.insert(0, str(Path(__file__).parent))
+
+# The folder that holds the attncli package the tests import: site-packages, or the checkout when
+# the suite runs from the source tree (`python -m pytest` without installing).
+PACKAGE_ROOT = Path(attncli.__file__).resolve().parent.parent
+SCRIPT = Path(sys.executable).parent / "attncli"
+
+
+def program() -> list[str]:
+    """The command line of attncli as a real process: the installed script, else `python -m attncli`."""
+    return [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "attncli"]
+
+
+def program_env(env: dict | None = None) -> dict:
+    """An environment for program(): from the source tree, the checkout goes on PYTHONPATH."""
+    env = dict(os.environ if env is None else env)
+    if not SCRIPT.exists():
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def oracle(module: str):
+    """Import a reference implementation (torch…): skipped where absent, unless CI requires it."""
+    if os.environ.get("ATTNCLI_REQUIRE_ORACLES") == "1":
+        try:
+            return importlib.import_module(module)
+        except ImportError as error:
+            pytest.fail(f"ATTNCLI_REQUIRE_ORACLES=1 but the oracle {module} cannot be imported: {error}")
+    return pytest.importorskip(module, reason=f"{module} is not installed; .ci/run installs it")
 
 SEED_YAML = """\
 name: The dog ate his dinner

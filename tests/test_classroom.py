@@ -4,16 +4,14 @@ import json
 import os
 import re
 import select
-import shutil
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from conftest import program, program_env
 from typer.testing import CliRunner
 
 from attncli import loader
@@ -21,10 +19,6 @@ from attncli.cli import app
 from attncli.schema import scenario_schema
 
 runner = CliRunner()
-
-
-def attncli():
-    return shutil.which("attncli") or str(Path(sys.executable).parent / "attncli")
 
 
 # ---- presenter mode ---------------------------------------------------------------------------
@@ -40,7 +34,7 @@ class Terminal:
 
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
+        env = program_env({**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)})
         env.pop("NO_COLOR", None)
         def controlling_terminal():
             # As in a real terminal: a session of its own whose controlling tty is the pty, so that
@@ -48,7 +42,7 @@ class Terminal:
             os.setsid()
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-        self.proc = subprocess.Popen([attncli(), *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+        self.proc = subprocess.Popen([*program(), *args], stdin=slave, stdout=slave, stderr=slave, env=env,
                                      preexec_fn=controlling_terminal)
         os.close(slave)
         self.seen = ""
@@ -142,10 +136,44 @@ def test_exports_carry_the_weights(tmp_path, suffix):
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left behind
 
 
-def test_svg_export_is_coloured_and_html_is_a_page(tmp_path):
-    runner.invoke(app, ["explain", "--export", str(tmp_path / "a.svg")])
-    assert "#440154" in (tmp_path / "a.svg").read_text() or "#fde725" in (tmp_path / "a.svg").read_text() or \
-        re.search(r"fill: ?#[0-9a-f]{6}", (tmp_path / "a.svg").read_text())
+def svg_cell_fills(text: str) -> dict[str, set[str]]:
+    """Each text drawn on a background in a Rich SVG, and the fills of the rectangles behind it."""
+    svg = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(text)
+    rects = [(r.get("fill"), float(r.get("x")), float(r.get("y")), float(r.get("height")))
+             for r in root.iter(f"{svg}rect") if r.get("x") is not None and r.get("shape-rendering")]
+    fills = {}
+    for t in root.iter(f"{svg}text"):
+        x, y = float(t.get("x")), float(t.get("y"))
+        behind = {fill for fill, rx, ry, rh in rects if rx == x and ry <= y <= ry + rh}
+        if behind:
+            fills.setdefault((t.text or "").replace("\xa0", " ").strip(), set()).update(behind)
+    return fills
+
+
+def test_svg_export_shades_each_weight_in_its_own_colour(tmp_path):
+    from attncli.render_terminal import heat_colour
+    from attncli.scenario import evaluate, settings_for
+
+    assert runner.invoke(app, ["explain", "--export", str(tmp_path / "a.svg")]).exit_code == 0
+    fills = svg_cell_fills((tmp_path / "a.svg").read_text(encoding="utf-8"))
+    sc = loader.load("dog_ate_dinner")
+    weights = evaluate(sc, settings_for(sc)).steps.heads[0].weights  # (n_q, n_k)
+    assert len({heat_colour(w) for w in weights.flat}) == weights.size  # nine colours to tell apart
+    for w in weights.flat:
+        assert fills.get(f"{w:.3f}") == {heat_colour(w)}, f"{w:.3f}"
+
+
+def test_heat_colours_run_along_viridis_from_dark_to_light():
+    from attncli.render_terminal import heat_colour
+
+    assert heat_colour(0) == heat_colour(-0.5) == "#440154" and heat_colour(1) == heat_colour(2) == "#fde725"
+    rgb = [[int(c[k:k + 2], 16) for k in (1, 3, 5)] for c in map(heat_colour, [i / 20 for i in range(21)])]
+    luma = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b in rgb]
+    assert all(a < b for a, b in zip(luma, luma[1:]))  # a heavier weight is always a lighter cell
+
+
+def test_html_export_is_a_page(tmp_path):
     runner.invoke(app, ["compare", "--no-scale", "--export", str(tmp_path / "c.html")])
     html = (tmp_path / "c.html").read_text()
     assert html.lstrip().lower().startswith("<!doctype html>") and "0.488" in html
@@ -253,12 +281,17 @@ def test_wide_tables_elide_their_middle_and_say_so(write):
     assert "t39" in wide and "showing 40 of 40 rows, 40 of 40 columns" not in wide
 
 
-def test_completion_offers_builtins_and_yaml_files(tmp_path):
+def test_completion_offers_builtins_and_yaml_files(tmp_path, monkeypatch):
+    # What bash runs on Tab: the program with _ATTNCLI_COMPLETE set; in-process, named as installed.
     (tmp_path / "mine.yaml").write_text("x")
-    env = {**os.environ, "_ATTNCLI_COMPLETE": "complete_bash", "COMP_WORDS": "attncli explain ", "COMP_CWORD": "2"}
-    done = subprocess.run([attncli()], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    offered = done.stdout.split()
-    assert {"dog_ate_dinner", "saturation", "translation", "two_heads", "paint_mixing", "mine.yaml"} <= set(offered)
-    shown = subprocess.run([attncli(), "--show-completion", "bash"], capture_output=True, text=True, timeout=60,
-                           env={**os.environ, "SHELL": "/bin/bash"})
-    assert "_ATTNCLI_COMPLETE" in shown.stdout or "complete" in shown.stdout
+    monkeypatch.chdir(tmp_path)
+    env = {"_ATTNCLI_COMPLETE": "complete_bash", "COMP_WORDS": "attncli explain ", "COMP_CWORD": "2"}
+    done = runner.invoke(app, [], prog_name="attncli", env=env)
+    assert done.exit_code == 0, done.output
+    assert done.stdout.split() == [*loader.builtin_names(), "mine.yaml"]
+    assert {"dog_ate_dinner", "paint_mixing", "two_heads"} <= set(loader.builtin_names())
+    env["COMP_WORDS"] = "attncli explain mi"
+    assert runner.invoke(app, [], prog_name="attncli", env=env).stdout.split() == ["mine.yaml"]
+    shown = runner.invoke(app, ["--show-completion", "bash"], prog_name="attncli", env={"SHELL": "/bin/bash"})
+    assert "_ATTNCLI_COMPLETE=complete_bash" in shown.stdout
+    assert "complete -o default -F _attncli_completion attncli" in shown.stdout

@@ -1,16 +1,18 @@
 """The CLI as a user meets it: through CliRunner, and once as the installed `attncli` program."""
 
 import json
-import shutil
 import subprocess
 import sys
 
+import jsonschema
 import numpy as np
 import pytest
 import reference
-from conftest import SEED_YAML
+import yaml
+from conftest import SCRIPT, SEED_YAML, program, program_env
 from typer.testing import CliRunner
 
+from attncli import loader
 from attncli.cli import app
 
 runner = CliRunner()
@@ -200,11 +202,72 @@ def test_every_command_has_help():
 
 
 def test_installed_entry_point_runs_as_a_subprocess(tmp_path):
-    exe = shutil.which("attncli") or str(__import__("pathlib").Path(sys.executable).parent / "attncli")
-    done = subprocess.run([exe, "explain", "--format", "json"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    if not SCRIPT.exists():
+        pytest.skip(f"no installed `attncli` script at {SCRIPT}: the suite runs from the source tree")
+    done = subprocess.run([str(SCRIPT), "explain", "--format", "json"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60)
     assert done.returncode == 0, done.stderr
     np.testing.assert_allclose(json.loads(done.stdout)["heads"][0]["weights"][0], [0.448, 0.172, 0.380], atol=5e-4)
-    done = subprocess.run([exe, "explain", "missing.yaml"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert done.returncode == 1 and done.stderr == "Error: missing.yaml: no such file\n"
-    done = subprocess.run([sys.executable, "-m", "attncli", "explain"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert done.returncode == 0 and "0.448" in done.stdout
+
+
+def test_python_m_attncli_runs_the_same_cli(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "attncli", "explain", "missing.yaml"], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=60, env=program_env())
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", "Error: missing.yaml: no such file\n")
+
+
+def run_program(*args, cwd):
+    return subprocess.run([*program(), *args], capture_output=True, text=True, cwd=cwd, timeout=60, env=program_env())
+
+
+def test_usage_error_in_a_real_process_exits_2_with_one_message(tmp_path):
+    done = run_program("explain", "--precision", "-1", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--precision" in done.stderr and "Traceback" not in done.stderr
+
+
+# One real process per command, each checked by what it printed; CliRunner covers the details.
+def check_explain(out, cwd):
+    assert "A[dog] = [0.448, 0.172, 0.380]" in out
+
+
+def check_compare(out, cwd):
+    np.testing.assert_allclose(json.loads(out)["variant"]["heads"][0]["weights"][0], [0.488, 0.126, 0.386], atol=1e-3)
+
+
+def check_complexity(out, cwd):
+    rows = json.loads(out)["rows"]
+    assert [(r["n"], r["matrix_bytes"]) for r in rows] == [(128, 128 * 128 * 8), (256, 256 * 256 * 8)]
+
+
+def check_scenarios(out, cwd):
+    assert "dog_ate_dinner" in out and "The dog ate his dinner" in out
+
+
+def check_show(out, cwd):
+    assert out == loader.builtin_text("dog_ate_dinner")
+
+
+def check_new_then_validate(out, cwd):
+    assert (cwd / "x.yaml").is_file()
+    done = run_program("validate", "x.yaml", cwd=cwd)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "x.yaml: ok\n", "")
+
+
+def check_schema(out, cwd):
+    jsonschema.validate(yaml.safe_load(SEED_YAML), json.loads(out))
+
+
+@pytest.mark.parametrize("args, check", [
+    (["explain", "--focus", "dog", "--no-color"], check_explain),
+    (["compare", "--no-scale", "--format", "json"], check_compare),
+    (["complexity", "--max-n", "256", "--format", "json"], check_complexity),
+    (["scenarios"], check_scenarios),
+    (["show", "dog_ate_dinner"], check_show),
+    (["new", "x.yaml"], check_new_then_validate),
+    (["schema"], check_schema),
+], ids=["explain", "compare", "complexity", "scenarios", "show", "new+validate", "schema"])
+def test_each_command_runs_as_a_real_process(tmp_path, args, check):
+    done = run_program(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    check(done.stdout, tmp_path)

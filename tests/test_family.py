@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import reference
+from conftest import oracle
 from typer.testing import CliRunner
 
 from attncli.cli import app
@@ -93,7 +94,7 @@ def test_random_family_against_a_loop_reference(write, seed):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_random_family_against_pytorch(write, seed):
-    torch = pytest.importorskip("torch")
+    torch = oracle("torch")
     F = torch.nn.functional
     text, case = random_case(seed)
     doc = run(write, text)

@@ -1,5 +1,8 @@
 """Every class of bad scenario gets one exact message naming the file, the place and the problem."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -204,3 +207,64 @@ def test_bad_biases(write, extra, message):
     with pytest.raises(AttncliError) as caught:
         loader.load(path)
     assert str(caught.value) == path + message
+
+
+# ---- where the built-ins come from ----------------------------------------------------------------
+
+# Runs the CLI from a copy of the source tree, isolated (-I -S: no PYTHONPATH, no site-packages .pth
+# files, so neither an installed nor an editable attncli is found): only the dependencies are added.
+FROM_SOURCE = """
+import sys
+sys.path[:0] = [sys.argv[1]]
+sys.path += sys.argv[2:]
+import attncli
+assert attncli.__file__.startswith(sys.argv[1]), attncli.__file__
+from attncli.cli import main
+sys.argv = ["attncli", "explain", "only_here", "--format", "json"]
+main()
+"""
+
+
+def run_from_source(tree):
+    import subprocess
+    import sys
+
+    import rich
+    import typer
+    import yaml
+
+    deps = sorted({str(Path(m.__file__).resolve().parent.parent) for m in (np, yaml, typer, rich)})
+    return subprocess.run([sys.executable, "-I", "-S", "-c", FROM_SOURCE, str(tree), *deps],
+                          capture_output=True, text=True, timeout=60)
+
+
+def source_tree(tmp_path, with_scenarios=True):
+    """A plain checkout: attncli/ (an installed copy holds scenarios/ inside; a checkout does not) and,
+    beside it, scenarios/ with one scenario only found there."""
+    import shutil
+
+    import attncli
+
+    tree = tmp_path / "checkout"
+    skip = shutil.ignore_patterns("__pycache__", "scenarios")
+    shutil.copytree(Path(attncli.__file__).parent, tree / "attncli", ignore=skip)
+    if with_scenarios:
+        (tree / "scenarios").mkdir()
+        (tree / "scenarios" / "only_here.yaml").write_text(loader.builtin_text("dog_ate_dinner"), encoding="utf-8")
+    return tree
+
+
+def test_builtins_load_from_a_plain_checkout_on_sys_path(tmp_path):
+    done = run_from_source(source_tree(tmp_path))
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["scenario"] == "The dog ate his dinner"
+    np.testing.assert_allclose(doc["heads"][0]["weights"][0], [0.448, 0.172, 0.380], atol=5e-4)
+
+
+def test_missing_builtins_folder_is_one_clean_error(tmp_path):
+    tree = source_tree(tmp_path, with_scenarios=False)
+    done = run_from_source(tree)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (f"Error: the built-in scenarios are missing: attncli.scenarios is not installed and "
+                           f"there is no folder {tree.resolve() / 'scenarios'}; reinstall attncli\n")

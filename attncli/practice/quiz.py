@@ -125,14 +125,20 @@ def scenario_questions(scenario, level: str, row: int | None = None, seed: int |
 
     Without a row, the seed picks one (the same seed, the same row); without either, the first row.
     """
-    from attncli.practice.draws import Draws
     from attncli.practice.questions import row_questions
     from attncli.scenario import evaluate, settings_for
 
     ev = evaluate(scenario, settings_for(scenario))
     if row is None:
-        row = 0 if seed is None else Draws("quiz row", str(seed)).below(len(scenario.tokens))
+        row = 0 if seed is None else seed_row(scenario, seed)
     return row_questions(ev, row, level, head_index=head)
+
+
+def seed_row(scenario, seed: int | str) -> int:
+    """The query row a seed picks: the same seed, the same row."""
+    from attncli.practice.draws import Draws
+
+    return Draws("quiz row", str(seed)).below(len(scenario.tokens))
 
 
 def generated_questions(seed: int | str, level: str) -> tuple[Question, ...]:

@@ -48,6 +48,11 @@ def sheet_blocks(student: str, seed: str, level: str, decimals: int, exercises) 
     return blocks
 
 
+def exercise_blocks(n: int, ex) -> list:
+    """One exercise as on a sheet: heading, facts, matrices and the questions' table (for `quiz` too)."""
+    return _exercise_blocks(n, ex)
+
+
 def _exercise_blocks(n: int, ex) -> list:
     sc, head = ex.evaluation.scenario, ex.evaluation.steps.heads[0]
     me = ex.focus_token

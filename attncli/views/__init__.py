@@ -90,7 +90,15 @@ class Bars:
     bars: tuple[tuple[str, float, str], ...]
 
 
-Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars]
+@dataclass(frozen=True)
+class Code:
+    """The lines of code that compute a step, in `language` ("numpy" or "torch"): the bridge from arithmetic to code."""
+
+    language: str
+    lines: tuple[str, ...]
+
+
+Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars, Code]
 
 
 @dataclass(frozen=True, eq=False)

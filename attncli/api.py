@@ -1,0 +1,429 @@
+"""The Python API: attention on your own arrays, scenarios loaded and run, results that show themselves.
+
+Inputs are array-likes (lists of rows, NumPy arrays of any real type), computed in float64. Every
+problem is an AttncliError worded as the command line words it, with Python's row numbers (from 0).
+Nothing here imports Typer or Rich; YAML is imported only to read a scenario.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from typing import Any, Mapping, Sequence, Union
+
+import numpy as np
+
+from attncli import core
+from attncli import scenario as scenarios
+from attncli.errors import AttncliError
+from attncli.results import AttentionSteps, Comparison, HeadSteps, Scenario, display
+
+HeadWeights = core.HeadWeights
+ArrayLike = Any  # a list of rows, or a NumPy array; converted to float64
+HeadSpec = Union[core.HeadWeights, Mapping[str, ArrayLike], Sequence[ArrayLike]]
+MaskSpec = Union[None, bool, str, ArrayLike]
+
+__all__ = ["AttentionSteps", "Comparison", "HeadSteps", "HeadWeights", "Scenario", "attention", "builtin_names",
+           "comparison", "display", "load", "multi_head", "run", "softmax"]
+
+
+def softmax(x: ArrayLike) -> np.ndarray:
+    """Row-wise softmax in float64; −∞ entries get weight exactly 0."""
+    return core.softmax(np.asarray(x, dtype=np.float64))
+
+
+def builtin_names() -> list[str]:
+    """The names of the scenarios shipped with attncli, for load()."""
+    from attncli import loader
+
+    return loader.builtin_names()
+
+
+def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, *, scale: float | None = None,
+              mask: MaskSpec = None) -> HeadSteps:
+    """softmax(Q·Kᵀ·scale)·V, every step kept; scale None is 1/√d_k, mask True = may attend or "causal"."""
+    q, k, v = as_matrix(q, "q"), as_matrix(k, "k"), as_matrix(v, "v")  # (n_q, d_k), (n_k, d_k), (n_k, d_v)
+    if q.shape[1] != k.shape[1]:
+        raise AttncliError(f"q has {_count(q.shape[1], 'column')} but k has {k.shape[1]}: "
+                           "queries and keys need the same width d_k to take their dot products")
+    if k.shape[0] != v.shape[0]:
+        raise AttncliError(f"k has {_count(k.shape[0], 'row')} but v has {v.shape[0]}: every key needs its value "
+                           "(one row of v per row of k)")
+    factor = _scale_factor(scale, q.shape[1])
+    allowed = _mask_matrix(mask, q.shape[0], k.shape[0], causal_words=("causal",))
+    q_labels, k_labels = tuple(f"q{i}" for i in range(q.shape[0])), tuple(f"k{j}" for j in range(k.shape[0]))
+    if allowed is not None:
+        _refuse_blind_rows(allowed, q_labels, origin=None)
+    with np.errstate(over="ignore", invalid="ignore"):
+        steps = core.attend(q, k, v, scale=factor, allowed=allowed, name="attention")
+    _check_finite(steps, q_labels, k_labels)
+    return HeadSteps.of(steps, q_labels, k_labels)
+
+
+def multi_head(x: ArrayLike, heads: Sequence[HeadSpec] | HeadSpec, *, source: ArrayLike | None = None,
+               w_o: ArrayLike | None = None, b_o: ArrayLike | None = None, mask: MaskSpec = None,
+               scale: bool = True, temperature: float = 1.0, tokens: Sequence[str] | None = None,
+               source_tokens: Sequence[str] | None = None) -> AttentionSteps:
+    """Multi-head attention over x (or from x to source): each head a dict, a (W_Q, W_K, W_V) tuple or HeadWeights."""
+    x = as_matrix(x, "x")  # (n_q, d_model)
+    src = None if source is None else as_matrix(source, "source")  # (n_k, d_model_source)
+    weights = head_weights(heads, x.shape[1], None if src is None else src.shape[1])
+    out_w, out_b = _output_projection(w_o, b_o, weights)
+    names = _tokens(tokens, x.shape[0], "tokens", "x", "t")
+    src_names = None if src is None else _tokens(source_tokens, src.shape[0], "source_tokens", "source", "s")
+    if src is None and source_tokens is not None:
+        raise AttncliError("source_tokens name the rows of source; give source too, or leave source_tokens out")
+    n_k = x.shape[0] if src is None else src.shape[0]
+    causal, matrix = _scenario_mask(mask, x.shape[0], n_k)
+    sc = Scenario(name="multi-head attention", origin="multi_head()", tokens=names, x=x, heads=weights,
+                  source_tokens=src_names, source_x=src, w_o=out_w, b_o=out_b, causal=causal, mask_matrix=matrix,
+                  scale=_flag(scale, "scale"))
+    return run(sc, temperature=temperature)
+
+
+def load(source: str | os.PathLike) -> Scenario:
+    """A scenario from a built-in name, a file path, or YAML text (a string with a newline, ': ' or a leading '{')."""
+    from attncli import loader
+
+    if isinstance(source, os.PathLike):
+        return Scenario.of(loader.load(os.fspath(source)))
+    if not isinstance(source, str):
+        raise AttncliError(f"load() takes a built-in name, a file path or YAML text, not {type(source).__name__}")
+    if _is_yaml_text(source):
+        return Scenario.of(loader.parse(source, origin="<text>"))
+    return Scenario.of(loader.load(source))
+
+
+def _is_yaml_text(source: str) -> bool:
+    """YAML text, not a name or path: a newline, a 'key: value' or a flow mapping. 'C:\\x.yaml' stays a path."""
+    return "\n" in source or ": " in source or source.lstrip().startswith("{")
+
+
+def run(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: MaskSpec = None,
+        temperature: float = 1.0) -> AttentionSteps:
+    """Every step of a scenario; scale and mask None keep the scenario's choice, mask False turns every mask off."""
+    sc = load(scenario) if isinstance(scenario, (str, os.PathLike)) else scenario
+    if not isinstance(sc, scenarios.Scenario):
+        raise AttncliError(f"run() takes a Scenario (from attncli.load) or a name, path or YAML text, "
+                           f"not {type(scenario).__name__}")
+    _check_temperature(temperature)
+    scaled = None if scale is None else _flag(scale, "scale")
+    if mask is None or isinstance(mask, (bool, np.bool_)) or (isinstance(mask, str) and mask == "causal"):
+        on = None if mask is None else mask == "causal" or mask is True or mask is np.True_
+        settings = scenarios.settings_for(sc, scale=scaled, mask=on, temperature=float(temperature))
+    else:  # a matrix of its own replaces every mask the scenario has
+        causal, matrix = _scenario_mask(mask, len(sc.tokens), len(sc.key_tokens))
+        sc = _replace(sc, causal=causal, mask_matrix=matrix, key_padding=None)
+        settings = scenarios.settings_for(sc, scale=scaled, temperature=float(temperature))
+    ev = scenarios.evaluate(sc, settings)
+    return AttentionSteps.of(scenarios.Evaluation(Scenario.of(ev.scenario), ev.settings, ev.steps))
+
+
+def comparison(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: bool | None = None,
+            temperature: float | None = None) -> Comparison:
+    """The scenario as written against a variant changed by scale, mask or temperature, with per-row statistics."""
+    from attncli import compare as comparing
+    from attncli.errors import UsageError
+
+    sc = load(scenario) if isinstance(scenario, (str, os.PathLike)) else scenario
+    if temperature is not None:
+        _check_temperature(temperature)
+    base = scenarios.settings_for(sc)
+    try:
+        variant, change = comparing.variant_settings(
+            base, scale=None if scale is None else _flag(scale, "scale"),
+            mask=None if mask is None else _flag(mask, "mask"),
+            temperature=None if temperature is None else float(temperature))
+        cmp = comparing.compare(sc, base, variant, change)
+    except UsageError as error:  # the command line's words name its flags; here they are arguments
+        message = error.message.replace("--no-scale", "scale=False").replace("--scale", "scale=True")
+        message = message.replace("--no-mask", "mask=False").replace("--mask", "mask=True")
+        raise AttncliError(message.replace("--temperature", "temperature="), origin=error.origin) from None
+    return Comparison.of(cmp)
+
+
+# ---- array-likes to checked float64 arrays ---------------------------------------------------------
+
+
+def as_matrix(value: ArrayLike, where: str) -> np.ndarray:
+    """A non-empty 2-D float64 array of finite numbers, or an AttncliError naming what is wrong."""
+    if isinstance(value, (str, bytes)):
+        raise AttncliError(f"{where} should be a list of rows of numbers, like [[1, 2], [3, 4]], not text")
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError):
+        a = None
+    if a is None or a.dtype == object:
+        _explain_irregular(value, where)
+    if a.ndim == 0:
+        raise AttncliError(f"{where} should be a list of rows, like [[1, 2], [3, 4]], not a single number")
+    if a.ndim == 1:
+        if a.size == 0:
+            raise AttncliError(f"{where} is empty; it should be a list of rows, like [[1, 2], [3, 4]]")
+        raise AttncliError(f"{where} should be a list of rows, like [[1, 2, 3]], not a flat list of numbers")
+    if a.ndim > 2:
+        raise AttncliError(f"{where} should be a matrix (a list of rows), not a {a.ndim}-dimensional array "
+                           f"of shape {a.shape}")
+    if a.shape[0] == 0:
+        raise AttncliError(f"{where} is empty; it should be a list of rows, like [[1, 2], [3, 4]]")
+    if a.shape[1] == 0:
+        raise AttncliError(f"{where} row 0 is empty")
+    return _finite(_real(a, where), where)
+
+
+def as_vector(value: ArrayLike, where: str) -> np.ndarray:
+    """A non-empty 1-D float64 array of finite numbers, such as a bias."""
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError):
+        a = None
+    if a is None or a.dtype == object or a.ndim != 1:
+        raise AttncliError(f"{where} should be a flat list of numbers, like [0.1, -0.2]")
+    if a.size == 0:
+        raise AttncliError(f"{where} is empty; it should be a list of numbers, like [0.1, -0.2]")
+    return _finite(_real(a[None, :], where), where)[0]
+
+
+def _real(a: np.ndarray, where: str) -> np.ndarray:
+    if a.dtype.kind == "b":
+        raise AttncliError(f"{where} holds booleans (True/False), not numbers")
+    if a.dtype.kind in "US":
+        for (i, j), cell in np.ndenumerate(a):
+            try:
+                float(cell)
+            except ValueError:
+                raise AttncliError(f"{where} row {i}, column {j} is {str(cell)!r}, not a number") from None
+        a = a.astype(np.float64)
+    if a.dtype.kind == "c":
+        raise AttncliError(f"{where} holds complex numbers; attention here is over real numbers")
+    if a.dtype.kind not in "iuf":
+        raise AttncliError(f"{where} should hold numbers, not {a.dtype}")
+    return a.astype(np.float64)
+
+
+def _finite(a: np.ndarray, where: str) -> np.ndarray:
+    bad = np.argwhere(~np.isfinite(a))
+    if bad.size:
+        i, j = (int(n) for n in bad[0])
+        raise AttncliError(f"{where} row {i}, column {j} is {a[i, j]}: NaN and infinity are not allowed")
+    return a
+
+
+def _explain_irregular(value: Any, where: str) -> None:
+    """Name the row whose length differs (as the scenario reader does), or say what is not a number."""
+    try:
+        rows = list(value)
+    except TypeError:
+        raise AttncliError(f"{where} should be a list of rows of numbers, not {type(value).__name__}") from None
+    width = None
+    for i, row in enumerate(rows):
+        try:
+            n = len(row)
+        except TypeError:
+            raise AttncliError(f"{where} row {i} should be a list of numbers, not {row!r}") from None
+        if width is None:
+            width = n
+        elif n != width:
+            raise AttncliError(f"{where} row {i} has {_count(n, 'number')}, but row 0 has {width}")
+        for j, cell in enumerate(row):
+            if not isinstance(cell, (int, float, np.integer, np.floating)) or isinstance(cell, bool):
+                raise AttncliError(f"{where} row {i}, column {j} is {cell!r}, not a number")
+    raise AttncliError(f"{where} should be a list of equally long rows of numbers")
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 row', '3 rows', '2 entries'."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise AttncliError(f"{where} should be True or False, not {value!r}")
+    return bool(value)
+
+
+def _check_temperature(temperature: Any) -> None:
+    ok = isinstance(temperature, (int, float, np.integer, np.floating)) and not isinstance(temperature, bool)
+    if not ok or not math.isfinite(temperature) or temperature <= 0:
+        raise AttncliError(f"temperature must be a positive number, not {temperature!r} "
+                           "(it divides the scores: below 1 sharpens the weights, above 1 flattens them)")
+
+
+def _scale_factor(scale: Any, d_k: int) -> float:
+    if scale is None:
+        return core.scale_factor(d_k)
+    ok = isinstance(scale, (int, float, np.integer, np.floating)) and not isinstance(scale, (bool, np.bool_))
+    if not ok or not math.isfinite(scale) or scale <= 0:
+        raise AttncliError(f"scale must be a positive number (the scores are multiplied by it), or None for "
+                           f"1/√d_k, not {scale!r}")
+    return float(scale)
+
+
+def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ...]) -> np.ndarray | None:
+    """True where query i may see key j, from None, "causal" or a 0/1 or boolean matrix."""
+    if mask is None:
+        return None
+    if isinstance(mask, str):
+        if mask in causal_words:
+            return core.causal_mask(n_q, n_k)
+        raise AttncliError(f"mask should be a boolean array (True = may attend) or \"causal\", not {mask!r}")
+    try:
+        a = np.asarray(mask)
+    except (ValueError, TypeError):
+        a = None
+    if a is None or a.ndim != 2:
+        raise AttncliError("mask should be a matrix of booleans, one row per query and one column per key "
+                           f"({n_q}×{n_k}), True where the query may attend")
+    if a.dtype.kind != "b":
+        bad = np.argwhere(~np.isin(a, (0, 1))) if a.dtype.kind in "iuf" else np.argwhere(np.ones(a.shape, bool))
+        if bad.size:
+            i, j = (int(n) for n in bad[0])
+            raise AttncliError(f"mask row {i}, column {j} is {a[i, j].item()!r}; it should be True or 1 (may attend) "
+                               "or False or 0 (hidden)")
+        a = a.astype(bool)
+    if a.shape != (n_q, n_k):
+        raise AttncliError(f"mask is {a.shape[0]}×{a.shape[1]}, but it needs one row per query and one column "
+                           f"per key: {n_q}×{n_k}")
+    return a
+
+
+def _scenario_mask(mask: MaskSpec, n_q: int, n_k: int) -> tuple[bool, np.ndarray | None]:
+    """A scenario's (causal, mask matrix) from None/False (none), True/"causal", or a matrix."""
+    if mask is None or mask is False:
+        return False, None
+    if mask is True or (isinstance(mask, str) and mask == "causal"):
+        return True, None
+    return False, _mask_matrix(mask, n_q, n_k, causal_words=())
+
+
+def _refuse_blind_rows(allowed: np.ndarray, labels: tuple[str, ...], origin: str | None) -> None:
+    blind = np.flatnonzero(~allowed.any(axis=1))
+    if blind.size:
+        i = int(blind[0])
+        raise AttncliError(f"the mask hides every key from query {labels[i]!r} (row {i}): softmax over no keys "
+                           "is 0/0 (PyTorch gives NaN); let every query see at least one key", origin=origin)
+
+
+def _check_finite(steps: core.HeadSteps, rows: tuple[str, ...], cols: tuple[str, ...]) -> None:
+    """Name the first step and cell where float64 overflowed, instead of returning inf or NaN."""
+    checks = (("S = Q·Kᵀ", steps.scores, cols), ("the scaled scores S·scale", steps.scaled_scores, cols),
+              ("the weights A", steps.weights, cols), ("the output A·V", steps.output, None))
+    for label, matrix, labels in checks:
+        bad = np.argwhere(~np.isfinite(matrix))
+        if bad.size:
+            i, j = (int(n) for n in bad[0])
+            cell = f"[{rows[i]}, {labels[j]}]" if labels else f"row {i}, column {j}"
+            raise AttncliError(f"{label} overflows float64 at {cell} (value {matrix[i, j]}): the numbers are "
+                               "too large to compute with; scale q, k or v down")
+
+
+def _tokens(tokens: Sequence[str] | None, n: int, where: str, rows_of: str, prefix: str) -> tuple[str, ...]:
+    if tokens is None:
+        return tuple(f"{prefix}{i}" for i in range(n))
+    if isinstance(tokens, str):
+        tokens = tokens.split()
+    names = tuple(str(t) for t in tokens)
+    if len(names) != n:
+        raise AttncliError(f"there are {len(names)} {where}, but {rows_of} has {_count(n, 'row')} (one per token)")
+    return names
+
+
+# ---- heads and the output projection -----------------------------------------------------------
+
+_HEAD_KEYS = ("name", "W_Q", "W_K", "W_V", "b_Q", "b_K", "b_V")
+
+
+def head_weights(heads: Sequence[HeadSpec] | HeadSpec, d_model: int,
+                 d_source: int | None) -> tuple[core.HeadWeights, ...]:
+    """Checked HeadWeights from dicts, (W_Q, W_K, W_V) tuples or HeadWeights; one head alone is a list of one."""
+    if isinstance(heads, (core.HeadWeights, Mapping)):
+        heads = [heads]
+    if isinstance(heads, (str, bytes)) or not isinstance(heads, Sequence):
+        raise AttncliError("heads should be a list of heads: dicts with W_Q, W_K and W_V, (W_Q, W_K, W_V) "
+                           f"tuples or HeadWeights, not {type(heads).__name__}")
+    if not heads:
+        raise AttncliError("heads is empty; give at least one head")
+    out, seen = [], set()
+    for i, spec in enumerate(heads):
+        fields = _head_fields(spec, i)
+        name = str(fields.get("name") or f"head {i + 1}")
+        if name in seen:
+            raise AttncliError(f"two heads are named {name!r}; head names must differ")
+        seen.add(name)
+        out.append(_head(fields, f"head {name!r}: " if len(heads) > 1 else "", name, d_model, d_source))
+    return tuple(out)
+
+
+def _head_fields(spec: HeadSpec, i: int) -> dict:
+    if isinstance(spec, core.HeadWeights):
+        return {"name": spec.name, "W_Q": spec.w_q, "W_K": spec.w_k, "W_V": spec.w_v,
+                "b_Q": spec.b_q, "b_K": spec.b_k, "b_V": spec.b_v}
+    if isinstance(spec, Mapping):
+        fields = {}
+        for key, value in spec.items():
+            canonical = next((k for k in _HEAD_KEYS if k.lower() == str(key).lower()), None)
+            if canonical is None:
+                lowered = {k.lower(): k for k in _HEAD_KEYS}
+                close = difflib.get_close_matches(str(key).lower(), lowered, n=1, cutoff=0.6)
+                hint = f"; did you mean {lowered[close[0]]}?" if close else f" (known keys: {', '.join(_HEAD_KEYS)})"
+                raise AttncliError(f"heads[{i}]: unknown key {key!r}{hint}")
+            fields[canonical] = value
+        missing = [k for k in ("W_Q", "W_K", "W_V") if k not in fields]
+        if missing:
+            raise AttncliError(f"heads[{i}]: missing key {missing[0]!r}")
+        return fields
+    if isinstance(spec, Sequence) and not isinstance(spec, (str, bytes)) and len(spec) == 3:
+        return dict(zip(("W_Q", "W_K", "W_V"), spec))
+    raise AttncliError(f"heads[{i}] should be a dict with W_Q, W_K and W_V, a (W_Q, W_K, W_V) tuple or "
+                       "HeadWeights")
+
+
+def _head(fields: dict, prefix: str, name: str, d_model: int, d_source: int | None) -> core.HeadWeights:
+    """The reader's checks of one head, with the reader's words."""
+    w = {key: as_matrix(fields[key], f"{prefix}{key}") for key in ("W_Q", "W_K", "W_V")}
+    owner = "x has" if d_source is None else "source has"
+    expected = {"W_Q": (d_model, "x has", "d_model × d_k"), "W_K": (d_source or d_model, owner, "d_model × d_k"),
+                "W_V": (d_source or d_model, owner, "d_model × d_v")}
+    for key, (rows, who, shape) in expected.items():
+        if w[key].shape[0] != rows:
+            raise AttncliError(f"{prefix}{key} has {_count(w[key].shape[0], 'row')}, but {who} "
+                               f"d_model = {_count(rows, 'column')} ({key} is {shape})")
+    if w["W_Q"].shape[1] != w["W_K"].shape[1]:
+        raise AttncliError(f"{prefix}W_Q has {_count(w['W_Q'].shape[1], 'column')} but W_K has {w['W_K'].shape[1]}: "
+                           "queries and keys need the same width d_k to take their dot products")
+    b = {}
+    for key in ("b_Q", "b_K", "b_V"):
+        width = w["W_" + key[-1]].shape[1]
+        b[key] = None if fields.get(key) is None else as_vector(fields[key], f"{prefix}{key}")
+        if b[key] is not None and b[key].shape[0] != width:
+            raise AttncliError(f"{prefix}{key} has {_count(b[key].shape[0], 'entry')}, but W_{key[-1]} has "
+                               f"{_count(width, 'column')} (one bias per column)")
+    return core.HeadWeights(name, w["W_Q"], w["W_K"], w["W_V"], b["b_Q"], b["b_K"], b["b_V"])
+
+
+def _output_projection(w_o: ArrayLike | None, b_o: ArrayLike | None,
+                       heads: tuple[core.HeadWeights, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    if w_o is None:
+        if b_o is not None:
+            raise AttncliError("b_O is added after W_O; give w_o too, or leave b_o out")
+        return None, None
+    out_w = as_matrix(w_o, "W_O")  # (Σ d_v, d_out)
+    total = sum(h.w_v.shape[1] for h in heads)
+    if out_w.shape[0] != total:
+        widths = " + ".join(str(h.w_v.shape[1]) for h in heads)
+        raise AttncliError(f"W_O has {_count(out_w.shape[0], 'row')}, but the heads' outputs concatenate to "
+                           f"Σ d_v = {widths} = {total} columns")
+    out_b = None if b_o is None else as_vector(b_o, "b_O")
+    if out_b is not None and out_b.shape[0] != out_w.shape[1]:
+        raise AttncliError(f"b_O has {_count(out_b.shape[0], 'entry')}, but W_O has "
+                           f"d_out = {_count(out_w.shape[1], 'column')}")
+    return out_w, out_b
+
+
+def _replace(sc: scenarios.Scenario, **changes: Any) -> scenarios.Scenario:
+    from dataclasses import replace
+
+    return replace(sc, **changes)

@@ -1,0 +1,126 @@
+"""A BERT encoder's forward pass in NumPy, keeping every head's four steps: one attention code path (core.attend)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from attncli import core
+from attncli.errors import UsageError
+from attncli.model.config import BertConfig
+from attncli.model.erf import gelu
+from attncli.model.weights import BertWeights, LayerWeights
+
+
+@dataclass(frozen=True, eq=False)
+class HeadRun:
+    """One head of one layer on one text: its input, its slices of the weights and its four steps."""
+
+    layer: int  # 0-based
+    head: int  # 0-based
+    x: np.ndarray  # (n, d_model) the hidden state entering the layer
+    w_q: np.ndarray  # (d_model, d_head)
+    b_q: np.ndarray  # (d_head,)
+    w_k: np.ndarray
+    b_k: np.ndarray
+    w_v: np.ndarray
+    b_v: np.ndarray
+    w_o: np.ndarray  # (d_head, d_model) this head's rows of the attention output dense
+    b_o: np.ndarray  # (d_model,) the layer's output bias, added once after all heads are summed
+    steps: core.HeadSteps  # Q = X·W_Q + b_Q, K, V, S, S/√d_k, A, A·V
+
+    @property
+    def name(self) -> str:
+        return f"L{self.layer}H{self.head}"
+
+
+@dataclass(frozen=True, eq=False)
+class LayerRun:
+    """One encoder block: its heads, then output dense + residual + LayerNorm, feed-forward + residual + LayerNorm."""
+
+    index: int
+    x: np.ndarray  # (n, d_model) input
+    heads: tuple[HeadRun, ...]
+    attention_output: np.ndarray  # (n, d_model) concat(A·V)·W_O + b_O
+    attention_normed: np.ndarray  # (n, d_model) LayerNorm(x + attention_output)
+    output: np.ndarray  # (n, d_model) the hidden state leaving the layer
+
+
+@dataclass(frozen=True, eq=False)
+class ModelRun:
+    """A model's forward pass on one text."""
+
+    model: str  # a name for display: the hub id or the directory's name
+    text: str
+    tokens: tuple[str, ...]
+    ids: tuple[int, ...]
+    embeddings: np.ndarray  # (n, d_model) LayerNorm(word + position + token type): layer 0's input
+    layers: tuple[LayerRun, ...]
+
+    @property
+    def hidden_states(self) -> tuple[np.ndarray, ...]:
+        """The embeddings then every layer's output, as transformers' output_hidden_states."""
+        return (self.embeddings,) + tuple(layer.output for layer in self.layers)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Every head's A, (n_layers, n_heads, n, n), as transformers' output_attentions stacked."""
+        return np.stack([np.stack([h.steps.weights for h in layer.heads]) for layer in self.layers])
+
+    def head(self, layer: int, head: int) -> HeadRun:
+        """The head LlayerHhead (0-based), or a UsageError saying the valid range."""
+        n_layers, n_heads = len(self.layers), len(self.layers[0].heads)
+        if not 0 <= layer < n_layers:
+            raise UsageError(f"layer {layer} does not exist: this model has layers 0 to {n_layers - 1}")
+        if not 0 <= head < n_heads:
+            raise UsageError(f"head {head} does not exist: each layer has heads 0 to {n_heads - 1}")
+        return self.layers[layer].heads[head]
+
+
+def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
+    """(x − mean)/√(var + eps)·γ + β over the last axis, with the biased variance as PyTorch."""
+    mean = x.mean(axis=-1, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=-1, keepdims=True)
+    return centered / np.sqrt(var + eps) * gamma + beta
+
+
+def forward(weights: BertWeights, config: BertConfig, ids, type_ids, dtype) -> tuple[np.ndarray, tuple[LayerRun, ...]]:
+    """Embeddings, then every layer; returns (embeddings, layers)."""
+    n = len(ids)
+    summed = (weights.word_rows(list(ids), dtype)  # (n, d_model)
+              + weights.position[:n]
+              + weights.token_type[np.asarray(type_ids, dtype=np.intp)])
+    x = layer_norm(summed, weights.ln_gamma, weights.ln_beta, config.layer_norm_eps)
+    embeddings = x
+    layers = []
+    for index, lw in enumerate(weights.layers):
+        layer = _layer(index, x, lw, config)
+        layers.append(layer)
+        x = layer.output
+    return embeddings, tuple(layers)
+
+
+def _layer(index: int, x: np.ndarray, lw: LayerWeights, config: BertConfig) -> LayerRun:
+    d = config.d_head
+    scale = 1.0 / np.sqrt(d)
+    heads = []
+    for h in range(config.num_attention_heads):
+        cols = slice(h * d, (h + 1) * d)
+        w_q, w_k, w_v = lw.w_q[:, cols], lw.w_k[:, cols], lw.w_v[:, cols]  # (d_model, d_head) each
+        b_q, b_k, b_v = lw.b_q[cols], lw.b_k[cols], lw.b_v[cols]  # (d_head,) each
+        q, k, v = x @ w_q + b_q, x @ w_k + b_k, x @ w_v + b_v  # (n, d_head) each
+        # an encoder's self-attention on one unpadded text: every token sees every token, so no mask
+        steps = core.attend(q, k, v, scale=scale, allowed=None, name=f"L{index}H{h}")
+        heads.append(HeadRun(layer=index, head=h, x=x, w_q=w_q, b_q=b_q, w_k=w_k, b_k=b_k, w_v=w_v, b_v=b_v,
+                             w_o=lw.w_o[cols, :], b_o=lw.b_o, steps=steps))
+    # core's softmax works in float64; the rest of a float32 run stays in float32, as the model would
+    concat = np.concatenate([head.steps.output for head in heads], axis=1).astype(x.dtype, copy=False)  # (n, d_model)
+    attention_output = concat @ lw.w_o + lw.b_o  # (n, d_model)
+    eps = config.layer_norm_eps
+    normed = layer_norm(x + attention_output, lw.ln1_gamma, lw.ln1_beta, eps)
+    hidden = gelu(normed @ lw.w_1 + lw.b_1)  # (n, d_ff)
+    output = layer_norm(normed + (hidden @ lw.w_2 + lw.b_2), lw.ln2_gamma, lw.ln2_beta, eps)
+    return LayerRun(index=index, x=x, heads=tuple(heads), attention_output=attention_output,
+                    attention_normed=normed, output=output)

@@ -1,0 +1,59 @@
+"""A loaded model: config, weights and tokenizer together, ready to run on a text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from attncli.errors import AttncliError
+from attncli.model.config import BertConfig, read_config
+from attncli.model.forward import ModelRun, forward
+from attncli.model.locate import locate, require_libraries
+from attncli.model.tokens import ModelTokenizer
+from attncli.model.weights import BertWeights, read_weights
+
+
+class Model:
+    """A BERT encoder read from a Hugging Face model directory."""
+
+    def __init__(self, name: str, directory: Path, config: BertConfig, weights: BertWeights,
+                 tokenizer: ModelTokenizer, dtype):
+        self.name = name
+        self.directory = directory
+        self.config = config
+        self.weights = weights
+        self.tokenizer = tokenizer
+        self.dtype = np.dtype(dtype)
+
+    @property
+    def n_layers(self) -> int:
+        return self.config.num_hidden_layers
+
+    @property
+    def n_heads(self) -> int:
+        return self.config.num_attention_heads
+
+    def tokenize(self, text: str) -> tuple[str, ...]:
+        """The tokens the model sees for text, [CLS] and [SEP] included."""
+        return self.tokenizer.encode(text).tokens
+
+    def run(self, text: str) -> ModelRun:
+        """The forward pass on text, with every layer's and head's intermediate steps."""
+        encoded = self.tokenizer.encode(text)
+        embeddings, layers = forward(self.weights, self.config, encoded.ids, encoded.type_ids, self.dtype)
+        return ModelRun(model=self.name, text=text, tokens=encoded.tokens, ids=encoded.ids,
+                        embeddings=embeddings, layers=layers)
+
+
+def load_model(ref: str | None = None, dtype=np.float64) -> Model:
+    """The model at a directory path or hub id, or the installed all-MiniLM-L6-v2 when ref is None."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise AttncliError(f"a model runs in float64 or float32, not {dtype}")
+    require_libraries()
+    directory, name = locate(ref)
+    config = read_config(directory / "config.json")
+    tokenizer = ModelTokenizer(directory, config)
+    weights = read_weights(directory / "model.safetensors", config, dtype)
+    return Model(name, directory, config, weights, tokenizer, dtype)

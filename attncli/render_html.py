@@ -1,0 +1,195 @@
+"""Views as a self-contained HTML fragment with inline styles, for Jupyter and web pages; never computes.
+
+Readable in light and dark themes: text inherits the page's colour, and every shaded cell sets both its
+background (the terminal's viridis) and a text colour with at least 4.5:1 contrast against it (WCAG AA).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from attncli.numbers import fixed, rgb_hex
+from attncli.views import (Banner, Bars, Boxed, Bullets, Code, Grid, Heading, Matrices, MatrixView, Paragraph, Title,
+                           View)
+
+MAX_ROWS = 40  # rows (and columns) shown per table before the middle ones are elided, as in the terminal
+_RULE = "rgba(127, 127, 127, 0.5)"  # grey lines and boxes: visible on white and on black
+_SHADE = "rgba(127, 127, 127, 0.15)"
+_MONO = "font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
+# Flags as explicit pairs of background and text colour, so they read the same in any theme.
+_YES = ("#c8e6c9", "#1b5e20")
+_NO = ("#ffcdd2", "#b71c1c")
+
+
+def render(view: View) -> str:
+    """The whole view as one <div>: every page, every block, numbers at the view's precision."""
+    parts = [_block(block, view.precision) for page in view.pages for block in page.blocks]
+    return ('<div class="attncli" style="font-family: system-ui, -apple-system, sans-serif; line-height: 1.4; '
+            f'color: inherit">\n' + "\n".join(p for p in parts if p) + "\n</div>")
+
+
+def _block(block, precision: int) -> str:
+    if isinstance(block, Title):
+        lines = [f'<div style="font-weight: bold; font-size: 1.2em">{escape(block.title)}</div>']
+        if block.subtitle:
+            lines.append(f'<code style="{_MONO}">{escape(block.subtitle)}</code>')
+        if block.description:
+            lines.append(f'<div style="font-style: italic">{escape(block.description)}</div>')
+        return (f'<div style="border: 1px solid {_RULE}; border-radius: 6px; padding: 0.4em 0.8em; margin: 0.5em 0; '
+                f'display: inline-block">{"".join(lines)}</div>')
+    if isinstance(block, Banner):
+        return (f'<div style="font-weight: bold; border: 2px solid {_RULE}; padding: 0.2em 0.6em; margin-top: 1em; '
+                f'display: inline-block">{escape(block.text)}</div>')
+    if isinstance(block, Heading):
+        return (f'<h4 style="margin: 1em 0 0.3em">Step {escape(block.number)}&nbsp;&nbsp;'
+                f'{escape(block.text)}</h4>')
+    if isinstance(block, Paragraph):
+        style = {"lesson": "font-style: italic", "note": "font-size: 0.9em", "strong": "font-weight: bold"}
+        return f'<p style="margin: 0.3em 0; {style.get(block.role, "")}">{escape(block.text)}</p>'
+    if isinstance(block, Matrices):
+        return _matrices(block, precision)
+    if isinstance(block, Grid):
+        return _grid(block)
+    if isinstance(block, Boxed):
+        return (f'<div style="font-weight: bold; margin-top: 0.8em">{escape(block.title)}</div>'
+                f'<pre style="{_MONO}; border: 1px solid {_RULE}; border-radius: 6px; padding: 0.5em; '
+                f'color: inherit; background: none">{escape(chr(10).join(block.lines))}</pre>')
+    if isinstance(block, Bullets):
+        return "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in block.lines) + "</ul>"
+    if isinstance(block, Bars):
+        return _bars(block)
+    if isinstance(block, Code):
+        return code_html(block)
+    raise TypeError(f"no HTML for {type(block).__name__}")
+
+
+def code_html(block: Code) -> str:
+    """The lines that compute a step, labelled with their language."""
+    return (f'<pre style="{_MONO}; background: {_SHADE}; color: inherit; border-radius: 4px; padding: 0.4em 0.6em; '
+            f'margin: 0.3em 0" title="{escape(block.language)}"><code>{escape(chr(10).join(block.lines))}</code></pre>')
+
+
+# ---- colours -------------------------------------------------------------------------------------
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of #rrggbb."""
+    channels = []
+    for k in (1, 3, 5):
+        c = int(colour[k:k + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    r, g, b = channels
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours, from 1 to 21."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(background: str) -> str:
+    """Black or white, whichever contrasts more with the background (always at least 4.58:1)."""
+    return "#000000" if contrast(background, "#000000") >= contrast(background, "#ffffff") else "#ffffff"
+
+
+def weight_colours(w: float) -> tuple[str, str]:
+    """(background, text) of a weight's cell: the terminal's viridis shade and a readable text colour."""
+    from attncli.render_terminal import heat_colour  # one palette for terminal, exports and notebooks
+
+    bg = heat_colour(w)
+    return bg, text_on(bg)
+
+
+# ---- tables --------------------------------------------------------------------------------------
+
+
+def _kept(n: int, room: int = MAX_ROWS) -> list[int | None]:
+    """Indices to show out of n: the first and last ones, None for the elided middle."""
+    if n <= room:
+        return list(range(n))
+    head = room // 2
+    return list(range(head)) + [None] + list(range(n - (room - 1 - head), n))
+
+
+_TD = f"padding: 2px 7px; text-align: right; {_MONO}; white-space: nowrap"
+_TH = f"padding: 2px 7px; text-align: right; font-weight: bold; white-space: nowrap; border-bottom: 1px solid {_RULE}"
+
+
+def matrix_html(view: MatrixView, precision: int) -> str:
+    """One labelled matrix as a table; weights shaded by value, flags as ✓/✗, colours with a swatch."""
+    n_rows, n_cols = view.values.shape
+    rows, cols = _kept(n_rows), _kept(n_cols)
+    head = "".join(f'<th style="{_TH}">{"…" if j is None else escape(str(view.col_labels[j]))}</th>' for j in cols)
+    if view.kind == "colours":
+        head += f'<th style="{_TH}"></th>'
+    body = []
+    for i in rows:
+        if i is None:
+            body.append("<tr>" + f'<td style="{_TD}">⋮</td>' * (len(cols) + 1) + "</tr>")
+            continue
+        cells = [f'<th style="{_TH}; text-align: left; border-bottom: none">{escape(str(view.row_labels[i]))}</th>']
+        cells += [f'<td style="{_TD}">…</td>' if j is None else _cell(view.values[i, j], view.kind, precision)
+                  for j in cols]
+        if view.kind == "colours":
+            code = rgb_hex(view.values[i])
+            cells.append(f'<td style="{_TD}"><span style="display: inline-block; width: 2.5em; height: 1em; '
+                         f'vertical-align: middle; background: {code}; border: 1px solid {_RULE}"></span> {code}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    note = ""
+    if len(rows) < n_rows or len(cols) < n_cols:
+        note = (f'<div style="font-size: 0.85em">showing {sum(i is not None for i in rows)} of {n_rows} rows, '
+                f'{sum(j is not None for j in cols)} of {n_cols} columns</div>')
+    return (f'<div><div style="font-weight: bold; margin-bottom: 0.2em">{escape(view.caption)}</div>'
+            f'<table style="border-collapse: collapse; margin: 0">'
+            f'<thead><tr><th style="{_TH}"></th>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{note}</div>')
+
+
+def _cell(value, kind: str, precision: int) -> str:
+    if kind == "flags":
+        bg, fg = _YES if value else _NO
+        return f'<td style="{_TD}; text-align: center; background: {bg}; color: {fg}">{"✓" if value else "✗"}</td>'
+    text = escape(fixed(float(value), precision))
+    if kind == "weights":
+        bg, fg = weight_colours(float(value))
+        return f'<td style="{_TD}; background: {bg}; color: {fg}">{text}</td>'
+    return f'<td style="{_TD}">{text}</td>'
+
+
+def _matrices(block: Matrices, precision: int) -> str:
+    tables = "".join(matrix_html(view, precision) for view in block.views)
+    out = f'<div style="display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; margin: 0.4em 0">{tables}</div>'
+    if any(view.kind == "weights" for view in block.views):
+        out += legend()
+    return out
+
+
+def legend() -> str:
+    """The weight scale: the same 0 → 1 shading in every table."""
+    swatches = "".join(f'<span style="display: inline-block; width: 1.4em; height: 0.9em; vertical-align: middle; '
+                       f'background: {weight_colours(k / 10)[0]}"></span>' for k in range(11))
+    return f'<div style="font-size: 0.85em; margin-bottom: 0.4em">weight scale: 0 {swatches} 1</div>'
+
+
+def _grid(block: Grid) -> str:
+    align = ["left"] + ["right" if block.numeric else "left"] * (len(block.headers) - 1)
+    head = "".join(f'<th style="{_TH}; text-align: {a}">{escape(h)}</th>' for h, a in zip(block.headers, align))
+    body = []
+    for i in _kept(len(block.rows)):
+        row = ["⋮"] * len(block.headers) if i is None else block.rows[i]
+        body.append("<tr>" + "".join(
+            f'<td style="padding: 2px 7px; text-align: {a}{"; font-weight: bold" if k == 0 else ""}">{escape(c)}</td>'
+            for k, (c, a) in enumerate(zip(row, align))) + "</tr>")
+    title = f'<div style="font-weight: bold; margin-top: 0.6em">{escape(block.title)}</div>' if block.title else ""
+    return (f'{title}<table style="border-collapse: collapse; margin: 0.3em 0"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def _bars(block: Bars) -> str:
+    rows = "".join(
+        f'<tr><td style="padding: 2px 7px; font-weight: bold">{escape(label)}</td>'
+        f'<td style="padding: 2px 7px; width: 20em"><div style="background: #26828e; height: 0.9em; '
+        f'width: {max(1.0, 100 * length):.1f}%"></div></td><td style="{_TD}">{escape(value)}</td></tr>'
+        for label, length, value in block.bars)
+    return (f'<div style="font-weight: bold; margin-top: 0.6em">{escape(block.title)}</div>'
+            f'<table style="border-collapse: collapse">{rows}</table>')

@@ -1,0 +1,187 @@
+"""attncli's Typer app: Typer's own parsing, without pydantic's start-up for plain option values.
+
+Typer 0.29 converts every option value through a pydantic TypeAdapter built on first use (~80 ms a
+start). `App` is typer.Typer whose group and commands are `Group` and `Command`; these turn their own
+parameters into FastOption/FastArgument, subclasses of Typer's whose coercion (Typer's hook,
+`get_runtime_param`) converts plain str, int, float, bool and Enum values as Typer does and hands
+everything else (other types, unusual spellings, every bad value) to Typer's own coercion, so
+results and error messages are Typer's. Nothing outside attncli's commands changes; if the hook is
+missing (another Typer version), Typer parses as usual. Measured in benchmarks/startup.py.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+
+import typer
+from typer import core
+
+# The spellings converted here; each gives what Python's int()/float() give, as pydantic does.
+# Signs, spaces, underscores, "inf"/"nan" and the like are valid too: Typer's coercion takes them.
+# Compiled on first use (re caches them): --help and default values never need them.
+_INT = r"-?[0-9]{1,18}"
+_FLOAT = r"-?(?:[0-9]{1,300}\.?[0-9]{0,300}|\.[0-9]{1,300})(?:[eE][-+]?[0-9]{1,3})?"
+# pydantic's lax booleans (case-insensitive) after Typer strips the value; "" is False in Typer.
+_BOOLS = {"": False, "0": False, "off": False, "f": False, "false": False, "n": False, "no": False,
+          "1": True, "on": True, "t": True, "true": True, "y": True, "yes": True}
+
+
+class _Delegate(Exception):
+    """This value is for Typer's own coercion to convert or reject."""
+
+
+def _number(kind: type, value, info):
+    """An int or float from a plain spelling, clamped or range-checked as Typer does."""
+    if type(value) is kind:
+        number = value
+    elif type(value) is str and re.fullmatch(_INT if kind is int else _FLOAT, value, re.ASCII):
+        number = kind(value)
+    else:
+        raise _Delegate
+    if kind is float and not math.isfinite(number):
+        raise _Delegate
+    low, high = info.min, info.max
+    if info.clamp:  # typer._adapters._build_number_adapter's clamp_number
+        if low is not None and number < low:
+            return kind(low)
+        if high is not None and number > high:
+            return kind(high)
+    elif (low is not None and number < low) or (high is not None and number > high):
+        raise _Delegate  # Typer words the range error
+    return number
+
+
+def _boolean(value) -> bool:
+    if type(value) is bool:
+        return value
+    if type(value) is str and value.isascii() and value.strip().lower() in _BOOLS:
+        return _BOOLS[value.strip().lower()]
+    raise _Delegate
+
+
+def _choice(kind: type[enum.Enum], value, info, ctx):
+    """The member whose value is written exactly (or, if case-insensitive, up to case)."""
+    if isinstance(value, kind):
+        return value
+    if type(value) is not str or getattr(ctx, "token_normalize_func", None) is not None:
+        raise _Delegate
+    wanted = value if info.case_sensitive else value.casefold()
+    for member in kind:
+        written = str(member.value)
+        if (written if info.case_sensitive else written.casefold()) == wanted:
+            return member
+    raise _Delegate
+
+
+def _convert(kind: type, value, info, ctx):
+    if kind is str:
+        if type(value) is str:
+            return value
+        raise _Delegate
+    if kind is bool:
+        return _boolean(value)
+    if kind is int or kind is float:
+        return _number(kind, value, info)
+    return _choice(kind, value, info, ctx)
+
+
+def _simple_kind(param) -> type | None:
+    """str, int, float, bool or an Enum, single-valued and without a custom parser; else None."""
+    descriptor = getattr(param, "type_descriptor", None)
+    info = getattr(descriptor, "parameter_info", None)
+    if info is None or getattr(descriptor, "file_annotation", None) is not None:
+        return None
+    if getattr(info, "parser", None) is not None or param.multiple or param.nargs != 1:
+        return None
+    if not all(hasattr(info, name) for name in ("min", "max", "clamp", "case_sensitive")):
+        return None
+    kind = getattr(descriptor, "annotation", None)
+    if kind in (str, int, float, bool) or (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+        return kind
+    return None
+
+
+class _Coercion:
+    """Stands in for Typer's RuntimeParam: converts plain values, passes the rest to Typer's."""
+
+    __slots__ = ("kind", "info", "typers")
+
+    def __init__(self, kind: type, info, typers):
+        self.kind, self.info, self.typers = kind, info, typers
+
+    def coerce(self, value, param, ctx):
+        if value is None:  # as RuntimeParam.coerce does for a single value
+            return None
+        try:
+            return _convert(self.kind, value, self.info, ctx)
+        except _Delegate:
+            return self.typers().coerce(value, param=param, ctx=ctx)
+
+
+def _with_coercion(typer_class: type) -> type:
+    """A subclass of Typer's parameter class that gives Typer attncli's coercion."""
+
+    class Fast(typer_class):
+        __doc__ = f"A {typer_class.__name__} that converts plain values without pydantic."
+
+        def get_runtime_param(self):
+            typers = super().get_runtime_param
+            coercion = self.__dict__.get("_attncli_coercion")
+            if coercion is None:
+                kind = _simple_kind(self)
+                if kind is None:
+                    return typers()
+                coercion = self._attncli_coercion = _Coercion(kind, self.type_descriptor.parameter_info, typers)
+            return coercion
+
+    Fast.__name__ = Fast.__qualname__ = typer_class.__name__.replace("Typer", "Fast")
+    return Fast
+
+
+# Typer's parameter classes and the hook they call for a coercion; without them, no change.
+_TYPER_PARAMETERS = [getattr(core, name, None) for name in ("TyperOption", "TyperArgument")]
+_HOOKED = hasattr(core, "TyperCommand") and hasattr(core, "TyperGroup") and all(
+    callable(getattr(cls, "get_runtime_param", None)) for cls in _TYPER_PARAMETERS)
+_FAST = {cls: _with_coercion(cls) for cls in _TYPER_PARAMETERS} if _HOOKED else {}
+
+
+def _use_fast_parameters(command, ctx) -> None:
+    """Re-class the command's own Typer parameters, --help included (same layout, one method more)."""
+    for param in command.get_params(ctx):
+        fast = _FAST.get(type(param))
+        if fast is not None:
+            param.__class__ = fast
+
+
+# Typer builds parameters with fixed classes (typer.main._get_param) and adds the completion and
+# help options after building the command, so the command class adopts its parameters when parsing.
+class Command(getattr(core, "TyperCommand", object)):
+    """A TyperCommand whose options and arguments convert plain values without pydantic."""
+
+    def parse_args(self, ctx, args):
+        _use_fast_parameters(self, ctx)
+        return super().parse_args(ctx, args)
+
+
+class Group(getattr(core, "TyperGroup", object)):
+    """A TyperGroup whose own options (--install-completion, ...) convert values without pydantic."""
+
+    def parse_args(self, ctx, args):
+        _use_fast_parameters(self, ctx)
+        return super().parse_args(ctx, args)
+
+
+class App(typer.Typer):
+    """typer.Typer made of `Group` and `Command`s, unless given other classes."""
+
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("cls") is None and _HOOKED:
+            kwargs["cls"] = Group
+        super().__init__(*args, **kwargs)
+
+    def command(self, *args, **kwargs):
+        if kwargs.get("cls") is None and _HOOKED:
+            kwargs["cls"] = Command
+        return super().command(*args, **kwargs)
