@@ -13,7 +13,9 @@ so `attncli --help` starts as fast as Typer and a notebook pays only for what it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# Not `from typing import TYPE_CHECKING`: `typing` imports `re` and `enum`, the longest moment of
+# start-up in which Ctrl-C would still be a traceback (attncli.entry takes over right after this file).
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -56,6 +58,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # type checkers and editors see the real names; nothing is imported at run time
+    from typing import Any
+
     from attncli.api import (AttentionSteps, Comparison, HeadSteps, HeadWeights, Scenario, attention,
                              builtin_names, comparison, display, load, model, multi_head, run, softmax)
     from attncli.errors import AttncliError

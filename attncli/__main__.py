@@ -1,5 +1,5 @@
 """`python -m attncli` runs the same CLI as the `attncli` command."""
 
-from attncli.cli import main
+from attncli.entry import main
 
 main()

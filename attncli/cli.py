@@ -124,11 +124,13 @@ def _print_error(message: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from attncli.safe_text import visible
+
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(Text.assemble(("Error: ", "bold red"), message))
+    console.print(Text.assemble(("Error: ", "bold red"), visible(message, multiline=True)))
 
 
-def _how(output_format, no_color: bool, width, step: bool, export, theme: str = "light") -> "Delivery":
+def _how(output_format, no_color: bool, width, step: bool, export, theme: str = "light", source=None) -> "Delivery":
     from attncli.deliver import Delivery, export_suffix
     from attncli.errors import UsageError
 
@@ -136,7 +138,7 @@ def _how(output_format, no_color: bool, width, step: bool, export, theme: str = 
         export_suffix(export)  # a bad file type is a usage error before anything is computed
     if theme not in ("light", "dark"):
         raise UsageError(f"--theme {theme}: use light or dark")
-    return Delivery(output_format.value, no_color, width, step, export, theme)
+    return Delivery(output_format.value, no_color, width, step, export, theme, source)
 
 
 @app.command()
@@ -186,7 +188,7 @@ def explain(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = _how(output_format, no_color, width, step, export, theme)
+    how = _how(output_format, no_color, width, step, export, theme, scenario)
     view, live = commands.explain_live(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature,
                                        head=head, tiled=tiled, block=block, precision=precision,
                                        code=None if code is None else code.value, compact=compact, live=step)
@@ -224,7 +226,7 @@ def compare(
     from attncli.deliver import deliver
     from attncli.errors import UsageError
 
-    how = _how(output_format, no_color, width, step, export, theme)
+    how = _how(output_format, no_color, width, step, export, theme, scenario)
     if sweep_dk is None:
         deliver(commands.compare(scenario, scale=scale, mask=mask, temperature=temperature, precision=precision), how)
         return
@@ -508,9 +510,104 @@ def model_command(
 
 
 def main() -> None:
-    """The console-script entry point."""
+    """The console-script entry point, and the one place that decides how the process ends.
+
+    Whatever happens, the user gets the view or one line: Ctrl-C exits 130; an output that cannot be
+    written (a full disk, a closed stdout) is one line and exit 1; a reader that went away (`| head`)
+    exits 1 quietly; text the output's encoding cannot hold is written as \\uXXXX escapes.
+    """
+    status = _run()
+    sys.exit(status)
+
+
+def _run() -> int:
+    import errno
+    import warnings
+
     _one_blas_thread_for_model()
-    app()
+    _prepare_streams()
+    # Overflow inside a step (exp of a score far below the row's largest is 0) is expected; results
+    # are checked for infinity and NaN where they are computed (scenario.evaluate), so NumPy's
+    # warnings, with their internal paths, would only alarm.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    try:
+        try:
+            app()  # standalone: Click prints its usage errors; every way out is a SystemExit
+            status = 0
+        except SystemExit as done:
+            status = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        sys.stdout.flush()  # here, not at interpreter exit, where a failure would be a traceback
+        return status
+    except KeyboardInterrupt:
+        _silence_stdout()
+        return 130
+    except MemoryError:  # the limits should prevent it; if they did not, still one line
+        _silence_stdout()
+        _say("Error: attncli ran out of memory; try a smaller scenario, or lower the limits in the README\n")
+        return 1
+    except OSError as error:
+        _silence_stdout()
+        if error.errno == errno.EPIPE:
+            return 1  # the reader has all it wanted: nothing to say
+        what = error.strerror or str(error)
+        _say(f"Error: cannot write the output: {what}\n")
+        return 1
+
+
+class _ClosedOutput:
+    """Stands in for a standard stream whose file descriptor was closed (`attncli ... >&-`)."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import io
+
+        raise io.UnsupportedOperation("standard output is closed")
+
+
+def _prepare_streams() -> None:
+    """Any output encoding works: what it cannot hold is written as an escape, not a traceback."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:
+        import os
+
+        sys.stderr = open(os.devnull, "w")
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """After a failed write, send what is still buffered nowhere, so interpreter exit stays quiet."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _say(message: str) -> None:
+    try:
+        sys.stderr.write(message)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _one_blas_thread_for_model() -> None:

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from attncli.errors import UsageError
+from attncli.errors import AttncliError, UsageError
 from attncli.files import write_atomic
 from attncli.views import View
 
@@ -28,6 +28,7 @@ class Delivery:
     step: bool = False
     export: str | None = None
     theme: str = "light"  # of SVG and HTML exports: light for print, dark for slides
+    source: str | None = None  # the scenario file the view was computed from: an export never replaces it
 
 
 def export_suffix(path: str) -> str:
@@ -45,10 +46,18 @@ def deliver(view: View, how: Delivery, live=None) -> None:
 
     live (a knobs.Live) lets presenter mode rebuild the view with other settings (explain's t, s, m, f).
     """
+    wanted = {how.output_format} | ({export_suffix(how.export)} if how.export else set())
+    if wanted & {"markdown", ".md"}:
+        check_output_size(markdown_bytes(view), "markdown")
+    document = None
+    if wanted & {"json", ".json"}:
+        document = view.document()  # as large as the scenario's limits allow; its text is what may not be
+        check_output_size(json_bytes(document), "JSON")
     if how.export is not None:
-        export(view, how.export, how.width, how.theme)
+        export(view, how.export, how.width, how.theme,
+               protect=(how.source,) if how.source not in (None, "-") else (), document=document)
     if how.output_format == "json":
-        emit(dumps(view.document()))
+        write_json(sys.stdout, document)
     elif how.output_format == "markdown":
         from attncli.render_markdown import render
 
@@ -77,24 +86,33 @@ def terminal(no_color: bool, width: int | None = None):
     from rich.console import Console
 
     # emoji=False: no ':name:' codes in user text, and no emoji table loaded at start.
-    return Console(highlight=False, no_color=no_color or None, width=width, emoji=False)
+    console = Console(highlight=False, no_color=no_color or None, width=width, emoji=False)
+    if console.width < 20:  # COLUMNS=0 or a broken terminal size: print at a usual width, never nothing
+        console.width = 80
+    return console
 
 
 def uses_colour(console) -> bool:
     return console.color_system is not None and not console.no_color
 
 
-def export(view: View, path: str, width: int | None, theme: str = "light") -> None:
+def export(view: View, path: str, width: int | None, theme: str = "light", protect: tuple[str, ...] = (),
+           document: dict | None = None) -> None:
     """Save the view: SVG, HTML and text from Rich's recording console, as the terminal shows it
-    (text with glyphs for the shading, as it has no colour); markdown and JSON as their formats."""
+    (text with glyphs for the shading, as it has no colour); markdown and JSON as their formats.
+    Never over a file in `protect`."""
     suffix = export_suffix(path)
+    from attncli.files import check_writable
+
+    check_writable(path)  # before the work of rendering
     if suffix == ".json":
-        write_atomic(path, dumps(view.document()) + "\n")
+        write_atomic(path, lambda f: write_json(f, view.document() if document is None else document),
+                     protect=protect)
         return
     if suffix == ".md":
         from attncli.render_markdown import render
 
-        write_atomic(path, render(view))
+        write_atomic(path, render(view), protect=protect)
         return
     import io
 
@@ -117,7 +135,74 @@ def export(view: View, path: str, width: int | None, theme: str = "light") -> No
         text = recorder.export_html(inline_styles=True, theme=export_theme(theme))
     else:
         text = recorder.export_text()
-    write_atomic(path, text)
+    write_atomic(path, text, protect=protect)
+
+
+# ---- output size: estimated from the view before anything is written --------------------------
+
+_JSON_NUMBER = 26  # the longest float64 repr (24 characters), its comma and newline, before indentation
+
+
+def check_output_size(estimate: int, what: str) -> None:
+    """Refuse, before writing, a view whose text would pass limits.max_output_bytes()."""
+    from attncli import limits
+
+    if estimate > limits.max_output_bytes():
+        raise AttncliError(f"the {what} of this view would take about {estimate:,} bytes; attncli writes at most "
+                           f"{limits.max_output_bytes():,} (raise it with {limits.OUTPUT_ENV}=<bytes>, or use "
+                           "the terminal view, which shows the corners of large matrices)")
+
+
+def _markdown_number(values, precision: int) -> int:
+    """The widest cell numbers.fixed makes of these values, with its ' | ' separator."""
+    import numpy as np
+
+    largest = float(np.max(np.abs(values.astype(np.float64)))) if values.size else 0.0
+    if not np.isfinite(largest) or largest >= 1e9:
+        return 3 + precision + 8  # -1.234e+308
+    return 3 + 1 + len(str(int(largest))) + 1 + precision  # -123.456
+
+
+def markdown_bytes(view: View) -> int:
+    """An upper estimate of the view's markdown: every number, label and sentence of its pages."""
+    from attncli.views import Grid, Matrices
+
+    total = 0
+    for page in view.pages:
+        for block in page.blocks:
+            if isinstance(block, Matrices):
+                for m in block.views:
+                    total += m.values.size * _markdown_number(m.values, view.precision) + len(m.caption)
+                    total += 2 * (sum(map(len, m.row_labels)) + sum(map(len, m.col_labels)))  # | becomes \|
+            elif isinstance(block, Grid):
+                total += sum(len(cell) + 3 for row in (block.headers, *block.rows) for cell in row)
+            else:
+                total += 16 + 2 * sum(len(str(v)) for v in vars(block).values())
+    return total
+
+
+def json_bytes(document, depth: int = 1) -> int:
+    """An upper estimate of the document's text as `dumps` writes it (indent 2, text as written)."""
+    if isinstance(document, dict):
+        return sum(2 * depth + 6 * len(key) + 6 + json_bytes(value, depth + 1) for key, value in document.items()) + 4
+    if isinstance(document, (list, tuple)):
+        if document and all(type(item) in (float, int, bool) for item in document[:1]) and \
+                type(document[-1]) in (float, int, bool):  # a row of numbers, as matrix_json makes them
+            return len(document) * (2 * depth + _JSON_NUMBER) + 4
+        return sum(2 * depth + json_bytes(item, depth + 1) for item in document) + 4
+    if isinstance(document, str):
+        return 6 * len(document) + 2
+    return _JSON_NUMBER
+
+
+def write_json(f, document: dict) -> None:
+    """Strict JSON streamed to f chunk by chunk: no second copy of a large document in memory."""
+    import json
+
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
+    for chunk in encoder.iterencode(document):
+        f.write(chunk)
+    f.write("\n")
 
 
 def _terminal_width() -> int:
@@ -149,4 +234,6 @@ def note(message: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(message, style="dim"))
+    from attncli.safe_text import visible
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(visible(message), style="dim"))

@@ -15,10 +15,15 @@ class AttncliError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        # A message may quote a file name or a file's text: shown, never obeyed (see safe_text).
+        from attncli.safe_text import visible
+
+        message = visible(self.message, multiline=True)
         if self.origin is None:
-            return self.message
-        where = self.origin if self.line is None else f"{self.origin}:{self.line}"
-        return f"{where}: {self.message}"
+            return message
+        origin = visible(self.origin)
+        where = origin if self.line is None else f"{origin}:{self.line}"
+        return f"{where}: {message}"
 
 
 class UsageError(AttncliError):

@@ -11,6 +11,12 @@ _DEFAULT_FILE_BYTES = 5_000_000
 _DEFAULT_CELLS = 4_000_000  # numbers in one scenario: about 32 MB of float64
 _MAX_TOKENS = 100_000  # entries in any one list; the n×n weights are bounded by max_cells too
 _MAX_DIM = 100_000
+_MAX_TEXT = 1_000  # characters in a token, a name or a key: longer is not a label, and slows every table
+_MAX_PROSE = 10_000  # characters in a description
+_MAX_HEADS = 256  # a real layer has at most 128; each head is a page of the walk-through
+_MAX_HAND_KEYS = 2_000  # keys a hand calculation (--focus, --tiled) writes out term by term
+OUTPUT_ENV = "ATTNCLI_MAX_OUTPUT_BYTES"
+_DEFAULT_OUTPUT_BYTES = 50_000_000  # JSON or markdown of one view, estimated before it is written
 
 
 def _env_int(name: str, default: int) -> int:
@@ -35,6 +41,42 @@ def max_tokens() -> int:
 
 def max_dim() -> int:
     return _MAX_DIM
+
+
+def max_text(multiline: bool = False) -> int:
+    return _MAX_PROSE if multiline else _MAX_TEXT
+
+
+def max_heads() -> int:
+    return _MAX_HEADS
+
+
+def max_hand_keys() -> int:
+    return _MAX_HAND_KEYS
+
+
+def max_output_bytes() -> int:
+    return _env_int(OUTPUT_ENV, _DEFAULT_OUTPUT_BYTES)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory free for a new allocation (MemAvailable on Linux, or a container's smaller
+    cgroup allowance); None where unknown."""
+    found = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            found += [int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:")]
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as f, \
+                open("/sys/fs/cgroup/memory.current", encoding="ascii") as g:
+            ceiling = f.read().strip()
+            if ceiling != "max":
+                found.append(int(ceiling) - int(g.read().strip()))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
 
 
 def describe_file_limit() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import yaml
 
 from attncli import limits
 from attncli.errors import AttncliError
-from attncli.reader import Reader, is_empty
+from attncli.reader import Reader, TooManyProblems, is_empty
 from attncli.scenario import Scenario
 
 
@@ -50,9 +51,10 @@ def load(ref: str) -> Scenario:
 
 def _read(ref: str) -> tuple[str, str, str]:
     if ref == "-":
-        data = sys.stdin.buffer.read(limits.max_file_bytes() + 1)
-        return _decode(data, "<stdin>"), "<stdin>", "stdin"
+        return _decode(_read_at_most(sys.stdin.buffer), "<stdin>"), "<stdin>", "stdin"
     path = Path(ref)
+    if path.is_dir() and ref in builtin_names():  # a folder named like a built-in does not hide it
+        return builtin_text(ref), f"{ref} (built-in)", ref
     if not path.exists() and not path.is_symlink() and not path.suffix and "/" not in ref and "\\" not in ref:
         names = builtin_names()
         if ref in names:
@@ -68,12 +70,25 @@ def _read(ref: str) -> tuple[str, str, str]:
         raise AttncliError("is a directory, not a scenario file", origin=ref)
     try:
         with path.open("rb") as f:
-            data = f.read(limits.max_file_bytes() + 1)
+            data = _read_at_most(f)
     except PermissionError:
         raise AttncliError("permission denied: cannot read the file", origin=ref) from None
     except OSError as e:
         raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=ref) from None
     return _decode(data, ref), ref, path.stem
+
+
+def _read_at_most(f) -> bytes:
+    """Up to the file limit and one byte more, read in chunks: a limit raised to a terabyte must not
+    be allocated before a small file is read."""
+    wanted, chunks = limits.max_file_bytes() + 1, []
+    while wanted > 0:
+        chunk = f.read(min(wanted, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
 
 
 def _decode(data: bytes, origin: str) -> str:
@@ -100,9 +115,37 @@ def parse(text: str, *, origin: str, default_name: str = "scenario") -> Scenario
     return Reader(origin, len(text)).scenario(root, default_name)
 
 
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*\Z")
+_loader_class = None
+
+
+def safe_loader_class():
+    """PyYAML's safe loader (libyaml's parser where installed), resolving plain integers and decimals
+    without trying every YAML 1.1 pattern: the largest legal file has a million of them, and the
+    resolver was most of the time to read it. The tags are PyYAML's own (tests/test_hostile_round2.py)."""
+    global _loader_class
+    if _loader_class is None:
+        from yaml.nodes import ScalarNode
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class _Loader(base):
+            def resolve(self, kind, value, implicit):
+                if kind is ScalarNode and implicit[0]:
+                    if _INT.match(value):
+                        return "tag:yaml.org,2002:int"
+                    if _FLOAT.match(value):
+                        return "tag:yaml.org,2002:float"
+                return super().resolve(kind, value, implicit)
+
+        _loader_class = _Loader
+    return _loader_class
+
+
 def _compose(text: str, origin: str):
     # libyaml's parser, where PyYAML has it, reads a 3 MB file about six times faster.
-    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    safe_loader = safe_loader_class()
     loader = None
     try:
         loader = safe_loader(text)
@@ -143,10 +186,13 @@ def validate(ref: str) -> list[AttncliError]:
     reader = Reader(origin, len(text), collect=True)
     if is_empty(root):
         return [reader.attempt(reader.scenario, root, stem) or reader.problems[0]]
-    reader.attempt(reader.survey, root)
-    if reader.problems:
+    try:
+        reader.attempt(reader.survey, root)
+        if reader.problems:
+            return sorted(reader.problems, key=lambda e: e.line or 0)
+        scenario = reader.attempt(reader.scenario, root, stem)
+    except TooManyProblems:  # MAX_PROBLEMS of them: the caller says that reading stopped there
         return sorted(reader.problems, key=lambda e: e.line or 0)
-    scenario = reader.attempt(reader.scenario, root, stem)
     if reader.problems or scenario is None:
         return sorted(reader.problems, key=lambda e: e.line or 0)
     try:

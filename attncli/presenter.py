@@ -83,6 +83,25 @@ def _keyboard():
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
+@contextmanager
+def _exit_on_sigterm():
+    """SIGTERM (`kill`) unwinds like Ctrl-C: the screen, cursor and echo come back, then exit 143."""
+    import signal
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signal.SIGTERM)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except (ValueError, OSError):  # not the main thread: leave the signal alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 _KEY = re.compile(r"\x1b\[[0-9;]*[@-~]|\x1bO.|\x1b|.", re.S)
 
 
@@ -132,7 +151,7 @@ def present(console, view, *, color: bool = True, live=None) -> None:
     current = start
     pages = steps(view)
     state = _State()
-    with console.screen(hide_cursor=True), _keyboard() as read_keys:
+    with _exit_on_sigterm(), console.screen(hide_cursor=True), _keyboard() as read_keys:
         while True:
             width, height = _size(console)
             body = height - 1

@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from attncli import core, limits, scenario_keys
 from attncli.errors import AttncliError
+from attncli.safe_text import visible
 from attncli.scenario import Scenario, random_scenario
 from attncli.scenario_keys import Key
 
@@ -45,6 +46,11 @@ class _Reported(Exception):
 
 
 MAX_PROBLEMS_PER_MATRIX = 10
+MAX_PROBLEMS = 100  # per file, in validate's report
+
+
+class TooManyProblems(Exception):
+    """validate found MAX_PROBLEMS problems in one file and stopped reading it."""
 
 
 class Reader:
@@ -58,6 +64,8 @@ class Reader:
         self.origin = origin
         self.text_length = text_length
         self.cells = 0  # numbers read so far, bounded by limits.max_cells() and by the text's length
+        self.chars = 0  # characters of text read so far, bounded by the text's length (aliases repeat them)
+        self.expanded = False  # an alias expansion was reported: validate says so once, not per alias
         self.problems: list[AttncliError] | None = [] if collect else None
 
     def _error(self, node, message: str) -> AttncliError:
@@ -71,7 +79,14 @@ class Reader:
         """A problem after which reading can go on: raised at once, or recorded when collecting."""
         if self.problems is None:
             self.fail(node, message)
-        self.problems.append(self._error(node, message))
+        self._record(self._error(node, message))
+
+    def _record(self, error: AttncliError) -> None:
+        """Keep a problem for validate; past MAX_PROBLEMS, stop reading: the report stays readable and
+        its cost bounded (a file of 100,000 unknown keys would otherwise take a line and a search each)."""
+        self.problems.append(error)
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise TooManyProblems()
 
     def attempt(self, read: Callable, *args):
         """read(*args), or None with its problem recorded when collecting."""
@@ -82,7 +97,7 @@ class Reader:
         except AttncliError as error:
             if self.problems is None:
                 raise
-            self.problems.append(error)
+            self._record(error)
             return None
 
     def _check_tag(self, node, where: str) -> None:
@@ -111,12 +126,14 @@ class Reader:
         return value
 
     def integer(self, node, where: str, *, minimum: int = 0) -> int:
-        value = self.number(node, where)
-        if value != int(value) or not re.fullmatch(r"[-+]?\d+", node.value.strip()):
-            self.fail(node, f"{where} should be a whole number, not {node.value.strip()!r}")
+        self.number(node, where)  # the same refusals as for any number (tags, booleans, empty, too large)
+        text = node.value.strip()
+        if not re.fullmatch(r"[-+]?[0-9]+", text):
+            self.fail(node, f"{where} should be a whole number, not {text!r}")
+        value = int(text)  # exactly as written: a seed of 99999999999999999999 is not 10^20
         if value < minimum:
-            self.fail(node, f"{where} should be at least {minimum}, not {int(value)}")
-        return int(value)
+            self.fail(node, f"{where} should be at least {minimum}, not {value}")
+        return value
 
     def boolean(self, node, where: str) -> bool:
         self._check_tag(node, where)
@@ -128,14 +145,24 @@ class Reader:
                 return False
         self.fail(node, f"{where} should be true or false, not {_kind(node)}")
 
-    def string(self, node, where: str) -> str:
+    def string(self, node, where: str, *, multiline: bool = False) -> str:
         self._check_tag(node, where)
         if not isinstance(node, ScalarNode):
             self.fail(node, f"{where} should be text, not {_kind(node)}")
         if node.tag == _TAG + "null":
             self.fail(node, f"{where} is empty")
-        # The node's text as written: a token `on` stays "on", never becomes True.
-        return node.value
+        text = node.value
+        if len(text) > limits.max_text(multiline):
+            self.fail(node, f"{where} is {len(text):,} characters long; attncli reads at most {limits.max_text(multiline):,} "
+                      f"characters in {'a description' if multiline else 'a token, name or key'}")
+        self.chars += len(text)
+        if self.chars > self.text_length:
+            # Written out, text takes at least as many characters in the file: only aliases can get here.
+            self._expansion(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
+                      f"{self.chars:,} characters of text; write the text out instead of repeating it with aliases")
+        # The node's text as written (a token `on` stays "on", never becomes True), with escape
+        # sequences and bidi overrides made visible here, once, so no output path can obey them.
+        return visible(text, multiline=multiline)
 
     # ---- containers ----------------------------------------------------------------------
 
@@ -195,7 +222,7 @@ class Reader:
                 except AttncliError as error:
                     if self.problems is None:
                         raise
-                    self.problems.append(error)
+                    self._record(error)
                     bad += 1
                     if bad == MAX_PROBLEMS_PER_MATRIX:
                         raise _Reported() from None
@@ -208,10 +235,17 @@ class Reader:
         self.cells += count
         if self.cells > self.text_length:
             # Written out, every number takes at least two characters: only aliases can get here.
-            self.fail(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
+            self._expansion(node, f"{where}: YAML aliases (*name) expand this {self.text_length:,}-character file into "
                       f"{self.cells:,} numbers; write the numbers out instead of multiplying them with aliases")
         if self.cells > limits.max_cells():
             self.fail(node, f"{where} brings the scenario to {self.cells} numbers; {limits.describe_size_limits()}")
+
+    def _expansion(self, node, message: str) -> NoReturn:
+        """An alias bomb: reported once; every later branch that hits it is abandoned in silence."""
+        if self.expanded and self.problems is not None:
+            raise _Reported()
+        self.expanded = True
+        self.fail(node, message)
 
     def flag(self, node, where: str) -> bool:
         """A mask cell: 1/0 or true/false."""
@@ -276,6 +310,8 @@ class Reader:
             return self.integer(node, where, minimum=key.minimum or 0)
         if key.kind == "count_or_tokens":
             return self.count_or_tokens(node, where, key.minimum or 1)
+        if key.kind == "text" and key.name == "description":
+            return self.string(node, where, multiline=True)
         readers = {"text": self.string, "bool": self.boolean, "matrix": self.matrix, "vector": self.vector,
                    "tokens": self.tokens, "mask": self.mask_value, "flags": self.flags}
         return readers[key.kind](node, where)
@@ -299,7 +335,8 @@ class Reader:
     def survey(self, root) -> None:
         """Read every value on its own, recording each problem: validate's first pass."""
         self._survey(root, "the scenario", scenario_keys.KEYS, "")
-        self.cells = 0  # the second pass counts again
+        self.cells = self.chars = 0  # the second pass counts again
+        self.expanded = False
 
     def _survey(self, node, where: str, table: tuple[Key, ...], prefix: str) -> None:
         found = self.attempt(self.keys, node, where, table) or {}
@@ -330,7 +367,7 @@ class Reader:
             )
         found = self.keys(root, "the scenario", scenario_keys.KEYS)
         common = {
-            "name": self.optional(found, "name", "name", default=default_name),
+            "name": self.optional(found, "name", "name", default=visible(default_name)),
             "description": self.optional(found, "description", "description", default=""),
             "scale": self.optional(found, "scale", "scale", default=True),
         }
@@ -406,6 +443,9 @@ class Reader:
         items = self.sequence(found["heads"], "heads")
         if not items:
             self.fail(found["heads"], "heads is empty; give at least one head")
+        if len(items) > limits.max_heads():
+            self.fail(found["heads"], f"heads has {len(items):,} entries; attncli shows at most {limits.max_heads()} "
+                      "heads (a real model's layer has at most about 128)")
         heads, seen = [], set()
         for i, item in enumerate(items):
             spec = self.keys(item, f"heads entry {i + 1}", scenario_keys.HEAD_KEYS)

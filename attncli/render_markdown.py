@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from attncli.numbers import fixed
+from attncli.safe_text import visible
 from attncli.views import (Banner, Bars, Boxed, Bullets, Code, Grid, Heading, HeadGrid, Matrices, MatrixView,
                            Paragraph, Title, View)
 
@@ -36,7 +39,9 @@ def _block(block, precision: int) -> str:
         table = grid(block.headers, block.rows, block.numeric)
         return f"**{_escape(block.title)}**\n\n{table}" if block.title else table
     if isinstance(block, Boxed):
-        return f"### {_escape(block.title)}\n\n```\n" + "\n".join(block.lines) + "\n```"
+        lines = [visible(line) for line in block.lines]
+        fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall("`+", line)), default=0))
+        return f"### {_escape(block.title)}\n\n{fence}\n" + "\n".join(lines) + f"\n{fence}"
     if isinstance(block, Bullets):
         return "\n".join(f"- {_escape(line)}" for line in block.lines)
     if isinstance(block, Bars):
@@ -58,26 +63,32 @@ def _block(block, precision: int) -> str:
 
 
 def _escape(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|")
+    """Text in a paragraph: control characters made visible, backslashes and pipes escaped."""
+    return visible(str(text), multiline=True).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _cell(text: str) -> str:
+    """Text in a table cell, which must stay on one line: a newline is shown as \\n."""
+    return _escape(visible(str(text)))
 
 
 def grid(headers, rows, numeric: bool = True) -> str:
-    lines = ["| " + " | ".join(_escape(h.replace("\n", " ")) for h in headers) + " |",
+    lines = ["| " + " | ".join(_cell(h.replace("\n", " ")) for h in headers) + " |",
              "|---|" + ("---:|" if numeric else "---|") * (len(headers) - 1)]
-    lines += ["| " + " | ".join(_escape(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def matrix_table(view: MatrixView, precision: int) -> str:
-    head = "| | " + " | ".join(_escape(c) for c in view.col_labels) + " |"
+    head = "| | " + " | ".join(_cell(c) for c in view.col_labels) + " |"
     rule = "|---|" + "---:|" * len(view.col_labels)
-    lines = [f"**{_escape(view.caption)}**", "", head, rule]
+    lines = [f"**{_cell(view.caption)}**", "", head, rule]
     for label, row in zip(view.row_labels, view.values):
         if view.kind == "flags":
             cells = ["✓" if v else "✗" for v in row]
         else:
             cells = [fixed(float(v), precision) for v in row]
-        lines.append(f"| **{_escape(label)}** | " + " | ".join(cells) + " |")
+        lines.append(f"| **{_cell(label)}** | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

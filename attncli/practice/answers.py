@@ -61,11 +61,14 @@ def parse_submission(text: str, origin: str) -> Submission:
         entries, top = _json_entries(text, origin)
     else:
         entries, top = _yaml_entries(text, origin)
-    student = top.get("student")
+    from attncli.safe_text import visible  # what a report repeats from the file is shown, never obeyed
+
+    student = visible(top.get("student") or "")
     if not student:
         raise AttncliError("no `student:` line; the first line should be student: <your id>", origin=origin)
     submission = Submission(origin=origin, student=student, seed=top.get("seed"), answers={})
     for qid, raw, line in entries:
+        qid = visible(qid)
         where = dict(origin=origin, line=line)
         if qid in submission.answers or qid in submission.invalid:
             submission.invalid[qid] = AttncliError(f"{qid} is answered twice; keep one", **where)

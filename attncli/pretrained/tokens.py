@@ -57,7 +57,10 @@ class ModelTokenizer:
         if any(t >= self.config.type_vocab_size for t in enc.type_ids):
             raise AttncliError("the tokenizer gives a token type the model has no embedding for",
                                origin=str(self.source))
-        return Tokenized(tokens=tuple(enc.tokens), ids=tuple(enc.ids), type_ids=tuple(enc.type_ids))
+        # A vocabulary is a downloaded file, and the text may hold anything: tokens are shown, never obeyed.
+        from attncli.safe_text import visible
+
+        return Tokenized(tokens=tuple(visible(t) for t in enc.tokens), ids=tuple(enc.ids), type_ids=tuple(enc.type_ids))
 
 
 def _from_json(path: Path):

@@ -1,0 +1,49 @@
+"""The one boundary for text that came from outside (a scenario file, a file name, a model's tokens).
+
+Such text may hold terminal escape sequences (ESC ] 52 writes the clipboard, ESC [ 2J clears the
+screen), bidi overrides that reorder what is shown, or bytes that are not text at all. `visible`
+turns every such character into a visible, ASCII, Python-style escape, so it is printed, never obeyed:
+
+- C0 controls (U+0000–U+001F, ESC and BEL among them), DEL (U+007F) and C1 controls (U+0080–U+009F)
+  become `\\x1b`, `\\x07`, `\\x7f`, `\\x9b`; TAB, LF and CR become `\\t`, `\\n`, `\\r`;
+- bidi embeddings, overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
+  U+061C), the line and paragraph separators (U+2028, U+2029) and other lone surrogates become
+  `\\u202e`, `\\ud800`; a byte of a file name that is not UTF-8 (which Python keeps as a surrogate,
+  U+DC80–U+DCFF) becomes `\\xff`, the byte itself.
+
+With multiline=True (a description), LF and TAB are kept as they are. Everything else, letters of
+any script, emoji and joiners included, is kept. The result holds no such character, so applying
+`visible` twice changes nothing. A backslash is kept as written: the text "\\x1b" typed into a file
+and a real ESC both show as \\x1b.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    if char in _SHORT:
+        return _SHORT[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as Python keeps it in a file name
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str, *, multiline: bool = False) -> str:
+    """The text with every control, bidi or non-text character shown as an escape (see the module)."""
+    pattern = _UNSAFE_MULTILINE if multiline else _UNSAFE
+    if pattern.search(text) is None:  # the common case: no copy
+        return text
+    return pattern.sub(_escape, text)
+
+
+def is_safe(text: str, *, multiline: bool = False) -> bool:
+    """Whether `visible` would leave the text unchanged."""
+    return (_UNSAFE_MULTILINE if multiline else _UNSAFE).search(text) is None
