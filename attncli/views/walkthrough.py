@@ -88,10 +88,13 @@ CROSS_CAUSAL = ("Warning: a causal mask on cross-attention is aligned to the upp
 
 
 def scenario_argument(origin: str) -> str | None:
-    """How a hint names the scenario on the command line: a built-in's name, a quoted path; None for stdin."""
+    """How a hint names the scenario on the command line: a built-in's name, a quoted path; None for stdin
+    and for a file name with control characters, which a hint could only show escaped, not run."""
     import shlex
 
-    if origin == "<stdin>":
+    from attncli.safe_text import is_safe
+
+    if origin == "<stdin>" or not is_safe(origin):
         return None
     if origin.endswith(" (built-in)"):
         return origin[: -len(" (built-in)")]
