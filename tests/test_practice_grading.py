@@ -254,3 +254,24 @@ def test_small_course_round_trip_at_every_level():
         assert blank.score == 0 and {q.status for q in blank.questions} == {"missing"}
         full = grade(key, [("a.yaml", answer_file("ada", by_hand(key.students["ada"])))]).students[0]
         assert full.score == full.max > 0
+
+
+def test_a_sheet_of_zeros_earns_no_follow_on_credit(tmp_path):
+    """0/√d_k = 0 and 0 + 0 = 0 are right arithmetic, but a sheet filled with 0 has computed nothing."""
+    from typer.testing import CliRunner
+
+    from attncli.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "sheets"
+    assert runner.invoke(app, ["worksheet", "--count", "1", "--seed", "s", "--out", str(out)]).exit_code == 0
+    blank = (out / "student-01.answers.yaml").read_text(encoding="utf-8")
+    zeros = "\n".join(line + " 0" if line.startswith("  ") and line.rstrip().endswith(":") else line
+                      for line in blank.splitlines())
+    (tmp_path / "student-01.answers.yaml").write_text(zeros + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["grade", str(out / "key.json"), str(tmp_path / "student-01.answers.yaml"),
+                                 "--format", "json"])
+    doc = json.loads(result.stdout)
+    statuses = [q["status"] for q in doc["students"][0]["questions"]]
+    assert all(q["given"] == 0 for q in doc["students"][0]["questions"])
+    assert "follows" not in statuses and doc["students"][0]["score"] == statuses.count("ok")

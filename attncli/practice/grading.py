@@ -6,6 +6,7 @@ Each question is
   answers never costs a point;
 - follows: wrong against the key only because an earlier answer of the same student was wrong,
   and computed correctly from the student's own earlier answers ("follows from your earlier answer");
+  a zero carried from zeros gets no such credit, as a sheet filled with 0 would otherwise score;
 - wrong, missing (blank) or invalid (not a number).
 Scoring: 1 point for ok and for follows, 0 otherwise; max is the number of questions.
 """
@@ -37,6 +38,8 @@ def judge(question: Question, given: float | None, answers: Mapping[str, float],
     redone = question.recompute(answers)
     if redone is None or not accepts(redone, given, decimals):
         return "wrong"
+    if accepts(0.0, redone, decimals) and not accepts(0.0, question.expected, decimals):
+        return "wrong"  # zero carried from zeros (a sheet filled with 0) is no computation to credit
     return "ok" if all(statuses.get(d) == "ok" for d in question.depends) else "follows"
 
 
