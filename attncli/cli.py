@@ -397,13 +397,15 @@ def quiz(
 @app.command()
 @user_errors
 def worksheet(
-    seed: Annotated[str, typer.Option(help="The course seed (any text): each student's numbers derive from it and the id.")],
     out: Annotated[str, typer.Option(help="The folder to write into (made if missing).", metavar="DIR")],
+    seed: Annotated[
+        str, typer.Option(help="The course seed (any text): each student's numbers derive from it and the id.")
+    ] = "attncli",
     roster: Annotated[
         Optional[str], typer.Option(help="A file with one student id a line ('#' starts a comment).", metavar="FILE")
     ] = None,
     count: Annotated[
-        Optional[int], typer.Option(min=1, max=10000, help="Instead of a roster: student-01 … student-N.")
+        Optional[int], typer.Option(min=1, max=1000, help="Instead of a roster: student-01 … student-N.")
     ] = None,
     level: LevelOpt = Level.row,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist in DIR.")] = False,

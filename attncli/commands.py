@@ -449,6 +449,7 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
         f"wrote {len(files)} files in {folder}/: {KEY_FILE} (the answer key: keep it from the students) and, for "
         f"{'each of ' if many else ''}{len(students)} student{'s' if many else ''} ({_listed(students)}), "
         "<student>.md and <student>.html (the sheet) and <student>.answers.yaml (to fill in)",
+        f"course seed {seed!r}: the same --seed and ids give the same sheets again",
         f"grade with: attncli grade {folder}/{KEY_FILE} ANSWER-FILES...",
     ]
 

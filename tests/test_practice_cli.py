@@ -216,6 +216,7 @@ def test_worksheet_writes_the_course_and_says_so(tmp_path):
     assert result.stderr.splitlines() == [
         f"wrote 7 files in {out}/: key.json (the answer key: keep it from the students) and, for each of 2 students "
         "(student-01, student-02), <student>.md and <student>.html (the sheet) and <student>.answers.yaml (to fill in)",
+        "course seed 'attention-2026': the same --seed and ids give the same sheets again",
         f"grade with: attncli grade {out}/key.json ANSWER-FILES...",
     ]
     key = json.loads((out / "key.json").read_text(encoding="utf-8"))
@@ -406,3 +407,14 @@ def test_grade_key_problems_stop_everything(tmp_path, monkeypatch):
         "wrote it, or write the sheets and key again\n")
     assert invoke("grade", "old.json").exit_code == 2
     assert invoke("grade", "old.json", "a.yaml", "--format", "xml").exit_code == 2
+
+
+def test_worksheet_without_a_seed_uses_a_stated_default(tmp_path):
+    """`attncli worksheet --count 3 --out sheets/` (issue 15's own words) works, and says which seed it used."""
+    out = tmp_path / "sheets"
+    result = runner.invoke(app, ["worksheet", "--count", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "course seed 'attncli': the same --seed and ids give the same sheets again" in result.stderr
+    again = tmp_path / "again"
+    assert runner.invoke(app, ["worksheet", "--count", "3", "--out", str(again), "--seed", "attncli"]).exit_code == 0
+    assert (out / "key.json").read_bytes() == (again / "key.json").read_bytes()

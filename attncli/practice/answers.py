@@ -32,22 +32,24 @@ class Submission:
     lines: dict[str, int] = field(default_factory=dict)  # id → line in the file (YAML only)
 
 
-def read_file(path: str) -> str:
-    """The text of an answer or key file, or one AttncliError naming it."""
+def read_file(path: str, limit: int | None = None) -> str:
+    """The text of an answer or key file (at most `limit` bytes, default the file limit), or one AttncliError."""
     from attncli import limits
 
+    limit = limits.max_file_bytes() if limit is None else limit
     p = Path(path)
     if p.is_dir():
         raise AttncliError("is a directory, not a file", origin=path)
     try:
         with p.open("rb") as f:
-            data = f.read(limits.max_file_bytes() + 1)
+            data = f.read(limit + 1)
     except FileNotFoundError:
         raise AttncliError("no such file", origin=path) from None
     except OSError as e:
         raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=path) from None
-    if len(data) > limits.max_file_bytes():
-        raise AttncliError(f"the file is larger than {limits.describe_file_limit()}", origin=path)
+    if len(data) > limit:
+        raise AttncliError(f"the file is larger than {limit:,} bytes; raise the limit with {limits.FILE_ENV}=<bytes> "
+                           "if you mean it", origin=path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

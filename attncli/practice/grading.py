@@ -183,7 +183,10 @@ def grade(key: Key, files: Sequence[tuple[str, str | AttncliError]]) -> GradeRep
 
 def grade_files(key_path: str, paths: Sequence[str]) -> GradeReport:
     """Read the key (an error in it stops everything) and grade every file it can read."""
-    key = read_key(read_file(key_path), key_path)
+    from attncli import limits
+
+    # A key holds every student's exercises: a class of MAX_STUDENTS needs more than one scenario file's limit.
+    key = read_key(read_file(key_path, 5 * limits.max_file_bytes()), key_path)
     files: list[tuple[str, str | AttncliError]] = []
     for path in paths:
         try:

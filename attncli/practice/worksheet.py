@@ -14,7 +14,8 @@ from attncli.practice.questions import check_level
 from attncli.practice.sheet import sheet_blocks, to_html, to_markdown
 
 KEY_FILE = "key.json"
-MAX_STUDENTS = 10_000
+# key.json takes about 19 KB a student at the whole-row level; grade reads keys up to 5× the file limit.
+MAX_STUDENTS = 1_000
 # Safe as a file name on Linux, macOS and Windows: no separators, spaces or a trailing dot.
 _SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_-])?")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -48,6 +49,9 @@ def parse_roster(text: str, origin: str) -> tuple[list[str], list[AttncliError]]
             students.append(student)
     if not students and not problems:
         problems.append(AttncliError("no student ids in the roster (one id per line)", origin=origin))
+    if len(students) > MAX_STUDENTS:
+        problems.append(AttncliError(f"{len(students):,} students; a worksheet run takes at most {MAX_STUDENTS:,} "
+                                     "(split the roster)", origin=origin))
     return students, problems
 
 
