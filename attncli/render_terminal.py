@@ -263,7 +263,7 @@ def _render_block(block, precision: int, look: Look) -> list[RenderableType]:
     if isinstance(block, Grid):
         return [grid_table(block.headers, block.rows, block.title, block.numeric)]
     if isinstance(block, Boxed):
-        return [Panel(Text("\n".join(block.lines)), title=block.title, title_align="left", box=box.ROUNDED,
+        return [Panel(Text("\n".join(block.lines)), title=Text(block.title), title_align="left", box=box.ROUNDED,
                       expand=False)]
     if isinstance(block, Bullets):
         return [Text("• " + line) for line in block.lines]

@@ -318,7 +318,8 @@ def _glance_section(ev: Evaluation, pictures: Pictures, number: int) -> Section:
     views = tuple(_weights_view(ev, i, pictures.before, f"A of {head.name}") for i, head in enumerate(ev.steps.heads))
     return Section(
         str(number), "Every head's weights at a glance",
-        "The same queries and keys, a different A per head: each head learns to look for something else.",
+        "The same tokens, a different A per head: each head has its own W_Q and W_K, so its queries look "
+        "for something else in its keys.",
         (), pictures=(Heatmaps(views),),
     )
 
@@ -328,8 +329,9 @@ def _output_section(ctx: _HeadContext, multi: bool) -> Section:
     label = "head output" if multi else "Output"
     return Section(
         f"{ctx.tag}5", f"Output = A·V ({n_q}×{head.d_v})",
-        "Each output row is a weighted average of the value rows, with that row's weights: the "
-        "blended paint, mixed from the cans in the proportions attention chose.",
+        "Each output row is a weighted average of the value rows, with that row's weights"
+        + (": the blended paint, mixed from the cans in the proportions attention chose." if sc.color_values
+           else ", so it carries most of what the keys it attends to hand over."),
         ((MatrixView(f"{label} ({n_q}×{head.d_v})", head.output, sc.tokens, ctx.value_dims, kind=ctx.paint),),),
         notes=_paint_notes(ctx.ev, ctx.index, ctx.precision) if sc.color_values else (),
     )
