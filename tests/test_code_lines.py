@@ -93,22 +93,24 @@ def test_each_steps_lines_compute_that_steps_numbers(language, source, options):
         close(env["scores"], head.scores)
         run_lines(lines[tag + "3"], env)
         close(env["scaled"], head.scaled_scores)
+        softmax_step = 4  # steps are numbered in order: with a mask, the mask is step 4
         if head.allowed is not None:
-            run_lines(lines[tag + "3m"], env)
+            run_lines(lines[tag + "4"], env)
             assert as_numpy(env["allowed"]).tolist() == head.allowed.tolist()
             close(env["masked"], head.masked_scores)
+            softmax_step = 5
         else:
-            assert tag + "3m" not in lines
-        run_lines(lines[tag + "4"], env)
+            assert tag + "6" not in lines
+        run_lines(lines[tag + str(softmax_step)], env)
         close(env["weights"], head.weights)
         env.pop("out", None)
-        run_lines(lines[tag + "5"], env)
+        run_lines(lines[tag + str(softmax_step + 1)], env)
         close(env[f"out_{i}" if multi else "out"], head.output)
     if multi:
-        run_lines(lines["6"], env)
+        run_lines(lines["concat"], env)
         close(env["concat"], steps.concat)
     if steps.w_o is not None:
-        run_lines(lines["7" if multi else "6"], env)
+        run_lines(lines["W_O"], env)
         close(env["output"], steps.output)
 
 
@@ -138,10 +140,10 @@ def test_the_lines_are_the_ones_the_issue_names():
     numpy, torch_lines = step_lines(ev, "numpy"), step_lines(ev, "torch")
     assert numpy["2"] == ("scores = q @ k.T",)
     assert numpy["3"][-1] == "scaled = scores / np.sqrt(d_k)"
-    assert numpy["4"] == ("weights = softmax(masked)",) and "def softmax(s):" in "\n".join(numpy["0"])
-    assert numpy["5"] == ("out = weights @ v",)
-    assert torch_lines["4"] == ("weights = F.softmax(masked, dim=-1)",)
-    assert torch_lines["5"][-1] == "out = F.scaled_dot_product_attention(q, k, v, is_causal=True)"
+    assert numpy["5"] == ("weights = softmax(masked)",) and "def softmax(s):" in "\n".join(numpy["0"])
+    assert numpy["6"] == ("out = weights @ v",)
+    assert torch_lines["5"] == ("weights = F.softmax(masked, dim=-1)",)
+    assert torch_lines["6"][-1] == "out = F.scaled_dot_product_attention(q, k, v, is_causal=True)"
 
 
 def test_code_appears_beside_its_step_in_the_terminal_and_in_json():
@@ -154,3 +156,21 @@ def test_code_appears_beside_its_step_in_the_terminal_and_in_json():
     assert doc["code"]["language"] == "torch" and doc["code"]["steps"]["2"] == ["scores = q @ k.transpose(-2, -1)"]
     bad = runner.invoke(app, ["explain", "--code", "jax"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("args", [["--mask"], ["two_heads"], ["two_heads", "--mask"], ["translation", "--mask"]])
+def test_a_masked_or_multi_head_handout_runs_in_order(args):
+    """The markdown handout's code blocks, run top to bottom, give the numbers in its JSON (the mask is step 4)."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from attncli.cli import app
+
+    runner = CliRunner()
+    md = runner.invoke(app, ["explain", *args, "--code", "numpy", "--format", "markdown"]).stdout
+    doc = json.loads(runner.invoke(app, ["explain", *args, "--format", "json"]).stdout)
+    namespace: dict = {}
+    exec("\n".join(re.findall(r"```python\n(.*?)```", md, re.S)), namespace)
+    final = namespace["output"] if "output" in namespace else namespace["out"]
+    np.testing.assert_allclose(final, doc["output"], atol=1e-12)

@@ -24,7 +24,8 @@ _SOFTMAX = (
 
 
 def step_lines(ev: Evaluation, language: str) -> dict[str, tuple[str, ...]]:
-    """The lines of every step, keyed by the step numbers of the walkthrough ("0", "1", "3m", "1.4", "6")."""
+    """The lines of every step, keyed by the step numbers of the walkthrough ("0", "1", "1.4"), and "concat"
+    and "W_O" for the steps after the heads, whose numbers depend on what the walkthrough shows."""
     steps = ev.steps
     multi = len(steps.heads) > 1
     lines = {"0": _setup(ev, language)}
@@ -36,13 +37,13 @@ def step_lines(ev: Evaluation, language: str) -> dict[str, tuple[str, ...]]:
     if multi:
         join = "np.concatenate" if language == "numpy" else "torch.cat"
         axis = "axis" if language == "numpy" else "dim"
-        lines["6"] = (f"concat = {join}([{', '.join(outs)}], {axis}=-1)",)
+        lines["concat"] = (f"concat = {join}([{', '.join(outs)}], {axis}=-1)",)
     if steps.w_o is not None:
         plus = " + b_O" if steps.b_o is not None else ""
         defs = [_literal("W_O", steps.w_o, language)]
         if steps.b_o is not None:
             defs.append(_literal("b_O", steps.b_o, language))
-        lines["7" if multi else "6"] = (*defs, f"output = {'concat' if multi else 'out'} @ W_O{plus}")
+        lines["W_O"] = (*defs, f"output = {'concat' if multi else 'out'} @ W_O{plus}")
     return lines
 
 
@@ -74,18 +75,18 @@ def _head_lines(ev: Evaluation, index: int, language: str) -> dict[str, tuple[st
         out["3"] = ("d_k = q.shape[-1]", f"scaled = scores / {sqrt}(d_k){divide}")
     else:
         out["3"] = (f"scaled = scores{divide}" + ("" if divide else "  # no scaling"),)
-    entering = "scaled"
+    entering, step = "scaled", 4  # the walkthrough numbers its steps in order: a mask is step 4
     if head.allowed is not None:
-        out["3m"] = (_allowed(ev, head.allowed, numpy),
-                     "masked = np.where(allowed, scaled, -np.inf)" if numpy
-                     else 'masked = scaled.masked_fill(~allowed, float("-inf"))')
-        entering = "masked"
-    out["4"] = (f"weights = softmax({entering})" if numpy else f"weights = F.softmax({entering}, dim=-1)",)
+        out["4"] = (_allowed(ev, head.allowed, numpy),
+                    "masked = np.where(allowed, scaled, -np.inf)" if numpy
+                    else 'masked = scaled.masked_fill(~allowed, float("-inf"))')
+        entering, step = "masked", 5
+    out[str(step)] = (f"weights = softmax({entering})" if numpy else f"weights = F.softmax({entering}, dim=-1)",)
     name = f"out_{index}" if len(sc.heads) > 1 else "out"
-    out["5"] = (f"{name} = weights @ v",)
+    out[str(step + 1)] = (f"{name} = weights @ v",)
     if not numpy:
-        out["5"] += ("# steps 2 to 5 in one call, PyTorch's fused attention:",
-                     f"{name} = F.scaled_dot_product_attention({_sdpa_args(ev, head.allowed)})")
+        out[str(step + 1)] += (f"# steps 2 to {step + 1} in one call, PyTorch's fused attention:",
+                               f"{name} = F.scaled_dot_product_attention({_sdpa_args(ev, head.allowed)})")
     return out
 
 
@@ -127,10 +128,19 @@ def _literal(name: str, m: np.ndarray, language: str) -> str:
     return f"{name} = np.array({body})" if language == "numpy" else f"{name} = torch.tensor({body}, dtype=torch.float64)"
 
 
+def _after_heads_key(heading: str) -> str | None:
+    """The key of the steps after the heads, found by their heading: their numbers vary."""
+    if heading.startswith("Concatenate the heads"):
+        return "concat"
+    if heading.startswith("Output = concat·W_O"):
+        return "W_O"
+    return None
+
+
 def with_code(view: View, ev: Evaluation, language: str) -> View:
     """The view with each step's lines after its heading and lesson, and in the JSON under "code"."""
     lines = step_lines(ev, language)
-    pages, placed = [], set()
+    pages, placed, shown = [], set(), {}
     for page in view.pages:
         blocks, pending = [], None
         for block in page.blocks:
@@ -138,17 +148,20 @@ def with_code(view: View, ev: Evaluation, language: str) -> View:
                 blocks.append(pending)
                 pending = None
             blocks.append(block)
-            # Once per step: the q·k picture repeats step 2's number, and its code once is enough.
-            if isinstance(block, Heading) and block.number in lines and block.number not in placed:
-                pending = Code(language, lines[block.number])
-                placed.add(block.number)
+            if isinstance(block, Heading):
+                key = _after_heads_key(block.text) or block.number
+                # Once per step: the q·k picture repeats step 2's number, and its code once is enough.
+                if key in lines and block.number not in placed:
+                    pending = Code(language, lines[key])
+                    placed.add(block.number)
+                    shown[block.number] = lines[key]
         if pending is not None:
             blocks.append(pending)
         pages.append(Page(page.heading, tuple(blocks)))
 
     def document() -> dict:
         doc = view.document()
-        doc["code"] = {"language": language, "steps": {number: list(code) for number, code in lines.items()}}
+        doc["code"] = {"language": language, "steps": {number: list(code) for number, code in shown.items()}}
         return doc
 
     return View(view.title, tuple(pages), document, view.precision)

@@ -55,8 +55,8 @@ class _Shown:
 
 def legend(p: int) -> str:
     return (f"'=': the numbers on the line, redone, give its result to {p} decimals; '≈': they give a "
-            "slightly different last digit, because each shown number is rounded while attncli carries "
-            "the exact float64 values on to the next line.")
+            "result that differs in the last digits, because each shown number is rounded (and exp "
+            "magnifies the rounding of its argument) while attncli carries the exact float64 values on.")
 
 
 def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -> list[str]:
