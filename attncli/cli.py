@@ -269,6 +269,7 @@ def scenarios(
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
+    step: StepOpt = False,
     export: ExportOpt = None,
     theme: ThemeOpt = "light",
 ) -> None:
@@ -276,7 +277,7 @@ def scenarios(
     from attncli import commands
     from attncli.deliver import deliver
 
-    deliver(commands.scenarios(), _how(output_format, no_color, width, False, export, theme))
+    deliver(commands.scenarios(), _how(output_format, no_color, width, step, export, theme))
 
 
 @app.command()

@@ -15,6 +15,25 @@ PACKAGE_ROOT = Path(attncli.__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "attncli"
 
 
+def _source_tree_shim() -> None:
+    """From the source tree (nothing installed), every real process and the notebook kernel still find
+    attncli: the checkout goes on PYTHONPATH, and an `attncli` on PATH runs `python -m attncli`."""
+    import shutil
+    import tempfile
+
+    if SCRIPT.exists() or shutil.which("attncli"):
+        return
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")) if p)
+    folder = Path(tempfile.mkdtemp(prefix="attncli-shim-"))
+    shim = folder / "attncli"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m attncli "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    os.environ["PATH"] = f"{folder}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+_source_tree_shim()
+
+
 def program() -> list[str]:
     """The command line of attncli as a real process: the installed script, else `python -m attncli`."""
     return [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "attncli"]

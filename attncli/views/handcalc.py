@@ -152,11 +152,14 @@ def _output_lines(ev: Evaluation, head, row: int, sh: _Shown) -> list[str]:
     exact = head.output[row]
     lines.append(f"{pad}{sh.vector_sign(redone, exact)} {vector(exact, p)}")
     if sh.vector_sign(redone, exact) == "≈":
-        keep = lambda v: v.replace(" ", "\u00a0")  # textwrap breaks only at ASCII spaces: vectors stay whole
+        # textwrap breaks only at ASCII spaces: a short vector stays whole; a long one (a real model's 32
+        # values) breaks after its commas, never inside a number.
+        keep = lambda v: v.replace(" ", "\u00a0") if len(v) <= 40 else v
         note = (f"Note: the numbers shown, rounded to {p} decimals, give {keep(vector(redone, p))}; the exact "
                 f"output is {keep(vector(exact, p + 1))}. attncli computes in float64 and rounds only what it "
                 "shows, so the last digit can differ from a rounded hand calculation.")
-        wrapped = textwrap.wrap(note, width=72, initial_indent="   ", subsequent_indent="   ", break_on_hyphens=False)
+        wrapped = textwrap.wrap(note, width=72, initial_indent="   ", subsequent_indent="   ", break_on_hyphens=False,
+                                break_long_words=False)
         lines += [""] + [line.replace("\u00a0", " ") for line in wrapped]
     return lines
 
