@@ -7,6 +7,8 @@ no labels at points) does not give, and a runtime dependency for ~60 lines is no
 
 from __future__ import annotations
 
+import math
+
 from rich.cells import cell_len
 from rich.text import Text
 
@@ -72,8 +74,11 @@ def plot_lines(plot: Plot, look: Look) -> list[Text]:
     cols = max(30, min((look.width or 80) - 2, 72))
     rows = 16 if look.height is None else max(8, min(16, look.height - 10))
     canvas = Canvas(cols, rows)
-    xs = [p.x for p in plot.points] + [0.0]
-    ys = [p.y for p in plot.points] + [0.0]
+    # Laid out in units of the largest coordinate, so that subnormal or huge vectors still give finite pixels.
+    big = max(abs(v) for p in plot.points for v in (p.x, p.y)) if plot.points else 0.0
+    unit = big if math.isfinite(big) and big > 0 else 1.0
+    xs = [p.x / unit for p in plot.points] + [0.0]
+    ys = [p.y / unit for p in plot.points] + [0.0]
     x_lo, x_hi, y_lo, y_hi = min(xs), max(xs), min(ys), max(ys)
     span_x, span_y = (x_hi - x_lo) or 1.0, (y_hi - y_lo) or 1.0
     # One scale for both axes (a braille pixel is about square), so angles between arrows are true.
@@ -83,7 +88,7 @@ def plot_lines(plot: Plot, look: Look) -> list[Text]:
     y0 = (height_px - span_y * scale) / 2 + y_hi * scale
 
     def px(x: float, y: float) -> tuple[int, int]:
-        return round(x0 + x * scale), round(y0 - y * scale)
+        return round(x0 + x / unit * scale), round(y0 - y / unit * scale)
 
     ox, oy = px(0.0, 0.0)
     canvas.line(0, oy, width_px, oy, ROLE_STYLE["axis"])

@@ -204,3 +204,12 @@ def test_extreme_but_legal_sizes_are_read(token_length, description_length, n_he
     doc["tokens"] = ["t" * 1001]
     with pytest.raises(AttncliError, match="at most 1,000 characters"):
         loader.parse(dump(doc), origin="fuzz.yaml")
+
+
+@pytest.mark.parametrize("doc", [
+    {"embeddings": [[2.2250738585e-313]], "heads": [{"W_Q": [[0.0, 0.0]], "W_K": [[1.0, 1.0]], "W_V": [[0.0]]}]},
+    {"embeddings": [[1e150], [1e-300]], "W_Q": [[1.0, 1e-5]], "W_K": [[1e-8, 1.0]], "W_V": [[1.0]]},
+])
+def test_the_qk_picture_of_subnormal_or_huge_vectors(doc):
+    """Found by the fuzz test: a subnormal span made the picture's scale infinite and a pixel NaN."""
+    must_not_break(dump(doc))  # drawn, or refused with one AttncliError: never a ValueError
