@@ -100,7 +100,7 @@ def fit_growth(ns: list[int], values: list[float], *, floor: float = 0.0) -> Gro
     used = tuple(n for n, _ in points)
     if len(points) < MIN_POINTS:
         some = f"only {len(points)} size{'' if len(points) == 1 else 's'}"
-        why = f"{some} took long enough to measure work rather than what does not grow with n" if floor > 0 else some
+        why = f"{some} reached twice the smallest size's value, where the growth is measured" if floor > 0 else some
         return Growth(None, used, None, f"{why}; a growth law needs at least {MIN_POINTS} (two points always "
                                         "lie on a line)")
     x = np.log([n for n, _ in points])

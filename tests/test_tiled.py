@@ -102,7 +102,7 @@ def test_fit_refuses_two_sizes_and_a_poor_fit():
     two = complexity.fit_growth([1024, 2048], [1.0, 4.0])
     assert two.exponent is None and "at least 3" in two.reason
     overhead = complexity.fit_growth([128, 256, 512], [1.0, 1.1, 2.5], floor=2.0)
-    assert "only 1 size took long enough" in overhead.reason and "at least 3" in overhead.reason
+    assert "only 1 size reached twice the smallest" in overhead.reason and "at least 3" in overhead.reason
     noisy = complexity.fit_growth([128, 256, 512, 1024], [1.0, 8.0, 2.0, 30.0])
     assert noisy.reason.startswith("the sizes do not lie on one power law") and noisy.r2 < complexity.MIN_R2
     exact = complexity.fit_growth([128, 256, 512], [n**2 for n in (128, 256, 512)])

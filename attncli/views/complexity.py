@@ -77,10 +77,10 @@ def _time_words(g: Growth, use_tiled: bool, p: int, max_n: int) -> str:
     if abs(e - 2) <= NEAR:
         return words + f"That is close to n², as the work predicts. {work}"
     if e < 2:
-        return words + (f"That is below n², so part of the time at these sizes does not grow with the n²·d work "
-                        f"(fixed or O(n) costs); larger sizes would show more of it. {work}")
-    return words + (f"That is above n², so something besides the n²·d arithmetic grows faster here (for example "
-                    f"memory traffic once the matrices outgrow the caches). {work}")
+        return words + (f"That is below n² over these sizes: the measured time does not yet follow the n²·d work "
+                        f"alone. {work}")
+    return words + (f"That is above n² over these sizes: the measured time grows faster than the n²·d arithmetic "
+                    f"alone. {work}")
 
 
 def _memory_words(g: Growth, use_tiled: bool, p: int, max_n: int, d: int) -> str:
