@@ -18,7 +18,7 @@ EXPORT_SUFFIXES = (".svg", ".html", ".txt", ".md", ".json")
 EXPORT_WIDTH = 100  # columns of an exported picture when there is no terminal to measure and no --width
 
 
-@dataclass(frozen=True)
+@dataclass
 class Delivery:
     """How the user asked to see a view."""
 

@@ -27,7 +27,7 @@ def glyph(w: float) -> str:
     return GLYPHS[min(int(max(float(w), 0.0) * len(GLYPHS)), len(GLYPHS) - 1)]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Look:
     """How to lay a view out: colour or glyphs, the terminal's colour system, and the room there is.
 
@@ -78,7 +78,7 @@ def _cell_width(view: MatrixView, precision: int) -> int:
     return widest + 2 if view.kind == "weights" else widest
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Laid:
     """A rendered matrix: lines of styled text, all `width` cells wide."""
 

@@ -13,7 +13,7 @@ from typing import Callable, Union
 import numpy as np
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class MatrixView:
     """A matrix with its caption and labels; kind says how to show it."""
 
@@ -25,14 +25,14 @@ class MatrixView:
     previous: np.ndarray | None = None  # the values before a live change: moved weights get ▲/▼
 
 
-@dataclass(frozen=True)
+@dataclass
 class Title:
     title: str
     subtitle: str = ""
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Heading:
     """A step's heading: 'Step 3  Scale: ...'."""
 
@@ -40,27 +40,27 @@ class Heading:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Banner:
     """A band above a group of steps, such as one head's name."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Paragraph:
     text: str
     role: str = "plain"  # "plain" | "lesson" (why a step exists) | "note" (secondary) | "strong"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Matrices:
     """Matrices side by side."""
 
     views: tuple[MatrixView, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Grid:
     """A table of text cells: the first column names the row; numeric columns are right-aligned."""
 
@@ -70,7 +70,7 @@ class Grid:
     numeric: bool = True  # False: every column is text, left-aligned
 
 
-@dataclass(frozen=True)
+@dataclass
 class Boxed:
     """Lines of preformatted text in a box, such as a hand calculation."""
 
@@ -78,12 +78,12 @@ class Boxed:
     lines: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Bullets:
     lines: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Bars:
     """A horizontal bar plot: (label, length from 0 to 1, value as text) per bar."""
 
@@ -91,7 +91,7 @@ class Bars:
     bars: tuple[tuple[str, float, str], ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Code:
     """The lines of code that compute a step, in `language` ("numpy" or "torch"): the bridge from arithmetic to code."""
 
@@ -99,7 +99,7 @@ class Code:
     lines: tuple[str, ...]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class HeadTile:
     """One head of a gallery: its name (L0H2), a short label of its pattern, and its weights."""
 
@@ -108,7 +108,7 @@ class HeadTile:
     weights: np.ndarray  # (n, n) in [0, 1]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class HeadGrid:
     """Many heads as compact heatmaps sharing axes: the renderer fits as many to a row as the width allows."""
 
@@ -121,7 +121,7 @@ class HeadGrid:
 Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars, Code, HeadGrid]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Page:
     """What presenter mode shows on one screen; `heading` names it in the step list."""
 
@@ -129,7 +129,7 @@ class Page:
     blocks: tuple[Block, ...]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class View:
     """Everything one command shows: pages for people, a JSON document for programs."""
 

@@ -14,7 +14,7 @@ from attncli.numbers import fixed
 from attncli.views import MatrixView
 
 
-@dataclass(frozen=True)
+@dataclass
 class Point:
     """One vector drawn from the origin: a query or a key, with a note written beside it."""
 
@@ -25,7 +25,7 @@ class Point:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Plot:
     """Queries and keys in the plane; `axes` says what the two axes are."""
 
@@ -35,7 +35,7 @@ class Plot:
     legend: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Heatmaps:
     """Weight matrices as one glyph per cell, side by side, for patterns (a diagonal, a sink) at a glance."""
 

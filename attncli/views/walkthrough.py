@@ -19,7 +19,7 @@ FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
 _dims = dims
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Section:
     """One step: a heading, a line that teaches why it exists, and rows of matrices side by side."""
 
@@ -40,7 +40,7 @@ class Section:
         return Page(f"Step {self.number}: {self.heading}", tuple(blocks))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # frozen: a default argument must be hashable
 class Pictures:
     """How explain draws: whose dot products the q·k plot shows, A as a compact heatmap, and the
     evaluation before a live change (presenter mode), whose weights the ▲/▼ marks compare with."""
@@ -144,7 +144,7 @@ def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None
     return sections
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class _HeadContext:
     """What every step of one head needs to name its matrices."""
 
