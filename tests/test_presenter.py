@@ -334,6 +334,8 @@ def test_principal_components_keep_dot_products_of_vectors_in_a_plane(seed, d_k,
 def test_the_plot_says_which_plane_it_draws_and_the_exact_dot_products():
     out = runner.invoke(app, ["explain", "dog_ate_dinner", "--width", "80", "--no-color"]).stdout
     assert "the plane of Q and K (d_k = 2)" in out
-    assert "k:dog 2.71" in out and "k:dinner 2.47" in out and "k:ate 1.35" in out  # S[dog, ·]
+    assert "k:dog 2.710" in out and "k:dinner 2.475" in out and "k:ate 1.355" in out  # S[dog, ·], as the table
+    precise = runner.invoke(app, ["explain", "--precision", "5", "--width", "80", "--no-color"]).stdout
+    assert "k:dinner 2.47500" in precise  # --precision applies to the picture's numbers too
     wide = runner.invoke(app, ["explain", "saturation", "--width", "80", "--no-color"]).stdout
     assert re.search(r"d_k = 512: the first two principal components of Q and K, which keep \d+%", wide)

@@ -69,7 +69,7 @@ def qk_plot(q: np.ndarray, k: np.ndarray, scores: np.ndarray, q_tokens, k_tokens
     pq, pk, kept = plane(q, k)
     points = [Point(str(t), float(x), float(y), "focus" if i == focus else "query")
               for i, (t, (x, y)) in enumerate(zip(q_tokens, pq))]
-    points += [Point(str(t), float(x), float(y), "key", fixed(float(scores[focus, j]), min(precision, 2)))
+    points += [Point(str(t), float(x), float(y), "key", fixed(float(scores[focus, j]), precision))
                for j, (t, (x, y)) in enumerate(zip(k_tokens, pk))]
     d_k = q.shape[1]
     if kept is None:
