@@ -1,4 +1,5 @@
-"""Writing the user's files safely: whole or not at all, and never over something that must survive."""
+"""Reading and writing the user's files safely: reads bounded by a limit, writes whole or not at all, and
+never over something that must survive."""
 
 from __future__ import annotations
 
@@ -8,6 +9,34 @@ import tempfile
 from pathlib import Path
 
 from attncli.errors import AttncliError
+
+def read_at_most(f, limit: int) -> bytes:
+    """Up to `limit` bytes and one more, read in chunks: a limit raised to a terabyte must not be
+    allocated before a small file is read."""
+    wanted, chunks = limit + 1, []
+    while wanted > 0:
+        chunk = f.read(min(wanted, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
+
+
+def decode(data: bytes, origin: str, limit: int) -> str:
+    """The text of what read_at_most read, or one AttncliError: too large, or not UTF-8."""
+    from attncli.limits import FILE_ENV
+
+    if len(data) > limit:
+        raise AttncliError(f"the file is larger than {limit:,} bytes; raise the limit with {FILE_ENV}=<bytes> "
+                           "if you mean it", origin=origin)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise AttncliError(f"not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8",
+                           origin=origin, line=line) from None
+
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))

@@ -79,10 +79,6 @@ def available_memory() -> int | None:
     return min(found) if found else None
 
 
-def describe_file_limit() -> str:
-    return f"{max_file_bytes():,} bytes"
-
-
 def describe_size_limits() -> str:
     return (
         f"attncli reads at most {max_cells():,} numbers per scenario and {_MAX_TOKENS:,} rows or columns "

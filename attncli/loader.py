@@ -11,6 +11,7 @@ import yaml
 
 from attncli import limits
 from attncli.errors import AttncliError
+from attncli.files import decode, read_at_most
 from attncli.reader import Reader, TooManyProblems, is_empty
 from attncli.scenario import Scenario
 
@@ -51,7 +52,8 @@ def load(ref: str) -> Scenario:
 
 def _read(ref: str) -> tuple[str, str, str]:
     if ref == "-":
-        return _decode(_read_at_most(sys.stdin.buffer), "<stdin>"), "<stdin>", "stdin"
+        limit = limits.max_file_bytes()
+        return decode(read_at_most(sys.stdin.buffer, limit), "<stdin>", limit), "<stdin>", "stdin"
     path = Path(ref)
     if path.is_dir() and ref in builtin_names():  # a folder named like a built-in does not hide it
         return builtin_text(ref), f"{ref} (built-in)", ref
@@ -70,43 +72,12 @@ def _read(ref: str) -> tuple[str, str, str]:
         raise AttncliError("is a directory, not a scenario file", origin=ref)
     try:
         with path.open("rb") as f:
-            data = _read_at_most(f)
+            data = read_at_most(f, limits.max_file_bytes())
     except PermissionError:
         raise AttncliError("permission denied: cannot read the file", origin=ref) from None
     except OSError as e:
         raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=ref) from None
-    return _decode(data, ref), ref, path.stem
-
-
-def _read_at_most(f) -> bytes:
-    """Up to the file limit and one byte more, read in chunks: a limit raised to a terabyte must not
-    be allocated before a small file is read."""
-    wanted, chunks = limits.max_file_bytes() + 1, []
-    while wanted > 0:
-        chunk = f.read(min(wanted, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        wanted -= len(chunk)
-    return b"".join(chunks)
-
-
-def _decode(data: bytes, origin: str) -> str:
-    if len(data) > limits.max_file_bytes():
-        raise AttncliError(
-            f"the file is larger than {limits.describe_file_limit()}; "
-            f"raise the limit with {limits.FILE_ENV}=<bytes> if you mean it",
-            origin=origin,
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise AttncliError(
-            f"not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8",
-            origin=origin,
-            line=line,
-        ) from None
+    return decode(data, ref, limits.max_file_bytes()), ref, path.stem
 
 
 def parse(text: str, *, origin: str, default_name: str = "scenario") -> Scenario:

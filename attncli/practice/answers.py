@@ -35,6 +35,7 @@ class Submission:
 def read_file(path: str, limit: int | None = None) -> str:
     """The text of an answer or key file (at most `limit` bytes, default the file limit), or one AttncliError."""
     from attncli import limits
+    from attncli.files import decode, read_at_most
 
     limit = limits.max_file_bytes() if limit is None else limit
     p = Path(path)
@@ -42,19 +43,12 @@ def read_file(path: str, limit: int | None = None) -> str:
         raise AttncliError("is a directory, not a file", origin=path)
     try:
         with p.open("rb") as f:
-            data = f.read(limit + 1)
+            data = read_at_most(f, limit)
     except FileNotFoundError:
         raise AttncliError("no such file", origin=path) from None
     except OSError as e:
         raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=path) from None
-    if len(data) > limit:
-        raise AttncliError(f"the file is larger than {limit:,} bytes; raise the limit with {limits.FILE_ENV}=<bytes> "
-                           "if you mean it", origin=path)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise AttncliError(f"not UTF-8 text (byte 0x{data[e.start]:02x}); save it as UTF-8",
-                           origin=path, line=data.count(b"\n", 0, e.start) + 1) from None
+    return decode(data, path, limit)
 
 
 def parse_submission(text: str, origin: str) -> Submission:
