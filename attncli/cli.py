@@ -1,8 +1,11 @@
 """The attncli command line: a thin layer that calls one core function per command.
 
 Heavy modules (NumPy, PyYAML, Rich, the core) are imported inside the commands, so that
-`attncli --help` starts as fast as Typer itself.
+`attncli --help` starts as fast as Typer itself. Annotations are postponed: Typer evaluates them only
+for the command being run (typer_fast.App), instead of every option of every command at import.
 """
+
+from __future__ import annotations
 
 import enum
 import functools

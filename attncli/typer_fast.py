@@ -196,23 +196,50 @@ class App(typer.Typer):
         return super().command(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        """Build only the command being run: Typer otherwise builds every command's parameters first
-        (about 2 ms a command), which `attncli explain` does not need. `--help`, a mistyped command
-        and shell completion still see them all."""
+        """Build only what this run needs. Typer otherwise builds every command's parameters first
+        (about 2 ms a command): `attncli explain` builds explain alone, and a run that names no
+        command (`--help`, `--version`, a mistyped command) builds each command as a name and its
+        help, which is all the group's help and its "no such command" error show. Shell completion
+        still gets every command in full."""
         import os
         import sys
 
-        wanted = sys.argv[1] if len(sys.argv) > 1 else ""
+        given = args[0] if args else kwargs.get("args")
+        words = list(given) if given is not None else sys.argv[1:]  # as Click's main() reads them
         completing = any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ)
+        if completing or self.registered_callback is None:
+            return super().__call__(*args, **kwargs)
+        wanted = words[0] if words else ""
         keep = [info for info in self.registered_commands if _command_name(info) == wanted]
-        if not keep or completing or self.registered_callback is None:
+        named = {_command_name(info) for info in self.registered_commands}.intersection(words)
+        if keep:
+            chosen = keep
+        elif not named:
+            chosen = [_help_only(info) for info in self.registered_commands]
+        else:  # a command after a group option: Typer's usual way
             return super().__call__(*args, **kwargs)
         every = self.registered_commands
-        self.registered_commands = keep
+        self.registered_commands = chosen
         try:
             return super().__call__(*args, **kwargs)
         finally:
             self.registered_commands = every
+
+
+def _help_only(info):
+    """A copy of a registered command with no parameters: its name and help as the group lists them."""
+    import copy
+
+    def stand_in() -> None:
+        raise RuntimeError(f"{name}: built for the group's help only")  # never run: no command was named
+
+    name = _command_name(info)
+    stand_in.__name__ = info.callback.__name__ if info.callback is not None else name
+    stand_in.__doc__ = getattr(info.callback, "__doc__", None)
+    light = copy.copy(info)
+    light.name = name
+    light.callback = stand_in
+    return light
 
 
 def _command_name(info) -> str:

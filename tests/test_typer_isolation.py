@@ -135,12 +135,17 @@ PINNED = [
      "Input should be greater than or equal to 1\n"),
     (["frobnicate"],
      "Usage: attncli [OPTIONS] COMMAND [ARGS]...\nTry 'attncli -h' for help.\n\nError: No such command 'frobnicate'.\n"),
+    (["explian", "--focus", "dog"], "Usage: attncli [OPTIONS] COMMAND [ARGS]...\nTry 'attncli -h' for help.\n\n"
+     "Error: No such command 'explian'. Did you mean 'explain'?\n"),
+    (["--bogus", "explain"],
+     "Usage: attncli [OPTIONS] COMMAND [ARGS]...\nTry 'attncli -h' for help.\n\nError: No such option: --bogus\n"),
 ]
 
 
 def plain_twin() -> typer.Typer:
-    """attncli's app with Typer's own command class: what Typer alone would print."""
+    """attncli's app with Typer's own classes, every command built in full: what Typer alone would print."""
     twin = copy.copy(app)
+    twin.__class__ = typer.Typer  # not App.__call__, which builds only what a run names
     twin.registered_commands = [copy.copy(info) for info in app.registered_commands]
     for info in twin.registered_commands:
         info.cls = None
@@ -157,13 +162,18 @@ def test_usage_errors_are_pinned_and_worded_as_typer_words_them(argv, stderr, tm
     assert typers.stderr == ours.stderr
 
 
-@pytest.mark.parametrize("argv", [["--help"], *([name, "--help"] for name in
+@pytest.mark.parametrize("argv", [["--help"], [], ["--help", "explain"], *([name, "--help"] for name in
                                   ("explain", "compare", "complexity", "scenarios", "show", "new", "validate"))])
 def test_help_is_what_typer_shows(argv):
     runner = CliRunner()
     ours = runner.invoke(app, argv, prog_name="attncli", env={"COLUMNS": "100"})
-    assert ours.exit_code == 0 and ours.stdout.startswith("Usage: attncli")
-    assert ours.stdout == runner.invoke(plain_twin(), argv, prog_name="attncli", env={"COLUMNS": "100"}).stdout
+    assert ours.exit_code == (0 if argv else 2)  # no arguments: Click's help, with its usage status
+    shown = ours.stdout + ours.stderr  # without arguments Click writes the help to stderr
+    assert shown.startswith("Usage: attncli")
+    if argv[:1] in ([], ["--help"]):  # the group's help, which lists every command and its help
+        assert "  explain     Walk through attention step by step." in shown
+    typers = runner.invoke(plain_twin(), argv, prog_name="attncli", env={"COLUMNS": "100"})
+    assert (ours.stdout, ours.stderr, ours.exit_code) == (typers.stdout, typers.stderr, typers.exit_code)
 
 
 # A Typer release that renames what attncli hooks into: attncli then parses as Typer does, slower.
