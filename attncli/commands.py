@@ -56,8 +56,8 @@ def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None 
                  temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
                  precision: int = 3, code: str | None = None, compact: bool = False, live: bool = True):
     """explain's view and (with live) a knobs.Live that rebuilds it with other settings, for presenter mode."""
-    from attncli import api, loader
-    from attncli.scenario import find_head, find_row
+    from attncli import loader
+    from attncli.scenario import evaluate, find_head, find_row, settings_for
 
     check_temperature(temperature)
     sc = loader.load(scenario)
@@ -68,7 +68,7 @@ def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None 
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
     if block is not None and not tiled:
         raise UsageError("--block sets the keys per block of --tiled; add --tiled, or leave --block out")
-    ev = blame_temperature(temperature, lambda t: api.run(sc, scale=scale, mask=mask, temperature=t).evaluation)
+    ev = blame_temperature(temperature, lambda t: evaluate(sc, settings_for(sc, scale=scale, mask=mask, temperature=t)))
     view = _explain_view(ev, row, only, tiled, block, precision, code, compact)
     if not live:
         return view, None
@@ -81,7 +81,7 @@ def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None 
         # The mask flag as given while the mask is as it started: --mask would turn a scenario's own
         # padding or matrix mask into a causal one.
         flag = mask if knobs.masked == start.masked else knobs.masked
-        now = api.run(sc, scale=knobs.scaled, mask=flag, temperature=knobs.temperature).evaluation
+        now = evaluate(sc, settings_for(sc, scale=knobs.scaled, mask=flag, temperature=knobs.temperature))
         built = _explain_view(now, knobs.focus, only, tiled, block, precision, code, compact, before=last[0])
         last[0] = now
         return built

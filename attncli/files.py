@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from attncli.errors import AttncliError
@@ -84,6 +83,8 @@ def write_atomic(path: str, text, *, protect: tuple[str, ...] = ()) -> None:
     mode = _mode_of(target)
     fd, temporary = None, None
     try:
+        import tempfile  # only when writing: explain's start-up is measured
+
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             fd = None

@@ -77,6 +77,15 @@ def test_visible_leaves_nothing_raw_and_is_idempotent(text):
         visible(text.replace("\n", "").replace("\t", ""))
 
 
+def test_is_safe_agrees_with_the_definition_on_every_code_point():
+    """The printable fast path skips the search only where the definition finds nothing to escape."""
+    single_line_raw = re.compile("[\t\n]|" + RAW.pattern)  # RAW keeps LF and TAB, as a description does
+    for code in range(0x110000):
+        char = chr(code)
+        assert is_safe(f"a{char}b") == (single_line_raw.search(char) is None), hex(code)
+        assert is_safe(f"a{char}b", multiline=True) == (RAW.search(char) is None), hex(code)
+
+
 OUTPUTS = [
     ("explain", "FILE"),
     ("explain", "FILE", "--no-color"),

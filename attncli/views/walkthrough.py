@@ -91,7 +91,6 @@ def scenario_argument(origin: str) -> str | None:
     """How a hint names the scenario on the command line: a built-in's name, a quoted path; None for stdin
     and for a file name with control characters, which a hint could only show escaped, not run."""
     import os
-    import shlex
 
     from attncli.safe_text import is_safe
 
@@ -101,6 +100,8 @@ def scenario_argument(origin: str) -> str | None:
         return origin[: -len(" (built-in)")]
     if not os.path.isfile(origin):  # a real model's head, say: no file to name until it is saved
         return None
+    import shlex
+
     return shlex.quote(origin)
 
 
