@@ -7,7 +7,7 @@ for all of them.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from attncli.errors import AttncliError, UsageError
@@ -18,8 +18,7 @@ EXPORT_SUFFIXES = (".svg", ".html", ".txt", ".md", ".json")
 EXPORT_WIDTH = 100  # columns of an exported picture when there is no terminal to measure and no --width
 
 
-@dataclass
-class Delivery:
+class Delivery(NamedTuple):
     """How the user asked to see a view."""
 
     output_format: str = "rich"  # rich | json | markdown
@@ -177,7 +176,7 @@ def markdown_bytes(view: View) -> int:
             elif isinstance(block, Grid):
                 total += sum(len(cell) + 3 for row in (block.headers, *block.rows) for cell in row)
             else:
-                total += 16 + 2 * sum(len(str(v)) for v in vars(block).values())
+                total += 16 + 2 * sum(len(str(v)) for v in block)
     return total
 
 

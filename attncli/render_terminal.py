@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from rich import box
@@ -27,8 +27,7 @@ def glyph(w: float) -> str:
     return GLYPHS[min(int(max(float(w), 0.0) * len(GLYPHS)), len(GLYPHS) - 1)]
 
 
-@dataclass
-class Look:
+class Look(NamedTuple):
     """How to lay a view out: colour or glyphs, the terminal's colour system, and the room there is.
 
     height: the rows a table may take before its middle rows are elided (presenter mode: the
@@ -78,8 +77,7 @@ def _cell_width(view: MatrixView, precision: int) -> int:
     return widest + 2 if view.kind == "weights" else widest
 
 
-@dataclass(eq=False)
-class Laid:
+class Laid(NamedTuple):
     """A rendered matrix: lines of styled text, all `width` cells wide."""
 
     lines: tuple[Text, ...]

@@ -7,11 +7,10 @@ the build pass in reader.py, which turns values into a Scenario, needs to be tol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """One key of a scenario mapping (or of a nested mapping such as a head or `random`)."""
 
     name: str

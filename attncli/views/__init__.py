@@ -3,18 +3,19 @@
 A view builder turns computed steps into a View: pages of blocks (titles, headings, lessons,
 labelled matrices, tables, bars) and a JSON document. Renderers turn blocks into Rich or markdown
 and never compute; deliver.py sends a view to the terminal, presenter mode or a file.
+
+Blocks are NamedTuples: immutable plain data, and a quarter of a dataclass's cost to define, which
+every start pays for each of them (benchmarks/startup.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable, NamedTuple, Union
 
 import numpy as np
 
 
-@dataclass(eq=False)
-class MatrixView:
+class MatrixView(NamedTuple):
     """A matrix with its caption and labels; kind says how to show it."""
 
     caption: str
@@ -25,43 +26,37 @@ class MatrixView:
     previous: np.ndarray | None = None  # the values before a live change: moved weights get ▲/▼
 
 
-@dataclass
-class Title:
+class Title(NamedTuple):
     title: str
     subtitle: str = ""
     description: str = ""
 
 
-@dataclass
-class Heading:
+class Heading(NamedTuple):
     """A step's heading: 'Step 3  Scale: ...'."""
 
     number: str
     text: str
 
 
-@dataclass
-class Banner:
+class Banner(NamedTuple):
     """A band above a group of steps, such as one head's name."""
 
     text: str
 
 
-@dataclass
-class Paragraph:
+class Paragraph(NamedTuple):
     text: str
     role: str = "plain"  # "plain" | "lesson" (why a step exists) | "note" (secondary) | "strong"
 
 
-@dataclass(eq=False)
-class Matrices:
+class Matrices(NamedTuple):
     """Matrices side by side."""
 
     views: tuple[MatrixView, ...]
 
 
-@dataclass
-class Grid:
+class Grid(NamedTuple):
     """A table of text cells: the first column names the row; numeric columns are right-aligned."""
 
     headers: tuple[str, ...]
@@ -70,37 +65,32 @@ class Grid:
     numeric: bool = True  # False: every column is text, left-aligned
 
 
-@dataclass
-class Boxed:
+class Boxed(NamedTuple):
     """Lines of preformatted text in a box, such as a hand calculation."""
 
     title: str
     lines: tuple[str, ...]
 
 
-@dataclass
-class Bullets:
+class Bullets(NamedTuple):
     lines: tuple[str, ...]
 
 
-@dataclass
-class Bars:
+class Bars(NamedTuple):
     """A horizontal bar plot: (label, length from 0 to 1, value as text) per bar."""
 
     title: str
     bars: tuple[tuple[str, float, str], ...]
 
 
-@dataclass
-class Code:
+class Code(NamedTuple):
     """The lines of code that compute a step, in `language` ("numpy" or "torch"): the bridge from arithmetic to code."""
 
     language: str
     lines: tuple[str, ...]
 
 
-@dataclass(eq=False)
-class HeadTile:
+class HeadTile(NamedTuple):
     """One head of a gallery: its name (L0H2), a short label of its pattern, and its weights."""
 
     name: str
@@ -108,8 +98,7 @@ class HeadTile:
     weights: np.ndarray  # (n, n) in [0, 1]
 
 
-@dataclass(eq=False)
-class HeadGrid:
+class HeadGrid(NamedTuple):
     """Many heads as compact heatmaps sharing axes: the renderer fits as many to a row as the width allows."""
 
     row_labels: tuple[str, ...]  # the query tokens, abbreviated
@@ -121,16 +110,14 @@ class HeadGrid:
 Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars, Code, HeadGrid]
 
 
-@dataclass(eq=False)
-class Page:
+class Page(NamedTuple):
     """What presenter mode shows on one screen; `heading` names it in the step list."""
 
     heading: str
     blocks: tuple[Block, ...]
 
 
-@dataclass(eq=False)
-class View:
+class View(NamedTuple):
     """Everything one command shows: pages for people, a JSON document for programs."""
 
     title: str

@@ -6,7 +6,7 @@ writes them as short tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,8 +14,7 @@ from attncli.numbers import fixed
 from attncli.views import MatrixView
 
 
-@dataclass
-class Point:
+class Point(NamedTuple):
     """One vector drawn from the origin: a query or a key, with a note written beside it."""
 
     label: str
@@ -25,8 +24,7 @@ class Point:
     note: str = ""
 
 
-@dataclass
-class Plot:
+class Plot(NamedTuple):
     """Queries and keys in the plane; `axes` says what the two axes are."""
 
     title: str
@@ -35,8 +33,7 @@ class Plot:
     legend: str
 
 
-@dataclass(eq=False)
-class Heatmaps:
+class Heatmaps(NamedTuple):
     """Weight matrices as one glyph per cell, side by side, for patterns (a diagonal, a sink) at a glance."""
 
     views: tuple[MatrixView, ...]

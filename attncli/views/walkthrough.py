@@ -5,8 +5,7 @@ Every renderer reads these pages (terminal, presenter mode, markdown, exports), 
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,8 +18,7 @@ FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
 _dims = dims
 
 
-@dataclass(eq=False)
-class Section:
+class Section(NamedTuple):
     """One step: a heading, a line that teaches why it exists, and rows of matrices side by side."""
 
     number: str
@@ -40,8 +38,7 @@ class Section:
         return Page(f"Step {self.number}: {self.heading}", tuple(blocks))
 
 
-@dataclass(frozen=True)  # frozen: a default argument must be hashable
-class Pictures:
+class Pictures(NamedTuple):
     """How explain draws: whose dot products the q·k plot shows, A as a compact heatmap, and the
     evaluation before a live change (presenter mode), whose weights the ▲/▼ marks compare with."""
 
@@ -145,19 +142,18 @@ def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None
     return sections
 
 
-@dataclass(eq=False)
-class _HeadContext:
+class _HeadContext(NamedTuple):
     """What every step of one head needs to name its matrices."""
 
     ev: Evaluation
-    index: int
+    head_index: int  # which of ev.steps.heads
     precision: int
     tag: str  # "2." before step numbers when there are several heads
     pictures: Pictures = Pictures()
 
     @property
     def head(self):
-        return self.ev.steps.heads[self.index]
+        return self.ev.steps.heads[self.head_index]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -190,12 +186,12 @@ def _head_sections(ev: Evaluation, index: int, p: int, multi: bool, pictures: Pi
     numbered, k = [], 0
     for section in out:
         k += section is not out[2]
-        numbered.append(dataclasses.replace(section, number=f"{ctx.tag}{k}"))
+        numbered.append(section._replace(number=f"{ctx.tag}{k}"))
     return numbered
 
 
 def _project_section(ctx: _HeadContext) -> Section:
-    sc, head, w = ctx.ev.scenario, ctx.head, ctx.ev.scenario.heads[ctx.index]
+    sc, head, w = ctx.ev.scenario, ctx.head, ctx.ev.scenario.heads[ctx.head_index]
     (n_q, n_k), d_k, d_v = ctx.shape, head.d_k, head.d_v
     d_q, d_kv = w.w_q.shape[0], w.w_k.shape[0]
     kv = "source" if sc.is_cross else "X"
@@ -295,7 +291,7 @@ def _softmax_section(ctx: _HeadContext) -> Section:
         softmax_of += "/T"
     if ctx.head.allowed is not None:
         softmax_of += " + mask"
-    a = _weights_view(ctx.ev, ctx.index, ctx.pictures.before, f"A ({n_q}×{n_k})")
+    a = _weights_view(ctx.ev, ctx.head_index, ctx.pictures.before, f"A ({n_q}×{n_k})")
     heading = f"Softmax: A = softmax({softmax_of}), row by row ({n_q}×{n_k})"
     lesson = ("Each row becomes a probability distribution over the keys: weights of at least 0 that sum "
               "to 1, saying how much of each value the query takes.")
@@ -337,7 +333,7 @@ def _output_section(ctx: _HeadContext, multi: bool) -> Section:
         + (": the blended paint, mixed from the cans in the proportions attention chose." if sc.color_values
            else ", so it carries most of what the keys it attends to hand over."),
         ((MatrixView(f"{label} ({n_q}×{head.d_v})", head.output, sc.tokens, ctx.value_dims, kind=ctx.paint),),),
-        notes=_paint_notes(ctx.ev, ctx.index, ctx.precision) if sc.color_values else (),
+        notes=_paint_notes(ctx.ev, ctx.head_index, ctx.precision) if sc.color_values else (),
     )
 
 
