@@ -130,8 +130,6 @@ def _check_hand_size(n_k: int, flag: str | None) -> None:
 def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = None,
             temperature: float | None = None, precision: int = 3) -> View:
     """The scenario as written against a variant changed by the flags."""
-    from dataclasses import replace
-
     from attncli import compare as comparing
     from attncli import loader
     from attncli.scenario import evaluate, settings_for
@@ -146,7 +144,7 @@ def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = Non
     def run(t: float):
         if t == temperature:
             return comparing.compare(sc, base, variant, change)
-        return evaluate(sc, replace(variant, temperature=t))  # only whether the rest of the variant overflows
+        return evaluate(sc, variant._replace(temperature=t))  # only whether the rest of the variant overflows
 
     result = blame_temperature(temperature, run)
     return comparison.view(result, precision)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -153,8 +154,7 @@ def attention(
     return AttentionSteps(heads=tuple(steps), concat=concat, w_o=w_o, output=output, b_o=b_o)
 
 
-@dataclass(frozen=True, eq=False)
-class RowStats:
+class RowStats(NamedTuple):
     """How peaked each row of attention weights is, and how much gradient softmax passes back."""
 
     entropy: np.ndarray  # (n_q,) nats; 0 for one-hot, ln(n_k) for uniform

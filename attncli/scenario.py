@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,8 +40,7 @@ class Scenario:
         return self.source_tokens if self.source_tokens is not None else self.tokens
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """How a scenario was run: the scenario's own choices after any flags."""
 
     scaled: bool
@@ -49,8 +49,7 @@ class Settings:
     use_mask_matrix: bool = True  # False after --no-mask
 
 
-@dataclass(frozen=True, eq=False)
-class Evaluation:
+class Evaluation(NamedTuple):
     """A scenario, the settings it ran with, and every intermediate step."""
 
     scenario: Scenario
