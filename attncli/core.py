@@ -1,7 +1,5 @@
 """Scaled dot-product attention, softmax(Q·Kᵀ/√d_k)·V, as visible steps: pure NumPy, float64, no I/O."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import NamedTuple
 

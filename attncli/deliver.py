@@ -4,8 +4,6 @@ Every command builds a View and hands it to `deliver`, so --format, --export and
 for all of them.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import NamedTuple
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Views as Rich renderables for the terminal, presenter mode and SVG/HTML/text exports; never computes, never prints."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 import numpy as np

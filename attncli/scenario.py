@@ -1,7 +1,5 @@
 """A validated scenario (tokens and matrices) and how to run it through the core."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import NamedTuple
 

@@ -5,8 +5,6 @@ from KEYS. Adding a key (say `b_Q`) starts here: the survey pass, the schema and
 the build pass in reader.py, which turns values into a Scenario, needs to be told what the key means.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

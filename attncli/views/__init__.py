@@ -5,10 +5,9 @@ labelled matrices, tables, bars) and a JSON document. Renderers turn blocks into
 and never compute; deliver.py sends a view to the terminal, presenter mode or a file.
 
 Blocks are NamedTuples: immutable plain data, and a quarter of a dataclass's cost to define, which
-every start pays for each of them (benchmarks/startup.py).
+every start pays for each of them (benchmarks/startup.py). Modules that define such records do not
+postpone annotations: typing compiles each field's annotation string when the class is made.
 """
-
-from __future__ import annotations
 
 from typing import Callable, NamedTuple, Union
 

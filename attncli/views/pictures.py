@@ -4,8 +4,6 @@ Plain data like the other blocks; render_terminal.py draws them with characters,
 writes them as short tables.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 import numpy as np

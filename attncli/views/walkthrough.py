@@ -3,8 +3,6 @@
 Every renderer reads these pages (terminal, presenter mode, markdown, exports), so they never disagree.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 import numpy as np
