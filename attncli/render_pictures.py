@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from attncli.palette import BANDS, band, shade
-from attncli.render_terminal import Laid, Look, _kept
+from attncli.render_terminal import Drawn, Laid, Look, _kept, pad_block
 from attncli.views import MatrixView
 from attncli.views.pictures import Plot
 
@@ -51,10 +51,11 @@ class Canvas:
             if 0 <= col + k < self.cols:
                 self.text[(row, col + k)] = (ch, style)
 
-    def lines(self) -> list[Text]:
+    def lines(self) -> list[tuple]:
+        """Each row as runs: characters of one style together, a few runs per line."""
         out = []
         for r in range(self.rows):
-            runs: list[tuple[str, str]] = []  # characters of one style together: a few spans per line
+            runs: list[tuple[str, str]] = []
             for c in range(self.cols):
                 if (r, c) in self.text:
                     ch, style = self.text[(r, c)]
@@ -65,11 +66,11 @@ class Canvas:
                     runs[-1] = (runs[-1][0] + ch, style)
                 else:
                     runs.append((ch, style))
-            out.append(Text.assemble(*runs, no_wrap=True, overflow="crop"))
+            out.append(tuple(runs))
         return out
 
 
-def plot_lines(plot: Plot, look: Look) -> list[Text]:
+def plot_lines(plot: Plot, look: Look) -> list:
     """The plot as lines: title, canvas with axes through the origin, what the axes are, the legend."""
     cols = max(30, min((look.width or 80) - 2, 72))
     rows = 16 if look.height is None else max(8, min(16, look.height - 10))
@@ -115,7 +116,7 @@ def plot_lines(plot: Plot, look: Look) -> list[Text]:
         spot = next((s for s in spots if canvas.free(s[0], s[1], size)), None)
         if spot is not None:
             canvas.write(spot[0], spot[1], label, "bold" if p.role == "focus" else "")
-    return [Text(plot.title, style="bold")] + canvas.lines() + [Text(plot.axes), Text(plot.legend)]
+    return [Text(plot.title, style="bold"), Drawn(canvas.lines(), cols), Text(plot.axes), Text(plot.legend)]
 
 
 def _score(p) -> float:
@@ -143,39 +144,28 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
     tall = 1 if upright else min(max(cell_len(t) for t in col_labels), 6)  # rows of column labels
     # On a screen: room for the step's heading, lesson and note, the caption, the labels and legend.
     rows = _kept(n_rows, max(3, (look.height or 10**6) - 8 - tall))
-    lines = [Text(" " + view.caption, style="bold")]
+    lines = [[(" " + view.caption, "bold")]]
+    indent = (" " * (label_width + 2), "")
     if upright:
-        head = Text(" " * (label_width + 2))
-        for j in cols:
-            head.append(("…" if j is None else col_labels[j]).rjust(cell), style="bold")
-        lines.append(head)
+        lines.append([indent] + [(("…" if j is None else col_labels[j]).rjust(cell), "bold") for j in cols])
     else:
         for k in range(tall):
-            head = Text(" " * (label_width + 2))
-            for j in cols:
-                word = "…" if j is None else _abbreviate(col_labels[j], tall)
-                ch = word[k] if k < len(word) else " "
-                head.append(ch.ljust(cell), style="bold")
-            lines.append(head)
+            words = ["…" if j is None else _abbreviate(col_labels[j], tall) for j in cols]
+            lines.append([indent] + [((word[k] if k < len(word) else " ").ljust(cell), "bold") for word in words])
     for i in rows:
-        line = Text(" ")
-        line.append(("⋮" if i is None else row_labels[i]).ljust(label_width), style="bold")
-        line.append(" ")
+        line = [(" ", ""), (("⋮" if i is None else row_labels[i]).ljust(label_width), "bold"), (" ", "")]
         for j in cols:
             if i is None or j is None:
-                line.append("…".center(cell) if j is None else "⋮".center(cell))
+                line.append(("…".center(cell) if j is None else "⋮".center(cell), ""))
             elif look.color:
-                line.append(" " * cell, style=f"on {shade(values[i, j], look.system)}")
+                line.append((" " * cell, f"on {shade(values[i, j], look.system)}"))
             else:
-                line.append(RAMP[band(values[i, j])] * cell)
+                line.append((RAMP[band(values[i, j])] * cell, ""))
         lines.append(line)
     if len(rows) < n_rows or len(cols) < n_cols:
         shown = sum(i is not None for i in rows), sum(j is not None for j in cols)
-        lines.append(Text(f" showing {shown[0]} of {n_rows} rows, {shown[1]} of {n_cols} columns"))
-    block_width = max(t.cell_len for t in lines)
-    for t in lines:
-        t.append(" " * (block_width - t.cell_len))
-    return Laid(tuple(lines), block_width)
+        lines.append([(f" showing {shown[0]} of {n_rows} rows, {shown[1]} of {n_cols} columns", "")])
+    return pad_block(lines)
 
 
 def heatmap_legend(look: Look) -> Text:

@@ -75,11 +75,51 @@ def _cell_width(view: MatrixView, precision: int) -> int:
     return widest + 2 if view.kind == "weights" else widest
 
 
-class Laid(NamedTuple):
-    """A rendered matrix: lines of styled text, all `width` cells wide."""
+Run = tuple  # (text, style): a piece of a line in one Rich style; "" for none
 
-    lines: tuple[Text, ...]
+
+class Laid(NamedTuple):
+    """A laid-out block, such as a matrix: lines of runs, every line `width` cells wide."""
+
+    lines: tuple[tuple[Run, ...], ...]
     width: int
+
+
+def _width(runs) -> int:
+    return sum(cell_len(text) for text, _ in runs)
+
+
+class Drawn:
+    """Lines of runs printed as they are laid out: each run one Rich segment, no wrapping.
+
+    A dozen matrices as rich Text would be split, wrapped and re-measured line by line on every print,
+    about half of explain's rendering (benchmarks/startup.py). A line wider than the room is cropped.
+    """
+
+    def __init__(self, lines, width: int):
+        self.lines, self.width = lines, width
+
+    def __rich_console__(self, console, options):
+        from rich.segment import Segment
+
+        style = console.get_style
+        room = options.max_width
+        for line in self.lines:
+            segments = [Segment(text, style(name) if name else None) for text, name in line if text]
+            if self.width > room:
+                segments = Segment.adjust_line_length(segments, room, pad=False)
+            yield from segments
+            yield Segment.line()
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement(self.width, self.width)
+
+    @property
+    def plain(self) -> str:
+        """The text without styles, as rich Text's `plain`."""
+        return "\n".join("".join(text for text, _ in line) for line in self.lines)
 
 
 _GAP = 2  # spaces between columns
@@ -94,57 +134,53 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     Rich tables was half of `attncli explain`'s start-up (see benchmarks/startup.py).
     """
     look = look or Look(color, width)
-    color, width = look.color, look.width
     n_rows, n_cols = view.values.shape
     rows = _kept(n_rows, table_rows(look))
     labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
     label_width = max([cell_len(t) for t in labels.values()] + [1])
-    room = n_cols if width is None else max(2, (width - 1 - label_width) // (_cell_width(view, precision) + _GAP))
+    room = n_cols if look.width is None else max(2, (look.width - 1 - label_width) // (_cell_width(view, precision) + _GAP))
     cols = _kept(n_cols, room)
     cells = {i: {j: _cell(view, i, j, precision, look) for j in cols if j is not None} for i in labels}
     headers = {j: ("…" if j is None else str(view.col_labels[j])) for j in cols}
-    col_width = {}
-    for j in cols:
-        widest = max((cells[i][j].cell_len for i in cells), default=1) if j is not None else 1
-        col_width[j] = max(widest, cell_len(headers[j]))
+    col_width = {j: max([cell_len(headers[j])] + [_width(cells[i][j]) for i in cells if j is not None]) for j in cols}
+    centred = view.kind == "flags"
 
-    def line(label: Text, row_cells: list[Text]) -> Text:
-        text = Text(" ")
-        text.append_text(label)
-        text.append(" " * (label_width - label.cell_len))
+    def line(label: Run, row_cells: list) -> list:
+        runs = [(" ", ""), label, (" " * (label_width - cell_len(label[0])), "")]
         for j, cell in zip(cols, row_cells):
-            pad = col_width[j] - cell.cell_len
-            left = pad // 2 if view.kind == "flags" or j is None else pad
-            text.append(" " * (_GAP + left))
-            text.append_text(cell)
-            text.append(" " * (pad - left))
-        return text
+            pad = col_width[j] - _width(cell)
+            left = pad // 2 if centred or j is None else pad
+            runs += [(" " * (_GAP + left), ""), *cell, (" " * (pad - left), "")]
+        return runs
 
-    # Every piece of text carries a style, so the padding between them stays a separate run of spaces:
+    # Every piece of text is its own run, so the padding between them stays a separate run of spaces:
     # exported SVG then places each number itself instead of relying on leading spaces.
-    header = line(Text(""), [Text(headers[j], style="bold") for j in cols])  # user text: Text, never markup
-    lines = [Text(" " + view.caption, style="bold"), header, Text(" " + "─" * (header.cell_len - 1))]
+    header = line(("", ""), [[(headers[j], "bold")] for j in cols])  # user text: a run, never markup
+    lines = [[(" " + view.caption, "bold")], header, [(" " + "─" * (_width(header) - 1), "")]]
     for i in rows:
         if i is None:
-            lines.append(line(Text("⋮"), [Text("⋮") for _ in cols]))
+            lines.append(line(("⋮", ""), [[("⋮", "")] for _ in cols]))
         else:
-            lines.append(line(Text(labels[i], style="bold"), [Text("…") if j is None else cells[i][j] for j in cols]))
+            lines.append(line((labels[i], "bold"), [[("…", "")] if j is None else cells[i][j] for j in cols]))
     if view.kind == "colours":
-        for i, line_text in zip(rows, lines[3:]):
+        for i, runs in zip(rows, lines[3:]):
             if i is not None:
-                line_text.append("  ")
-                line_text.append_text(swatch(view.values[i], color))
+                runs += [("  ", "")] + swatch(view.values[i], look.color)
     if len(rows) < n_rows or len(cols) < n_cols:
         shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
-        lines.append(Text(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
-                          "--format json has them all"))
-    block_width = max(t.cell_len for t in lines)
-    for t in lines:
-        t.append(" " * (block_width - t.cell_len))
-    return Laid(tuple(lines), block_width)
+        lines.append([(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
+                       "--format json has them all", "")])
+    return pad_block(lines)
 
 
-def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Text:
+def pad_block(lines: list[list]) -> Laid:
+    """Lines of runs made one width, with spaces after the shorter ones."""
+    widths = [_width(runs) for runs in lines]
+    block_width = max(widths)
+    return Laid(tuple(tuple(runs) + ((" " * (block_width - w), ""),) for runs, w in zip(lines, widths)), block_width)
+
+
+def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
     """Blocks next to each other, starting a new band where the width runs out."""
     bands: list[list[Laid]] = []
     used = 0
@@ -155,32 +191,25 @@ def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Text:
         else:
             bands.append([block])
             used = block.width
-    out = Text(no_wrap=True, overflow="crop")
+    out: list[tuple] = []
     for b, band in enumerate(bands):
         if b:
-            out.append("\n\n")
-        height = max(len(block.lines) for block in band)
-        for k in range(height):
-            if k:
-                out.append("\n")
+            out.append(())
+        for k in range(max(len(block.lines) for block in band)):
+            line: list = []
             for n, block in enumerate(band):
                 if n:
-                    out.append(" " * gap)
-                out.append_text(block.lines[k] if k < len(block.lines) else Text(" " * block.width))
-    return out
+                    line.append((" " * gap, ""))
+                line.extend(block.lines[k] if k < len(block.lines) else ((" " * block.width, ""),))
+            out.append(tuple(line))
+    return Drawn(out, max(sum(block.width for block in band) + gap * (len(band) - 1) for band in bands))
 
 
-def swatch(rgb, color: bool) -> Text:
+def swatch(rgb, color: bool) -> list:
     """A patch of the colour in a frame (so white shows on a white page, black on black) and its hex
     code; the code alone without colour."""
     code = rgb_hex(rgb)
-    text = Text()
-    if color:
-        text.append("▕")
-        text.append("████", style=code)
-        text.append("▏ ")
-    text.append(code)
-    return text
+    return [("▕", ""), ("████", code), ("▏ ", ""), (code, "")] if color else [(code, "")]
 
 
 def table_rows(look: Look) -> int:
@@ -188,18 +217,19 @@ def table_rows(look: Look) -> int:
     return MAX_ROWS if look.height is None else max(3, min(MAX_ROWS, look.height - 8))
 
 
-def _cell(view: MatrixView, i: int, j: int, precision: int, look: Look) -> Text:
+def _cell(view: MatrixView, i: int, j: int, precision: int, look: Look) -> list:
+    """The runs of one cell: a number, a shaded weight (with ▲/▼ after a live change), or a flag."""
     value, kind = view.values[i, j], view.kind
     if kind == "flags":
-        return Text("✓", style="green") if value else Text("✗", style="red")
+        return [("✓", "green")] if value else [("✗", "red")]
     text = fixed(float(value), precision)
     if kind != "weights":
-        return Text(text, style="default")
-    cell = Text(f" {text} ", style=cell_style(value, look.system)) if look.color else \
-        Text(f"{text} {glyph(value)}", style="default")
+        return [(text, "default")]
+    cell = [(f" {text} ", cell_style(value, look.system))] if look.color else \
+        [(f"{text} {glyph(value)}", "default")]
     if view.previous is not None:
         moved = float(value) - float(view.previous[i, j])
-        cell.append("▲" if moved > MOVED else "▼" if moved < -MOVED else " ", style="bold")
+        cell.append(("▲" if moved > MOVED else "▼" if moved < -MOVED else " ", "bold"))
     return cell
 
 
@@ -345,37 +375,30 @@ def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[Renderabl
     per_band = max(1, (room + _GAP) // (tile_width + _GAP))
     rows = _kept(n_rows, MAX_ROWS)
     out: list[RenderableType] = [Text(block.title, style="bold")] if block.title else []
+    axis = ("".join("…" if j is None else block.col_labels[j] for j in cols), "dim")
     for start in range(0, len(block.tiles), per_band):
         band = block.tiles[start:start + per_band]
-        lines = [Text(" " * label_width), Text(" " * label_width)]
-        axis = Text("".join("…" if j is None else block.col_labels[j] for j in cols), "dim")
+        names, axes = [(" " * label_width, "")], [(" " * label_width, "")]
         for tile in band:
-            for k, piece in enumerate((Text.assemble((tile.name, "bold"), " ", tile.kind), axis)):
-                lines[k].append(" " * _GAP)
-                lines[k].append_text(piece)
-                lines[k].append(" " * (tile_width - piece.cell_len))
+            heading = f"{tile.name} {tile.kind}"
+            names += [(" " * _GAP, ""), (tile.name, "bold"), (" " + tile.kind + " " * (tile_width - cell_len(heading)), "")]
+            axes += [(" " * _GAP, ""), axis, (" " * (tile_width - len(cols)), "")]
+        lines = [names, axes]
         for i in rows:
             label = "⋮" if i is None else block.row_labels[i]
-            line = Text(label + " " * (label_width - cell_len(label)), style="bold")
+            line = [(label + " " * (label_width - cell_len(label)), "bold")]
             for tile in band:
-                line.append(" " * _GAP)
-                line.append_text(_tile_row(tile.weights, i, cols, color))
-                line.append(" " * (tile_width - len(cols)))
+                line += [(" " * _GAP, ""), *_tile_row(tile.weights, i, cols, color), (" " * (tile_width - len(cols)), "")]
             lines.append(line)
-        out.append(Text("\n").join(lines))
-        out.append(Text(""))
+        laid = pad_block(lines)
+        out += [Drawn(laid.lines, laid.width), Text("")]
     out.append(heat_legend(color))
     return out
 
 
-def _tile_row(weights: np.ndarray, i: int | None, cols: list[int | None], color: bool) -> Text:
+def _tile_row(weights: np.ndarray, i: int | None, cols: list[int | None], color: bool) -> list:
     """One row of a head's heatmap: a coloured block per weight, or a shade glyph without colour."""
-    text = Text()
-    for j in cols:
-        if i is None or j is None:
-            text.append("·", style="dim")
-        elif color:
-            text.append("█", style=heat_colour(weights[i, j]))
-        else:
-            text.append(glyph(weights[i, j]))
-    return text
+    if i is None:
+        return [("·" * len(cols), "dim")]
+    return [("·", "dim") if j is None else ("█", heat_colour(weights[i, j])) if color else (glyph(weights[i, j]), "")
+            for j in cols]

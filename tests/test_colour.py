@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from attncli import palette, themes
 from attncli.cli import app
-from attncli.render_terminal import Look, matrix_block
+from attncli.render_terminal import Look, matrix_block, side_by_side
 from attncli.views import MatrixView
 
 runner = CliRunner()
@@ -38,8 +38,7 @@ def test_every_band_reaches_the_terminal_as_its_own_colour(system):
     view = MatrixView("A", row, ("q",), tuple(str(k) for k in range(11)), kind="weights")
     console = Console(color_system=system, force_terminal=True, width=200, record=True)
     with console.capture() as capture:
-        for line in matrix_block(view, 3, look=Look(True, 200, system=system)).lines:
-            console.print(line)
+        console.print(side_by_side([matrix_block(view, 3, look=Look(True, 200, system=system))], 200))
     backgrounds = re.findall(r"\x1b\[[0-9;]*?(?:4[0-7]|10[0-7]|48;5;\d+)m", capture.get())
     codes = {re.search(r"(4[0-7]|10[0-7]|48;5;\d+)m$", b).group(1) for b in backgrounds}
     assert len(codes) == 11, codes
@@ -173,6 +172,6 @@ def test_a_swatch_has_a_frame_that_shows_on_any_page():
     from attncli.render_terminal import swatch
 
     white = swatch((1.0, 1.0, 1.0), True)
-    assert white.plain == "▕████▏ #ffffff"
-    frame = [span for span in white.spans if span.start == 0]
-    assert not frame  # the frame is in the text's own colour, not the swatch's
+    assert "".join(text for text, _ in white) == "▕████▏ #ffffff"
+    assert white[0] == ("▕", "")  # the frame is in the text's own colour, not the swatch's
+    assert ("████", "#ffffff") in white
