@@ -207,16 +207,17 @@ class App(typer.Typer):
         given = args[0] if args else kwargs.get("args")
         words = list(given) if given is not None else sys.argv[1:]  # as Click's main() reads them
         completing = any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ)
-        if completing or self.registered_callback is None:
-            return super().__call__(*args, **kwargs)
         wanted = words[0] if words else ""
         keep = [info for info in self.registered_commands if _command_name(info) == wanted]
         named = {_command_name(info) for info in self.registered_commands}.intersection(words)
-        if keep:
-            chosen = keep
-        elif not named:
-            chosen = [_help_only(info) for info in self.registered_commands]
-        else:  # a command after a group option: Typer's usual way
+        if completing or self.registered_callback is None or (named and not keep):
+            chosen = None  # every command in full: completion, or a command after a group option
+        else:
+            chosen = keep or [_help_only(info) for info in self.registered_commands]
+        for info in [self.registered_callback] + (self.registered_commands if chosen is None else chosen):
+            if info is not None and info.callback is not None:
+                _evaluate_annotations(info.callback)
+        if chosen is None:
             return super().__call__(*args, **kwargs)
         every = self.registered_commands
         self.registered_commands = chosen
@@ -224,6 +225,23 @@ class App(typer.Typer):
             return super().__call__(*args, **kwargs)
         finally:
             self.registered_commands = every
+
+
+def _evaluate_annotations(callback) -> None:
+    """Turn a command's postponed annotations into the objects they name, once.
+
+    Typer reads a command's parameters from its signature about nine times while building it, and
+    evaluates every annotation string each time: for explain's twenty options that was as much work
+    as rendering its output. The annotations of attncli's own functions are evaluated here instead,
+    with typing.get_type_hints, as Typer would evaluate them.
+    """
+    import inspect
+    import typing
+
+    function = inspect.unwrap(callback)
+    annotations = getattr(function, "__annotations__", None)
+    if isinstance(annotations, dict) and any(isinstance(value, str) for value in annotations.values()):
+        annotations.update(typing.get_type_hints(function, include_extras=True))
 
 
 def _help_only(info):
