@@ -55,17 +55,17 @@ class Canvas:
         """Each row as runs: characters of one style together, a few runs per line."""
         out = []
         for r in range(self.rows):
+            chars = [chr(0x2800 + bits) if bits else " " for bits in self.bits[r]]
+            styles = [style if bits else "" for bits, style in zip(self.bits[r], self.colour[r])]
+            for (row, col), (ch, style) in self.text.items():
+                if row == r:
+                    chars[col], styles[col] = ch, style
             runs: list[tuple[str, str]] = []
-            for c in range(self.cols):
-                if (r, c) in self.text:
-                    ch, style = self.text[(r, c)]
-                else:
-                    bits = self.bits[r][c]
-                    ch, style = (chr(0x2800 + bits), self.colour[r][c]) if bits else (" ", "")
-                if runs and runs[-1][1] == style:
-                    runs[-1] = (runs[-1][0] + ch, style)
-                else:
-                    runs.append((ch, style))
+            start = 0
+            for c in range(1, self.cols + 1):
+                if c == self.cols or styles[c] != styles[start]:
+                    runs.append(("".join(chars[start:c]), styles[start]))
+                    start = c
             out.append(tuple(runs))
         return out
 
