@@ -1,6 +1,6 @@
 """Start-up time of attncli against what it cannot avoid, measured side by side in one run.
 
-Usage: python benchmarks/startup.py [--runs N]   (with attncli installed in this Python's environment)
+Usage: python benchmarks/startup.py [--runs N] [--instructions]   (with attncli installed in this Python's environment)
 
 Method (as hyperfine does it): for each command, warm-up runs first, then the commands are run in
 interleaved rounds so that drift in the machine's load hits them all alike; the medians of wall-clock
@@ -50,18 +50,34 @@ Head to head in the same rounds (CPU time), typer_fast against the old patch: ex
 typer_fast's own import costs 0.35 ms (its number patterns compile on first use).
 
 After issues 11-16 (twelve commands, views, the API layer, the q·k picture, the text sanitiser), on a
-quiet machine (load about 1), 10-15 rounds, non-editable install: --help / import typer 1.09-1.19,
-explain / baseline imports 1.22-1.29 by CPU time, OVER the target; the version before them measured
-1.04 and 1.12 in the same hour. Building only the command being run (typer_fast.App.__call__) took
---help from 1.26-1.33 to this; non-frozen view dataclasses (frozen ones take twice as long to build)
-helped explain a little. What remains is spread: ~40 dataclasses built at import, the q·k picture's
-page, attncli.api/results on explain's path, safe_text's patterns.
+quiet machine, 10-15 rounds: --help / import typer 1.09-1.19, explain / baseline imports 1.22-1.29 by CPU
+time, OVER the target. What it took to come back under (each measured with --instructions, whose counts
+are the same on every run: `attncli explain` went from 1.313 to 1.174 times the baseline's
+instructions, --help from 1.239 to 1.093; the version before issues 11-16 counts 1.175 and 1.137):
+- Dataclasses: Python 3.11 compiles three to five functions for each at import (a frozen one with 11
+  fields costs as much as 2.5 NamedTuples). Plain records are NamedTuples (views' blocks, Settings,
+  Evaluation, the key table); the results the API hands out stay frozen dataclasses. Postponed
+  annotations made each NamedTuple field compile a ForwardRef, so those modules evaluate them.
+- Rendering: a dozen matrices as rich Text were split, wrapped and re-measured on print; they are laid
+  out as (text, style) runs and printed as segments (render_terminal.Drawn): about a third of the
+  rendering's instructions, with the same characters and colours on every built-in.
+- Typer evaluates a command's annotation strings about nine times while building it; typer_fast
+  evaluates the run command's once. A run that names no command (--help) builds the commands as
+  names and help only.
+- explain no longer runs through the API's result wrappers (which import compare.py); printable text
+  skips the sanitiser's patterns; tempfile and shlex are imported where they are used.
+Measured then with the wall clock, while another process kept one of the two cores busy, 30 rounds:
+--help / import typer 1.10, explain / baseline imports 1.14 (CPU time 1.11 and 1.15). The version
+before issues 11-16, which measured 1.04 and 1.12 on a quiet machine, read 1.23 and 1.15 the same
+afternoon. Of the baseline's instructions, the q·k picture's page costs about 2 %, Typer's command
+building and parsing about 3 %, laying out and printing explain's view about 6 %.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -97,11 +113,42 @@ def once(argv: list[str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions(argv: list[str]) -> int:
+    """Instructions one run of argv executes, counted by valgrind: the same on every run and under any load.
+
+    Hash seeds are fixed and OpenBLAS keeps to one thread, whose idle threads otherwise spin for a
+    varying number of instructions while NumPy is imported.
+    """
+    if argv[0] == attncli():
+        argv = [sys.executable, *argv]  # valgrind runs the console script's interpreter, not the script
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True,
+                          env={**os.environ, "COLUMNS": "100", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"})
+    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+
+
+def count_instructions() -> int:
+    """The ratios by instructions executed, not time: a check of the same ratios that load cannot move."""
+    if shutil.which("valgrind") is None:
+        print("--instructions needs valgrind (apt install valgrind)", file=sys.stderr)
+        return 2
+    counts = {name: instructions(argv) for name, argv in COMMANDS.items()}
+    for name, count in counts.items():
+        print(f"{name:34s} {count / 1e6:8.1f} M instructions")
+    for ours, baseline in RATIOS:
+        print(f"{ours} / {baseline}: {counts[ours] / counts[baseline]:.3f} by instructions")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions with valgrind instead of timing (slow, but the same every run)")
     args = parser.parse_args()
+    if args.instructions:
+        return count_instructions()
     for argv in COMMANDS.values():
         for _ in range(args.warmup):
             once(argv)
