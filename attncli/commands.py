@@ -518,8 +518,31 @@ def model(text: str, *, layer: int | None = None, head: int | None = None, model
     if link is not None:
         return _link(run, link, precision)
     if layer is None:
-        return _gallery(run)
+        return _gallery_and_one_head(run, float32, precision)
     return _head_walkthrough(run, layer, head, focus, float32, precision)
+
+
+def _gallery_and_one_head(run, float32: bool, precision: int) -> View:
+    """Every head as a gallery, then the clearest one's four steps; the JSON stays the gallery's."""
+    from attncli.pretrained import KINDS, clearest_head
+    from attncli.views import Banner, Page, Paragraph
+    from attncli.views.gallery import kind_words
+
+    gallery = _gallery(run)
+    layer, head, pattern, fallback = clearest_head(run)
+    top = max(pattern.shares, key=pattern.shares.get) if pattern.kind == "broad" else pattern.kind
+    name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens)
+    if fallback:
+        why = (f"Every head here is broad or a sink (first token, [SEP]); of them all, {name}'s pattern "
+               f"({words}) takes the largest share of the weight.")
+    else:
+        why = (f"Of the heads not labelled broad, first token or [SEP], {name}'s pattern ({words}) takes the "
+               "largest share of the weight.")
+    steps = _head_walkthrough(run, layer, head, None, float32, precision)
+    first = steps.pages[0]
+    opening = (Banner(f"One head, step by step: {name}"), Paragraph(why))
+    pages = gallery.pages + (Page(first.heading, opening + first.blocks),) + steps.pages[1:]
+    return View(gallery.title, pages, gallery.document, precision)
 
 
 def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bool, precision: int) -> View:

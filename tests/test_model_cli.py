@@ -154,6 +154,45 @@ def test_gallery_without_colour_shades_with_glyphs_and_with_colour_in_exports(ti
         assert "L1H2" in text and all(shade in text for shade in shades)  # every weight's viridis colour
 
 
+def test_without_layer_and_head_the_gallery_is_followed_by_the_clearest_heads_four_steps(tiny, tiny_run):
+    from attncli.pretrained import clearest_head
+
+    layer, head, _, _ = clearest_head(tiny_run)
+    result = invoke(TEXT, "--model", tiny, "--no-color", "--width", "120")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    gallery, one_head = out.split(f"One head, step by step: L{layer}H{head}")
+    assert "L0H0" in gallery and "L1H2" in gallery
+    steps = [line.split("  ")[0] for line in one_head.splitlines() if line.startswith("Step ")]
+    assert steps == ["Step 0", "Step 1", "Step 2", "Step 2", "Step 3", "Step 4", "Step 5"]  # 2: scores, their picture
+    assert f"L{layer}H{head} is layer {layer}, head {head} of tiny" in one_head
+
+
+def _fake_run(patterns):
+    """A run whose heads have the given weights, as clearest_head reads them."""
+    from types import SimpleNamespace as Thing
+
+    heads = [Thing(layer=0, head=k, steps=Thing(weights=w)) for k, w in enumerate(patterns)]
+    return Thing(tokens=("[CLS]", "a", "b", "c", "[SEP]"), layers=(Thing(heads=heads),))
+
+
+def test_the_clearest_head_is_the_largest_share_outside_sinks_and_broad_heads():
+    from attncli.pretrained import clearest_head
+
+    n = 5
+    sink = np.zeros((n, n))
+    sink[:, 0] = 1.0  # every row on [CLS]: share 1.0, but a sink
+    previous = np.eye(n, k=-1) * 0.7 + np.full((n, n), 0.3 / n)
+    previous[0] = 1 / n
+    broad = np.full((n, n), 1 / n)
+    stronger = np.eye(n, k=-1) * 0.9 + np.full((n, n), 0.1 / n)
+    stronger[0] = 1 / n
+    assert clearest_head(_fake_run([sink, previous, broad]))[1:2] == (1,)
+    assert clearest_head(_fake_run([sink, previous, stronger, stronger]))[1] == 2  # the first of two equals
+    layer, head, pattern, fallback = clearest_head(_fake_run([broad, sink]))
+    assert (head, pattern.kind, fallback) == (1, "first", True)  # only sinks and broad heads: the largest share
+
+
 def test_gallery_elides_long_texts_to_the_width():
     from attncli.render_terminal import head_grid
     from attncli.views import HeadGrid, HeadTile
@@ -332,6 +371,11 @@ def test_the_real_program_shows_every_head_of_minilm(tmp_path):
                              "[SEP]"]
     kinds = {(h["layer"], h["head"]): h["kind"] for h in doc["heads"]}
     assert kinds[(0, 2)] == "previous" and kinds[(4, 5)] == "first"
+    shown = subprocess.run([*program(), "model", TEXT, "--no-color", "--width", "100"], capture_output=True,
+                           text=True, cwd=tmp_path, timeout=120, env=program_env())
+    assert shown.returncode == 0, shown.stderr
+    assert "All 72 heads (6 layers)" in shown.stdout and "One head, step by step: L0H2" in shown.stdout
+    assert "L0H2's pattern (previous token) takes the largest share" in " ".join(shown.stdout.split())
 
 
 @pytest.mark.parametrize("text, source, target, best", [

@@ -71,6 +71,19 @@ def label_head(weights: np.ndarray, tokens) -> str:
     return head_pattern(weights, tokens).kind
 
 
+SINKS = ("first", "sep")  # patterns where a head parks its weight on one token
+
+
+def clearest_head(run) -> tuple[int, int, HeadPattern, bool]:
+    """The head to show step by step: the one whose pattern takes the largest share of the weight among
+    heads that are neither broad nor a sink; if every head is, the largest share of all. Ties go to the
+    first in layer, then head, order. Returns (layer, head, its pattern, whether it was the fallback)."""
+    found = [(h.layer, h.head, head_pattern(h.steps.weights, run.tokens)) for layer in run.layers for h in layer.heads]
+    telling = [f for f in found if f[2].kind not in ("broad", *SINKS)]
+    layer, head, pattern = max(telling or found, key=lambda f: f[2].share)  # max keeps the first of equals
+    return layer, head, pattern, not telling
+
+
 def _is_punctuation(token: str) -> bool:
     text = token[2:] if token.startswith("##") else token
     return bool(text) and all(unicodedata.category(c).startswith("P") for c in text)
