@@ -63,8 +63,8 @@ def _block(block, precision: int) -> str:
 
 
 def _escape(text: str) -> str:
-    """Text in a paragraph: control characters made visible, backslashes and pipes escaped."""
-    return visible(str(text), multiline=True).replace("\\", "\\\\").replace("|", "\\|")
+    """Text in a paragraph: control characters made visible; backslashes, pipes and '<' (raw HTML) escaped."""
+    return visible(str(text), multiline=True).replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<")
 
 
 def _cell(text: str) -> str:
