@@ -23,9 +23,32 @@ _NO = ("#ffcdd2", "#b71c1c")
 
 def render(view: View) -> str:
     """The whole view as one <div>: every page, every block, numbers at the view's precision."""
-    parts = [_block(block, view.precision) for page in view.pages for block in page.blocks]
     return ('<div class="attncli" style="font-family: system-ui, -apple-system, sans-serif; line-height: 1.4; '
-            f'color: inherit">\n' + "\n".join(p for p in parts if p) + "\n</div>")
+            f'color: inherit">\n' + _body(view) + "\n</div>")
+
+
+def _body(view: View) -> str:
+    parts = [_block(block, view.precision) for page in view.pages for block in page.blocks]
+    return "\n".join(p for p in parts if p)
+
+
+# Black on white in a serif face, every table cell ruled, and no table or heading split from what follows it.
+_PRINT_CSS = """
+body { font-family: Georgia, "Times New Roman", serif; color: #000; background: #fff;
+       max-width: 50em; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+table { border-collapse: collapse; margin: 0.4em 0 1.2em; }
+th, td { border: 1px solid #777; }
+td.blank { min-width: 9em; height: 1.8em; }
+tr { page-break-inside: avoid; }
+@media print { body { margin: 0; max-width: none; } div { page-break-after: avoid; } }
+""".strip()
+
+
+def printable(view: View) -> str:
+    """The view as a standalone HTML page to print, such as a worksheet: black on white, serif, ruled tables."""
+    return "\n".join(["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+                      f"<title>{escape(view.title)}</title>", f"<style>\n{_PRINT_CSS}\n</style>", "</head>", "<body>",
+                      _body(view), "</body>", "</html>"]) + "\n"
 
 
 def _block(block, precision: int) -> str:
@@ -182,15 +205,20 @@ def legend() -> str:
     return f'<div style="font-size: 0.85em; margin-bottom: 0.4em">weight scale: 0 {swatches} 1</div>'
 
 
+_BLANK_CELL = f'<td class="blank" style="min-width: 9em; height: 1.8em; border-bottom: 1px solid {_RULE}"></td>'
+
+
 def _grid(block: Grid) -> str:
     align = ["left"] + ["right" if block.numeric else "left"] * (len(block.headers) - 1)
     head = "".join(f'<th style="{_TH}; text-align: {a}">{escape(h)}</th>' for h, a in zip(block.headers, align))
     body = []
     for i in _kept(len(block.rows)):
         row = ["⋮"] * len(block.headers) if i is None else block.rows[i]
-        body.append("<tr>" + "".join(
-            f'<td style="padding: 2px 7px; text-align: {a}{"; font-weight: bold" if k == 0 else ""}">{escape(c)}</td>'
-            for k, (c, a) in enumerate(zip(row, align))) + "</tr>")
+        cells = [f'<td style="padding: 2px 7px; text-align: {a}{"; font-weight: bold" if k == 0 else ""}">{escape(c)}</td>'
+                 for k, (c, a) in enumerate(zip(row, align))]
+        if block.blanks and i is not None:
+            cells[-1] = _BLANK_CELL
+        body.append("<tr>" + "".join(cells) + "</tr>")
     title = f'<div style="font-weight: bold; margin-top: 0.6em">{escape(block.title)}</div>' if block.title else ""
     return (f'{title}<table style="border-collapse: collapse; margin: 0.3em 0"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')

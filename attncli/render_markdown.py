@@ -36,7 +36,7 @@ def _block(block, precision: int) -> str:
     if isinstance(block, Matrices):
         return "\n\n".join(matrix_table(view, precision) for view in block.views)
     if isinstance(block, Grid):
-        table = grid(block.headers, block.rows, block.numeric)
+        table = grid(block.headers, block.rows, block.numeric, block.blanks)
         return f"**{_escape(block.title)}**\n\n{table}" if block.title else table
     if isinstance(block, Boxed):
         lines = [visible(line) for line in block.lines]
@@ -63,8 +63,8 @@ def _block(block, precision: int) -> str:
 
 
 def _escape(text: str) -> str:
-    """Text in a paragraph: control characters made visible, backslashes and pipes escaped."""
-    return visible(str(text), multiline=True).replace("\\", "\\\\").replace("|", "\\|")
+    """Text in a paragraph: control characters made visible; backslashes, pipes and '<' (raw HTML) escaped."""
+    return visible(str(text), multiline=True).replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<")
 
 
 def _cell(text: str) -> str:
@@ -72,10 +72,17 @@ def _cell(text: str) -> str:
     return _escape(visible(str(text)))
 
 
-def grid(headers, rows, numeric: bool = True) -> str:
+BLANK = "__________"  # an answer's cell, to be written in by hand
+
+
+def grid(headers, rows, numeric: bool = True, blanks: bool = False) -> str:
     lines = ["| " + " | ".join(_cell(h.replace("\n", " ")) for h in headers) + " |",
              "|---|" + ("---:|" if numeric else "---|") * (len(headers) - 1)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    for row in rows:
+        cells = [_cell(c) for c in row]
+        if blanks:
+            cells[-1] = BLANK
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -115,3 +115,32 @@ def test_explain_outside_a_notebook_prints_every_step(capsys):
     assert "Step 5" in capsys.readouterr().out
     with pytest.raises(attncli.AttncliError, match="not ndarray"):
         attncli.display(np.zeros((2, 2)))
+
+
+def test_a_grid_with_blanks_leaves_its_last_column_to_be_written_in():
+    from attncli import render_markdown
+    from attncli.views import Grid, Page, View
+
+    grid = Grid(("#", "compute", "your answer"), (("1", "a | b", "secret"), ("2", "c", "")), "Questions",
+                numeric=False, blanks=True)
+    view = View("t", (Page("p", (grid,)),), dict)
+    md = render_markdown.render(view)
+    assert md.splitlines()[-2:] == ["| 1 | a \\| b | __________ |", "| 2 | c | __________ |"]
+    page = render(view)
+    assert page.count('<td class="blank"') == 2 and "secret" not in page and "a | b" in page
+    shown = render_markdown.render(View("t", (Page("p", (grid._replace(blanks=False),)),), dict))
+    assert "secret" in shown and "__________" not in shown  # without blanks, the last column is shown as given
+
+
+def test_a_printable_page_is_a_whole_document_to_print():
+    from attncli.render_html import printable
+    from attncli.views import Grid, Page, Paragraph, View
+
+    view = View("Sheet <1>", (Page("p", (Paragraph("a & b"), Grid(("q", "answer"), (("x", ""),), blanks=True))),),
+                dict)
+    page = printable(view)
+    assert page.startswith("<!DOCTYPE html>\n") and page.endswith("</html>\n")
+    assert "<title>Sheet &lt;1&gt;</title>" in page and "<p " in page and "a &amp; b" in page
+    assert "serif" in page and "border: 1px solid #777" in page and "page-break-inside: avoid" in page
+    assert "td.blank { min-width: 9em; height: 1.8em; }" in page and '<td class="blank"' in page
+    assert 'class="attncli"' not in page  # the page's own serif face, not the notebook's wrapper

@@ -109,6 +109,11 @@ def test_generated_quiz_shows_the_exercise_and_its_seed_redoes_it():
     assert result.exit_code == 0
     out = result.stdout
     assert "Exercise 7" in out and "Given (Q = X·W_Q, K = X·W_K, V = X·W_V, computed for you):" in out
+    from attncli.practice.exercises import Options, make_exercise
+    from attncli.practice.sheet import exercise_facts, exercise_title
+
+    ex = make_exercise("7", "quiz", 1, "scaled", Options(exercises=1))  # as the sheet describes it
+    assert exercise_title(ex) in out and all(fact.text[:40] in out for fact in exercise_facts(ex))
     assert out.splitlines()[-2:] == [f"total: {len(questions)}/{len(questions)}",
                                      "Redo this exercise: attncli quiz --seed 7 --level scaled; a new one: attncli quiz"]
     wide = invoke("quiz", "--seed", "42", "--level", "scores", stdin="q\n").stdout.splitlines()  # d_k = 9

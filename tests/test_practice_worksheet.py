@@ -2,6 +2,7 @@
 
 import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,7 +92,12 @@ def test_html_is_escaped_and_printable():
     files = dict(build_sheets(["ada"], seed, "scores", Options(exercises=1)))
     page = files["ada.html"]
     assert "<script>" not in page and html.escape(repr(seed)) in page
-    assert "background: #fff" in page and "color: #000" in page and 'class="blank"' in page
+    assert re.search(r"(?<!\\)<", files["ada.md"]) is None and "\\<script>" in files["ada.md"]  # no raw HTML
+    assert "background: #fff" in page and "color: #000" in page
+    assert page.startswith("<!DOCTYPE html>") and f"<title>Attention by hand: ada</title>" in page
+    # one blank answer cell per question, in HTML and in markdown
+    questions = len(read_key(files["key.json"], "key.json").students["ada"])
+    assert page.count('<td class="blank"') == questions and files["ada.md"].count("| __________ |") == questions
     # the seed survives the answer file as YAML text
     assert yaml.safe_load(files["ada.answers.yaml"])["seed"] == seed
 

@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from attncli import render_html, render_markdown
 from attncli.errors import AttncliError
 from attncli.practice.exercises import Options, generate
 from attncli.practice.keyfile import dumps, key_document
 from attncli.practice.questions import check_level
-from attncli.practice.sheet import sheet_blocks, to_html, to_markdown
+from attncli.practice.sheet import sheet_view
 
 KEY_FILE = "key.json"
 # key.json takes about 19 KB a student at the whole-row level; grade reads keys up to 5× the file limit.
@@ -93,10 +94,10 @@ def build_sheets(students: Sequence[str], seed: str, level: str,
     for student in students:
         exercises = generate(seed, student, level, options)
         sheets.append((student, exercises))
-        blocks = sheet_blocks(student, seed, level, options.decimals, exercises)
+        sheet = sheet_view(student, seed, level, options.decimals, exercises)
         files += [
-            (f"{student}.md", to_markdown(blocks)),
-            (f"{student}.html", to_html(blocks, f"Attention by hand: {student}")),
+            (f"{student}.md", render_markdown.render(sheet)),
+            (f"{student}.html", render_html.printable(sheet)),
             (f"{student}.answers.yaml", answer_template(student, seed, level, options.decimals, exercises)),
         ]
     files.append((KEY_FILE, dumps(key_document(seed, level, options.decimals, sheets))))

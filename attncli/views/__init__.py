@@ -62,6 +62,7 @@ class Grid(NamedTuple):
     rows: tuple[tuple[str, ...], ...]
     title: str = ""
     numeric: bool = True  # False: every column is text, left-aligned
+    blanks: bool = False  # True: the last column is left empty, for answers written in by hand
 
 
 class Boxed(NamedTuple):

@@ -35,16 +35,11 @@ def is_long(questions) -> bool:
 
 def exercise_page(number: int | str, ex) -> Page:
     """A generated exercise: what it is (as its sheet says) and the given Q, K and V side by side."""
-    from attncli.practice import sheet
+    from attncli.practice.sheet import exercise_facts, exercise_title
     from attncli.views import Matrices, MatrixView, dims
 
     sc, head = ex.evaluation.scenario, ex.evaluation.steps.heads[0]
-    blocks: list = []
-    for b in sheet.exercise_blocks(1, ex):
-        if isinstance(b, sheet.Heading):
-            blocks.append(Title(f"Exercise {number}", b.text.split(": ", 1)[-1]))
-        elif isinstance(b, sheet.Para):
-            blocks.append(Paragraph(b.text))
+    blocks: list = [Title(f"Exercise {number}", exercise_title(ex)), *exercise_facts(ex)]
     blocks.append(Paragraph("Given (Q = X·W_Q, K = X·W_K, V = X·W_V, computed for you):", "note"))
     blocks.append(Matrices((MatrixView("Q", head.q, sc.tokens, dims(head.d_k)),
                             MatrixView("K", head.k, sc.key_tokens, dims(head.d_k)),
