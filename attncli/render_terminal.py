@@ -138,7 +138,8 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     rows = _kept(n_rows, table_rows(look))
     labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
     label_width = max([cell_len(t) for t in labels.values()] + [1])
-    room = n_cols if look.width is None else max(2, (look.width - 1 - label_width) // (_cell_width(view, precision) + _GAP))
+    per_column = _cell_width(view, precision) + _GAP
+    room = n_cols if look.width is None else max(2, (look.width - 1 - label_width) // per_column)
     cols = _kept(n_cols, room)
     cells = {i: {j: _cell(view, i, j, precision, look) for j in cols if j is not None} for i in labels}
     headers = {j: ("…" if j is None else str(view.col_labels[j])) for j in cols}
@@ -381,14 +382,16 @@ def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[Renderabl
         names, axes = [(" " * label_width, "")], [(" " * label_width, "")]
         for tile in band:
             heading = f"{tile.name} {tile.kind}"
-            names += [(" " * _GAP, ""), (tile.name, "bold"), (" " + tile.kind + " " * (tile_width - cell_len(heading)), "")]
+            names += [(" " * _GAP, ""), (tile.name, "bold"),
+                      (" " + tile.kind + " " * (tile_width - cell_len(heading)), "")]
             axes += [(" " * _GAP, ""), axis, (" " * (tile_width - len(cols)), "")]
         lines = [names, axes]
         for i in rows:
             label = "⋮" if i is None else block.row_labels[i]
             line = [(label + " " * (label_width - cell_len(label)), "bold")]
             for tile in band:
-                line += [(" " * _GAP, ""), *_tile_row(tile.weights, i, cols, color), (" " * (tile_width - len(cols)), "")]
+                line += [(" " * _GAP, ""), *_tile_row(tile.weights, i, cols, color),
+                         (" " * (tile_width - len(cols)), "")]
             lines.append(line)
         laid = pad_block(lines)
         out += [Drawn(laid.lines, laid.width), Text("")]

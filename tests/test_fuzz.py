@@ -213,3 +213,16 @@ def test_extreme_but_legal_sizes_are_read(token_length, description_length, n_he
 def test_the_qk_picture_of_subnormal_or_huge_vectors(doc):
     """Found by the fuzz test: a subnormal span made the picture's scale infinite and a pixel NaN."""
     must_not_break(dump(doc))  # drawn, or refused with one AttncliError: never a ValueError
+
+
+def test_scores_whose_squares_overflow_have_a_variance_too_large_for_float64_not_infinity():
+    """Scores near 1e295 are finite, but their variance is not a float64: the lesson says so instead of ∞."""
+    sc = loader.parse(dump({"embeddings": [[1e150], [1e-300]], "W_Q": [[1.0, 1e-5]], "W_K": [[1e-8, 1.0]],
+                            "W_V": [[1.0]]}), origin="huge.yaml")
+    ev = evaluate(sc, settings_for(sc))
+    assert np.all(np.isfinite(ev.steps.heads[0].scores))
+    blocks = [b for page in walkthrough.view(ev, 3).pages for b in page.blocks]
+    lessons = [b.text for b in blocks if getattr(b, "role", "") == "lesson"]
+    scale = next(text for text in lessons if "brings the variance back to 1" in text)
+    assert "variance too large for float64, and too large for float64 after dividing by √2" in scale
+    assert "∞" not in scale and "inf" not in scale

@@ -238,23 +238,30 @@ def _geometry_section(ctx: _HeadContext) -> Section:
     )
 
 
+def _variance(scores: np.ndarray, p: int) -> str:
+    """The scores' variance as a number, or, when squaring them overflows, that it is too large for float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        variance = float(np.var(scores))
+    return fixed(variance, p) if np.isfinite(variance) else "too large for float64"
+
+
 def _scale_section(ctx: _HeadContext) -> Section:
     sc, settings, p, d_k = ctx.ev.scenario, ctx.ev.settings, ctx.precision, ctx.head.d_k
     temperature = settings.temperature
-    raw_var, entering_var = float(np.var(ctx.head.scores)), float(np.var(ctx.head.scaled_scores))
+    raw_var, entering_var = _variance(ctx.head.scores, p), _variance(ctx.head.scaled_scores, p)
     if settings.scaled:
         heading = f"Scale: S / √d_k = S / √{d_k} (× {fixed(1 / np.sqrt(d_k), p)})"
         lesson = (f"Dot products of d_k numbers grow with d_k: for random q and k whose entries have variance 1, "
                   f"q·k has variance d_k, which pushes softmax into saturation where its gradients vanish, and "
                   f"dividing by √d_k brings the variance back to 1. This scenario's scores have variance "
-                  f"{fixed(raw_var, p)}, and {fixed(entering_var, p)} after dividing by √{d_k}.")
+                  f"{raw_var}, and {entering_var} after dividing by √{d_k}.")
         hint = scenario_argument(sc.origin)
         if hint is not None:
             lesson += f" See it with `attncli compare {hint} --no-scale`."
     else:
         heading = "Scale: off (the scores are used as they are)"
         lesson = ("Scaling is turned off, so softmax sees the raw dot products, whose variance grows with d_k: "
-                  f"with a large d_k it saturates towards one key. Here the scores have variance {fixed(raw_var, p)}.")
+                  f"with a large d_k it saturates towards one key. Here the scores have variance {raw_var}.")
     if temperature != 1.0:
         heading += f", then ÷ temperature {fixed(temperature, p)}"
         lesson += (f" The temperature {fixed(temperature, p)} divides the scores once more: "
