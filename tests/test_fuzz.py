@@ -215,6 +215,19 @@ def test_the_qk_picture_of_subnormal_or_huge_vectors(doc):
     must_not_break(dump(doc))  # drawn, or refused with one AttncliError: never a ValueError
 
 
+@pytest.mark.parametrize("size", [1e-200, 1.0, 1e200])
+def test_the_share_the_qk_plane_keeps_does_not_depend_on_the_vectors_size(size):
+    """Found by the fuzz test: squaring singular values near 1e200 overflowed, and the share became NaN."""
+    from attncli.views.pictures import plane
+
+    rng = np.random.default_rng(0)
+    q, k = rng.normal(size=(3, 5)), rng.normal(size=(4, 5))
+    s = np.linalg.svd(np.vstack([q, k]), compute_uv=False)
+    with np.errstate(all="raise"):
+        kept = plane(q * size, k * size)[2]
+    assert kept == pytest.approx(float((s[:2] ** 2).sum() / (s ** 2).sum()), rel=1e-12)
+
+
 def test_scores_whose_squares_overflow_have_a_variance_too_large_for_float64_not_infinity():
     """Scores near 1e295 are finite, but their variance is not a float64: the lesson says so instead of ∞."""
     sc = loader.parse(dump({"embeddings": [[1e150], [1e-300]], "W_Q": [[1.0, 1e-5]], "W_K": [[1e-8, 1.0]],

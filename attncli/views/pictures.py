@@ -53,8 +53,9 @@ def plane(q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, float |
     for c in range(basis.shape[1]):  # a sign convention, so the picture does not flip between runs
         if basis[np.argmax(np.abs(basis[:, c])), c] < 0:
             basis[:, c] = -basis[:, c]
-    energy = float(np.sum(s ** 2))
-    kept = float(np.sum(s[:2] ** 2)) / energy if energy > 0 else 1.0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # relative to the largest: no overflow
+        relative = s / s[0] if s.size and s[0] > 0 else np.ones(1)
+        kept = float(np.sum(relative[:2] ** 2) / np.sum(relative ** 2))
     return q @ basis, k @ basis, kept
 
 
@@ -69,6 +70,9 @@ def qk_plot(q: np.ndarray, k: np.ndarray, scores: np.ndarray, q_tokens, k_tokens
     d_k = q.shape[1]
     if kept is None:
         axes = "the plane of Q and K (d_k = 2): each arrow is a row of Q or K, drawn as it is"
+    elif not np.isfinite(kept):  # an SVD that overflowed: no share to state
+        axes = (f"d_k = {d_k}: the first two principal components of Q and K; "
+                f"the numbers are the exact {d_k}-D dot products")
     else:
         axes = (f"d_k = {d_k}: the first two principal components of Q and K, which keep "
                 f"{100 * kept:.0f}% of their squared length; the numbers are the exact {d_k}-D dot products")
