@@ -52,8 +52,8 @@ typer_fast's own import costs 0.35 ms (its number patterns compile on first use)
 After issues 11-16 (twelve commands, views, the API layer, the q·k picture, the text sanitiser), on a
 quiet machine, 10-15 rounds: --help / import typer 1.09-1.19, explain / baseline imports 1.22-1.29 by CPU
 time, OVER the target. What it took to come back under (each measured with --instructions, whose counts
-are the same on every run: `attncli explain` went from 1.313 to 1.174 times the baseline's
-instructions, --help from 1.239 to 1.093; the version before issues 11-16 counts 1.175 and 1.137):
+are the same from run to run: `attncli explain` went from 1.314 to 1.181 times the baseline's
+instructions, --help from 1.239 to 1.101; the version before issues 11-16 counts 1.175 and 1.137):
 - Dataclasses: Python 3.11 compiles three to five functions for each at import (a frozen one with 11
   fields costs as much as 2.5 NamedTuples). Plain records are NamedTuples (views' blocks, Settings,
   Evaluation, the key table); the results the API hands out stay frozen dataclasses. Postponed
