@@ -533,8 +533,8 @@ def _gallery_and_one_head(run, float32: bool, precision: int) -> View:
     top = max(pattern.shares, key=pattern.shares.get) if pattern.kind == "broad" else pattern.kind
     name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens)
     if fallback:
-        why = (f"Every head here is broad or a sink (first token, [SEP]); of them all, {name}'s pattern "
-               f"({words}) takes the largest share of the weight.")
+        why = (f"Every head here is broad or a sink (first token, [SEP]); of them all, {name} gives the largest "
+               f"share of its weight to one pattern: {words}.")
     else:
         why = (f"Of the heads not labelled broad, first token or [SEP], {name}'s pattern ({words}) takes the "
                "largest share of the weight.")
