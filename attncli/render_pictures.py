@@ -116,7 +116,7 @@ def plot_lines(plot: Plot, look: Look) -> list:
         spot = next((s for s in spots if canvas.free(s[0], s[1], size)), None)
         if spot is not None:
             canvas.write(spot[0], spot[1], label, "bold" if p.role == "focus" else "")
-    return [Text(plot.title, style="bold"), Drawn(canvas.lines(), cols), Text(plot.axes), Text(plot.legend)]
+    return [Text(plot.title, style="bold"), Drawn(canvas.lines()), Text(plot.axes), Text(plot.legend)]
 
 
 def _score(p) -> float:

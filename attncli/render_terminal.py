@@ -96,8 +96,10 @@ class Drawn:
     about half of explain's rendering (benchmarks/startup.py). A line wider than the room is cropped.
     """
 
-    def __init__(self, lines, width: int):
-        self.lines, self.width = lines, width
+    def __init__(self, lines, width: int | None = None):
+        """width: of the widest line, measured here when not given."""
+        self.lines = lines
+        self.width = max((_width(line) for line in lines), default=0) if width is None else width
 
     def __rich_console__(self, console, options):
         from rich.segment import Segment

@@ -239,3 +239,15 @@ def test_scores_whose_squares_overflow_have_a_variance_too_large_for_float64_not
     scale = next(text for text in lessons if "brings the variance back to 1" in text)
     assert "variance too large for float64, and too large for float64 after dividing by √2" in scale
     assert "∞" not in scale and "inf" not in scale
+
+
+def test_drawn_lines_are_cropped_to_the_room_even_with_wide_characters():
+    """Laid-out lines (matrices, the q·k canvas) never wrap: a line wider than the console is cropped."""
+    from rich.cells import cell_len
+
+    lines = [(("猫" * 50, "bold"),), (("ab", ""), ("🐕" * 30, "cyan"))]
+    console = Console(width=40, file=io.StringIO(), no_color=True)
+    console.print(render_terminal.Drawn(lines))
+    shown = console.file.getvalue().splitlines()
+    assert len(shown) == 2 and all(cell_len(line) <= 40 for line in shown)
+    assert shown[0].startswith("猫" * 20)
