@@ -67,9 +67,11 @@ instructions, --help from 1.239 to 1.101; the version before issues 11-16 counts
 - explain no longer runs through the API's result wrappers (which import compare.py); printable text
   skips the sanitiser's patterns; tempfile and shlex are imported where they are used.
 Measured then with the wall clock, while another process kept one of the two cores busy, 30 rounds:
---help / import typer 1.10, explain / baseline imports 1.14 (CPU time 1.11 and 1.15). The version
-before issues 11-16, which measured 1.04 and 1.12 on a quiet machine, read 1.23 and 1.15 the same
-afternoon. Of the baseline's instructions, the q·k picture's page costs about 2 %, Typer's command
+--help / import typer 1.10, explain / baseline imports 1.14 (CPU time 1.11 and 1.15); later runs at load
+about 1 read 1.18-1.20 and 1.10-1.23. The version before issues 11-16, which measured 1.04 and 1.12 on a
+quiet machine, read 1.15-1.23 and 1.15-1.21 the same afternoon, and head to head (interleaved, CPU-time
+medians) the two cost the same: --help 175.8 against 176.5 ms, explain 546.7 against 545.6 ms. The
+baseline also depends on the venv (import typer: 145 ms in a fresh one, 159 ms in an older, fuller one). Of the baseline's instructions, the q·k picture's page costs about 2 %, Typer's command
 building and parsing about 3 %, laying out and printing explain's view about 6 %.
 """
 
