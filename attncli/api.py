@@ -114,7 +114,7 @@ def run(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: 
         settings = scenarios.settings_for(sc, scale=scaled, mask=on, temperature=float(temperature))
     else:  # a matrix of its own replaces every mask the scenario has
         causal, matrix = _scenario_mask(mask, len(sc.tokens), len(sc.key_tokens))
-        sc = _replace(sc, causal=causal, mask_matrix=matrix, key_padding=None)
+        sc = sc._replace(causal=causal, mask_matrix=matrix, key_padding=None)
         settings = scenarios.settings_for(sc, scale=scaled, temperature=float(temperature))
     ev = scenarios.evaluate(sc, settings)
     return AttentionSteps.of(scenarios.Evaluation(Scenario.of(ev.scenario), ev.settings, ev.steps))
@@ -432,9 +432,3 @@ def _output_projection(w_o: ArrayLike | None, b_o: ArrayLike | None,
         raise AttncliError(f"b_O has {_count(out_b.shape[0], 'entry')}, but W_O has "
                            f"d_out = {_count(out_w.shape[1], 'column')}")
     return out_w, out_b
-
-
-def _replace(sc: scenarios.Scenario, **changes: Any) -> scenarios.Scenario:
-    from dataclasses import replace
-
-    return replace(sc, **changes)

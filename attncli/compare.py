@@ -17,16 +17,19 @@ SWEEP_D_MODEL = 512
 MAX_SWEEP_DK = 4096
 
 
-@dataclass(frozen=True, eq=False)
-class Comparison:
+class Comparison(core.Record):
     """The scenario as written, a variant changed by flags, and how peaked each row is in both."""
 
-    baseline: Evaluation
-    variant: Evaluation
-    baseline_stats: core.RowStats  # of the first head
-    variant_stats: core.RowStats
-    change: str  # "Without scaling", "At temperature 0.5", ...
-    head_stats: tuple[tuple[core.RowStats, core.RowStats], ...] = ()  # (baseline, variant) for every head
+    def __init__(
+        self,
+        baseline: Evaluation,
+        variant: Evaluation,
+        baseline_stats: core.RowStats,  # of the first head
+        variant_stats: core.RowStats,
+        change: str,  # "Without scaling", "At temperature 0.5", ...
+        head_stats: tuple[tuple[core.RowStats, core.RowStats], ...] = (),  # (baseline, variant) for every head
+    ) -> None:
+        self._set(locals())
 
 
 def variant_settings(

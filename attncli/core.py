@@ -1,26 +1,59 @@
 """Scaled dot-product attention, softmax(Q·Kᵀ/√d_k)·V, as visible steps: pure NumPy, float64, no I/O."""
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True, eq=False)
-class HeadSteps:
+class Record:
+    """Named fields, set once by __init__ and read-only after: a frozen dataclass without its cost.
+
+    Defining a frozen dataclass compiles four functions when its module is imported, about 3 M
+    instructions each, which every start of the command line pays (benchmarks/startup.py); a
+    record's __init__ is written out, so its module imports for nothing.
+    """
+
+    def _set(self, arguments: dict) -> None:
+        """Keep __init__'s arguments (its locals()) as the fields."""
+        vars(self).update((name, value) for name, value in arguments.items() if name != "self")
+
+    def _replace(self, **changes):
+        """A copy with some fields changed, as NamedTuple._replace and dataclasses.replace make."""
+        unknown = sorted(changes.keys() - vars(self).keys())
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {unknown[0]!r}")
+        copy = object.__new__(type(self))
+        vars(copy).update(vars(self), **changes)
+        return copy
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only; ._replace({name}=...) makes a changed copy")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
+class HeadSteps(Record):
     """Every intermediate of one attention head, under the paper's names."""
 
-    name: str
-    q: np.ndarray  # (n_q, d_k)
-    k: np.ndarray  # (n_k, d_k)
-    v: np.ndarray  # (n_k, d_v)
-    scores: np.ndarray  # (n_q, n_k)  S = Q·Kᵀ
-    scale: float  # the factor S is multiplied by: 1/√d_k (over the temperature), or 1
-    scaled_scores: np.ndarray  # (n_q, n_k)
-    allowed: np.ndarray | None  # (n_q, n_k) bool, True where query i may see key j; None: no mask
-    masked_scores: np.ndarray | None  # (n_q, n_k) scaled scores with −∞ where hidden; None: no mask
-    weights: np.ndarray  # (n_q, n_k) A = softmax(...), each row sums to 1
-    output: np.ndarray  # (n_q, d_v)  A·V
+    def __init__(
+        self,
+        name: str,
+        q: np.ndarray,  # (n_q, d_k)
+        k: np.ndarray,  # (n_k, d_k)
+        v: np.ndarray,  # (n_k, d_v)
+        scores: np.ndarray,  # (n_q, n_k)  S = Q·Kᵀ
+        scale: float,  # the factor S is multiplied by: 1/√d_k (over the temperature), or 1
+        scaled_scores: np.ndarray,  # (n_q, n_k)
+        allowed: np.ndarray | None,  # (n_q, n_k) bool, True where query i may see key j; None: no mask
+        masked_scores: np.ndarray | None,  # (n_q, n_k) scaled scores with −∞ where hidden; None: no mask
+        weights: np.ndarray,  # (n_q, n_k) A = softmax(...), each row sums to 1
+        output: np.ndarray,  # (n_q, d_v)  A·V
+    ) -> None:
+        self._set(locals())
 
     @property
     def d_k(self) -> int:
@@ -36,28 +69,34 @@ class HeadSteps:
         return self.scaled_scores if self.masked_scores is None else self.masked_scores
 
 
-@dataclass(frozen=True, eq=False)
-class AttentionSteps:
+class AttentionSteps(Record):
     """All heads, their concatenation and the optional output projection W_O."""
 
-    heads: tuple[HeadSteps, ...]
-    concat: np.ndarray  # (n_q, Σ d_v)
-    w_o: np.ndarray | None  # (Σ d_v, d_out)
-    output: np.ndarray  # (n_q, d_out), or the concatenation when there is no W_O
-    b_o: np.ndarray | None = None  # (d_out,)
+    def __init__(
+        self,
+        heads: tuple[HeadSteps, ...],
+        concat: np.ndarray,  # (n_q, Σ d_v)
+        w_o: np.ndarray | None,  # (Σ d_v, d_out)
+        output: np.ndarray,  # (n_q, d_out), or the concatenation when there is no W_O
+        b_o: np.ndarray | None = None,  # (d_out,)
+    ) -> None:
+        self._set(locals())
 
 
-@dataclass(frozen=True, eq=False)
-class HeadWeights:
+class HeadWeights(Record):
     """The learned projections of one head."""
 
-    name: str
-    w_q: np.ndarray  # (d_model, d_k)
-    w_k: np.ndarray  # (d_model_source, d_k)
-    w_v: np.ndarray  # (d_model_source, d_v)
-    b_q: np.ndarray | None = None  # (d_k,)  Q = X·W_Q + b_Q, as nn.Linear does
-    b_k: np.ndarray | None = None  # (d_k,)
-    b_v: np.ndarray | None = None  # (d_v,)
+    def __init__(
+        self,
+        name: str,
+        w_q: np.ndarray,  # (d_model, d_k)
+        w_k: np.ndarray,  # (d_model_source, d_k)
+        w_v: np.ndarray,  # (d_model_source, d_v)
+        b_q: np.ndarray | None = None,  # (d_k,)  Q = X·W_Q + b_Q, as nn.Linear does
+        b_k: np.ndarray | None = None,  # (d_k,)
+        b_v: np.ndarray | None = None,  # (d_v,)
+    ) -> None:
+        self._set(locals())
 
     def project(self, x: np.ndarray, kv_input: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Q, K, V: the queries from x, the keys and values from kv_input (x itself for self-attention)."""

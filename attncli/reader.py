@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import replace
 from typing import Callable, NoReturn
 
 import numpy as np
@@ -516,8 +515,8 @@ class Reader:
         drawn = random_scenario(origin=self.origin, seed=seed, tokens=tokens, d_model=d_model, d_k=d_k, d_v=d_v,
                                 causal=causal, **common)
         color_values = self._color_values(found, drawn.heads, None)
-        return replace(drawn, mask_matrix=mask_matrix, key_padding=self._key_padding(found.get("key_padding"), n),
-                       color_values=color_values)
+        return drawn._replace(mask_matrix=mask_matrix, key_padding=self._key_padding(found.get("key_padding"), n),
+                              color_values=color_values)
 
 
 _EXCLUDES_WHY = {

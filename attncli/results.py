@@ -1,14 +1,13 @@
-"""What the API returns: the core's step dataclasses, able to show themselves.
+"""What the API returns: the core's step records, able to show themselves.
 
 In Jupyter each result renders as HTML (the shaded weights and tables of the views), elsewhere as
-markdown or its dataclass repr; `.explain()` shows every step. The HTML and markdown are rendered
+markdown or a one-line repr; `.explain()` shows every step. The HTML and markdown are rendered
 from Views, never recomputed. Nothing here needs Jupyter: IPython is used only when it is running.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, fields
 from typing import Any
 
 from attncli import compare as comparing
@@ -54,7 +53,7 @@ class _Shows:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        # One line, not the dataclass's dump of every array: the tables are in str(), HTML and explain().
+        # One line, not a dump of every array: the tables are in str(), HTML and explain().
         return f"<{type(self).__name__} {self._about()}>"
 
     def __str__(self) -> str:
@@ -92,16 +91,17 @@ def _kernel() -> Any:
     return shell if getattr(shell, "kernel", None) is not None else None
 
 
-def _copy(source: Any, cls: type, **extra: Any) -> Any:
-    """An instance of the display subclass with the same field values."""
-    return cls(**{f.name: getattr(source, f.name) for f in fields(source)}, **extra)
+def _copy(source: core.Record, cls: type, **extra: Any) -> Any:
+    """An instance of the display subclass with the same fields, and `extra` ones or changed ones."""
+    copy = object.__new__(cls)
+    vars(copy).update(vars(source), **extra)
+    return copy
 
 
-@dataclass(frozen=True, eq=False, repr=False)
 class HeadSteps(_Shows, core.HeadSteps):
     """One head's steps (q, k, v, scores, scaled_scores, masked_scores, weights, output), with row labels."""
 
-    query_tokens: tuple[str, ...] = ()
+    query_tokens: tuple[str, ...] = ()  # set by `of`
     key_tokens: tuple[str, ...] = ()
 
     @classmethod
@@ -125,18 +125,16 @@ class HeadSteps(_Shows, core.HeadSteps):
         return steps.head_json(self)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
 class AttentionSteps(_Shows, core.AttentionSteps):
     """Every head's steps (`.heads[i].weights`), their concatenation and `.output`, as the JSON contract names them."""
 
-    evaluation: scenarios.Evaluation | None = None
+    evaluation: scenarios.Evaluation | None = None  # set by `of`
 
     @classmethod
     def of(cls, ev: scenarios.Evaluation) -> "AttentionSteps":
         sc = ev.scenario
         heads = tuple(HeadSteps.of(h, sc.tokens, sc.key_tokens) for h in ev.steps.heads)
-        return cls(heads=heads, concat=ev.steps.concat, w_o=ev.steps.w_o, output=ev.steps.output, b_o=ev.steps.b_o,
-                   evaluation=ev)
+        return _copy(ev.steps, cls, heads=heads, evaluation=ev)
 
     @property
     def scenario(self) -> scenarios.Scenario:
@@ -168,7 +166,6 @@ class AttentionSteps(_Shows, core.AttentionSteps):
         return explain_json(self.evaluation)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
 class Scenario(_Shows, scenarios.Scenario):
     """A validated scenario: tokens, embeddings x, heads (HeadWeights), W_O, masks, as float64 arrays."""
 
@@ -187,7 +184,6 @@ class Scenario(_Shows, scenarios.Scenario):
         return f"{self.name!r} from {self.origin}: tokens {', '.join(self.tokens)}; attncli.run(scenario)"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
 class Comparison(_Shows, comparing.Comparison):
     """A scenario against a variant: `.baseline` and `.variant` evaluations, row statistics and `.change`."""
 

@@ -1,6 +1,5 @@
 """A validated scenario (tokens and matrices) and how to run it through the core."""
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -9,25 +8,28 @@ from attncli import core
 from attncli.errors import AttncliError, UsageError
 
 
-@dataclass(frozen=True, eq=False)
-class Scenario:
+class Scenario(core.Record):
     """Everything a YAML scenario says, as validated float64 arrays."""
 
-    name: str
-    origin: str  # how error messages name it: a file path, or "built-in NAME"
-    tokens: tuple[str, ...]  # query tokens, one per row of x
-    x: np.ndarray  # (n_q, d_model) query-side embeddings
-    heads: tuple[core.HeadWeights, ...]
-    description: str = ""
-    source_tokens: tuple[str, ...] | None = None  # key/value tokens for cross-attention
-    source_x: np.ndarray | None = None  # (n_k, d_model_source)
-    w_o: np.ndarray | None = None  # (Σ d_v, d_out)
-    b_o: np.ndarray | None = None  # (d_out,)
-    causal: bool = False
-    mask_matrix: np.ndarray | None = None  # (n_q, n_k) bool, True = may attend
-    key_padding: np.ndarray | None = None  # (n_k,) bool, True = padding, nobody attends to it
-    scale: bool = True
-    color_values: bool = False  # value rows are red, green, blue in [0, 1]: show them as paint
+    def __init__(
+        self,
+        name: str,
+        origin: str,  # how error messages name it: a file path, or "built-in NAME"
+        tokens: tuple[str, ...],  # query tokens, one per row of x
+        x: np.ndarray,  # (n_q, d_model) query-side embeddings
+        heads: tuple[core.HeadWeights, ...],
+        description: str = "",
+        source_tokens: tuple[str, ...] | None = None,  # key/value tokens for cross-attention
+        source_x: np.ndarray | None = None,  # (n_k, d_model_source)
+        w_o: np.ndarray | None = None,  # (Σ d_v, d_out)
+        b_o: np.ndarray | None = None,  # (d_out,)
+        causal: bool = False,
+        mask_matrix: np.ndarray | None = None,  # (n_q, n_k) bool, True = may attend
+        key_padding: np.ndarray | None = None,  # (n_k,) bool, True = padding, nobody attends to it
+        scale: bool = True,
+        color_values: bool = False,  # value rows are red, green, blue in [0, 1]: show them as paint
+    ) -> None:
+        self._set(locals())
 
     @property
     def is_cross(self) -> bool:
