@@ -28,6 +28,7 @@ app = App(
     # Plain help and usage errors: Rich-formatted ones import typer.rich_utils (~40 ms per start).
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    preload=("numpy",),  # every command computes with it; imported before Typer's calls (see App)
 )
 
 DEFAULT_SCENARIO = "dog_ate_dinner"
