@@ -1,39 +1,8 @@
 """Scaled dot-product attention, softmax(Q·Kᵀ/√d_k)·V, as visible steps: pure NumPy, float64, no I/O."""
 
-from typing import NamedTuple
-
 import numpy as np
 
-
-class Record:
-    """Named fields, set once by __init__ and read-only after: a frozen dataclass without its cost.
-
-    Defining a frozen dataclass compiles four functions when its module is imported, about 3 M
-    instructions each, which every start of the command line pays (benchmarks/startup.py); a
-    record's __init__ is written out, so its module imports for nothing.
-    """
-
-    def _set(self, arguments: dict) -> None:
-        """Keep __init__'s arguments (its locals()) as the fields."""
-        vars(self).update((name, value) for name, value in arguments.items() if name != "self")
-
-    def _replace(self, **changes):
-        """A copy with some fields changed, as NamedTuple._replace and dataclasses.replace make."""
-        unknown = sorted(changes.keys() - vars(self).keys())
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field {unknown[0]!r}")
-        copy = object.__new__(type(self))
-        vars(copy).update(vars(self), **changes)
-        return copy
-
-    def __setattr__(self, name: str, value) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only; ._replace({name}=...) makes a changed copy")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only")
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+from attncli.record import Record
 
 
 class HeadSteps(Record):
@@ -191,13 +160,17 @@ def attention(
     return AttentionSteps(heads=tuple(steps), concat=concat, w_o=w_o, output=output, b_o=b_o)
 
 
-class RowStats(NamedTuple):
+class RowStats(Record):
     """How peaked each row of attention weights is, and how much gradient softmax passes back."""
 
-    entropy: np.ndarray  # (n_q,) nats; 0 for one-hot, ln(n_k) for uniform
-    max_weight: np.ndarray  # (n_q,)
-    effective_keys: np.ndarray  # (n_q,) e^entropy: how many keys the row really uses
-    grad_norm: np.ndarray  # (n_q,) ‖diag(a) − a·aᵀ‖_F, the softmax Jacobian's size
+    def __init__(
+        self,
+        entropy: np.ndarray,  # (n_q,) nats; 0 for one-hot, ln(n_k) for uniform
+        max_weight: np.ndarray,  # (n_q,)
+        effective_keys: np.ndarray,  # (n_q,) e^entropy: how many keys the row really uses
+        grad_norm: np.ndarray,  # (n_q,) ‖diag(a) − a·aᵀ‖_F, the softmax Jacobian's size
+    ) -> None:
+        self._set(locals())
 
 
 def row_stats(weights: np.ndarray) -> RowStats:

@@ -5,27 +5,31 @@ for all of them.
 """
 
 import sys
-from typing import NamedTuple
 from pathlib import Path
 
 from attncli.errors import AttncliError, UsageError
 from attncli.files import write_atomic
+from attncli.record import Record
 from attncli.views import View
 
 EXPORT_SUFFIXES = (".svg", ".html", ".txt", ".md", ".json")
 EXPORT_WIDTH = 100  # columns of an exported picture when there is no terminal to measure and no --width
 
 
-class Delivery(NamedTuple):
+class Delivery(Record):
     """How the user asked to see a view."""
 
-    output_format: str = "rich"  # rich | json | markdown
-    no_color: bool = False
-    width: int | None = None
-    step: bool = False
-    export: str | None = None
-    theme: str = "light"  # of SVG and HTML exports: light for print, dark for slides
-    source: str | None = None  # the scenario file the view was computed from: an export never replaces it
+    def __init__(
+        self,
+        output_format: str = "rich",  # rich | json | markdown
+        no_color: bool = False,
+        width: int | None = None,
+        step: bool = False,
+        export: str | None = None,
+        theme: str = "light",  # of SVG and HTML exports: light for print, dark for slides
+        source: str | None = None,  # the scenario file the view was computed from: an export never replaces it
+    ) -> None:
+        self._set(locals())
 
 
 def export_suffix(path: str) -> str:
@@ -174,7 +178,7 @@ def markdown_bytes(view: View) -> int:
             elif isinstance(block, Grid):
                 total += sum(len(cell) + 3 for row in (block.headers, *block.rows) for cell in row)
             else:
-                total += 16 + 2 * sum(len(str(v)) for v in block)
+                total += 16 + 2 * sum(len(str(v)) for v in vars(block).values())
     return total
 
 

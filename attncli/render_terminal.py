@@ -1,6 +1,5 @@
 """Views as Rich renderables for the terminal, presenter mode and SVG/HTML/text exports; never computes, never prints."""
 
-from typing import NamedTuple
 
 import numpy as np
 from rich import box
@@ -12,6 +11,7 @@ from rich.text import Text
 
 from attncli.numbers import fixed, rgb_hex
 from attncli.palette import cell_style, heat_colour, shade  # noqa: F401  (heat_colour: the 24-bit ramp)
+from attncli.record import Record
 from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, HeadGrid, Matrices, MatrixView, Page,
                            Paragraph, Title, View)
 from attncli.views.walkthrough import FORMULA
@@ -25,18 +25,22 @@ def glyph(w: float) -> str:
     return GLYPHS[min(int(max(float(w), 0.0) * len(GLYPHS)), len(GLYPHS) - 1)]
 
 
-class Look(NamedTuple):
+class Look(Record):
     """How to lay a view out: colour or glyphs, the terminal's colour system, and the room there is.
 
     height: the rows a table may take before its middle rows are elided (presenter mode: the
     screen's); `fit`: a weight table that would be elided is drawn as a compact heatmap instead.
     """
 
-    color: bool = True
-    width: int | None = None
-    height: int | None = None
-    system: str | None = "truecolor"
-    fit: bool = False
+    def __init__(
+        self,
+        color: bool = True,
+        width: int | None = None,
+        height: int | None = None,
+        system: str | None = "truecolor",
+        fit: bool = False,
+    ) -> None:
+        self._set(locals())
 
 
 def heat_legend(color: bool, system: str | None = "truecolor") -> Text:
@@ -78,11 +82,11 @@ def _cell_width(view: MatrixView, precision: int) -> int:
 Run = tuple  # (text, style): a piece of a line in one Rich style; "" for none
 
 
-class Laid(NamedTuple):
+class Laid(Record):
     """A laid-out block, such as a matrix: lines of runs, every line `width` cells wide."""
 
-    lines: tuple[tuple[Run, ...], ...]
-    width: int
+    def __init__(self, lines: tuple[tuple[Run, ...], ...], width: int) -> None:
+        self._set(locals())
 
 
 def _width(runs) -> int:

@@ -1,11 +1,11 @@
 """A validated scenario (tokens and matrices) and how to run it through the core."""
 
-from typing import NamedTuple
 
 import numpy as np
 
 from attncli import core
 from attncli.errors import AttncliError, UsageError
+from attncli.record import Record
 
 
 class Scenario(core.Record):
@@ -40,21 +40,24 @@ class Scenario(core.Record):
         return self.source_tokens if self.source_tokens is not None else self.tokens
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     """How a scenario was run: the scenario's own choices after any flags."""
 
-    scaled: bool
-    causal: bool
-    temperature: float = 1.0
-    use_mask_matrix: bool = True  # False after --no-mask
+    def __init__(
+        self,
+        scaled: bool,
+        causal: bool,
+        temperature: float = 1.0,
+        use_mask_matrix: bool = True,  # False after --no-mask
+    ) -> None:
+        self._set(locals())
 
 
-class Evaluation(NamedTuple):
+class Evaluation(Record):
     """A scenario, the settings it ran with, and every intermediate step."""
 
-    scenario: Scenario
-    settings: Settings
-    steps: core.AttentionSteps
+    def __init__(self, scenario: Scenario, settings: Settings, steps: core.AttentionSteps) -> None:
+        self._set(locals())
 
     @property
     def masked(self) -> bool:

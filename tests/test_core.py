@@ -163,3 +163,17 @@ def test_heads_concatenate_and_project_through_w_o():
     np.testing.assert_allclose(steps.concat, np.hstack([steps.heads[0].output, steps.heads[1].output]))
     np.testing.assert_allclose(steps.output, steps.concat @ w_o)
     assert steps.heads[1].scale == pytest.approx(0.5)
+
+
+def test_records_are_read_only_and_replace_makes_a_changed_copy():
+    head = core.HeadWeights("h", W_Q, W_K, W_V)
+    with pytest.raises(AttributeError, match="read-only"):
+        head.name = "other"
+    with pytest.raises(AttributeError, match="read-only"):
+        del head.w_q
+    changed = head._replace(name="other")
+    assert (changed.name, head.name) == ("other", "h")
+    assert type(changed) is core.HeadWeights and changed.w_q is head.w_q and changed.b_q is None
+    with pytest.raises(TypeError, match="has no field 'nmae'"):
+        head._replace(nmae="x")
+    assert repr(core.HeadWeights("h", 1, 2, 3)) == "HeadWeights(name='h', w_q=1, w_k=2, w_v=3, b_q=None, b_k=None, b_v=None)"

@@ -4,126 +4,153 @@ A view builder turns computed steps into a View: pages of blocks (titles, headin
 labelled matrices, tables, bars) and a JSON document. Renderers turn blocks into Rich or markdown
 and never compute; deliver.py sends a view to the terminal, presenter mode or a file.
 
-Blocks are NamedTuples: immutable plain data, and a quarter of a dataclass's cost to define, which
-every start pays for each of them (benchmarks/startup.py). Modules that define such records do not
-postpone annotations: typing compiles each field's annotation string when the class is made.
+Blocks are Records (record.py): read-only plain data that costs nothing to define, which matters
+because every start defines all of them (benchmarks/startup.py).
 """
 
-from typing import Callable, NamedTuple, Union
+from typing import Callable, Union
 
 import numpy as np
 
+from attncli.record import Record
 
-class MatrixView(NamedTuple):
+
+class MatrixView(Record):
     """A matrix with its caption and labels; kind says how to show it."""
 
-    caption: str
-    values: np.ndarray
-    row_labels: tuple[str, ...]
-    col_labels: tuple[str, ...]
-    kind: str = "plain"  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗) | "colours" (rows are RGB)
-    previous: np.ndarray | None = None  # the values before a live change: moved weights get ▲/▼
+    def __init__(
+        self,
+        caption: str,
+        values: np.ndarray,
+        row_labels: tuple[str, ...],
+        col_labels: tuple[str, ...],
+        kind: str = "plain",  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗) | "colours" (rows are RGB)
+        previous: np.ndarray | None = None,  # the values before a live change: moved weights get ▲/▼
+    ) -> None:
+        self._set(locals())
 
 
-class Title(NamedTuple):
-    title: str
-    subtitle: str = ""
-    description: str = ""
+class Title(Record):
+    def __init__(self, title: str, subtitle: str = "", description: str = "") -> None:
+        self._set(locals())
 
 
-class Heading(NamedTuple):
+class Heading(Record):
     """A step's heading: 'Step 3  Scale: ...'."""
 
-    number: str
-    text: str
+    def __init__(self, number: str, text: str) -> None:
+        self._set(locals())
 
 
-class Banner(NamedTuple):
+class Banner(Record):
     """A band above a group of steps, such as one head's name."""
 
-    text: str
+    def __init__(self, text: str) -> None:
+        self._set(locals())
 
 
-class Paragraph(NamedTuple):
-    text: str
-    role: str = "plain"  # "plain" | "lesson" (why a step exists) | "note" (secondary) | "strong"
+class Paragraph(Record):
+    def __init__(
+        self,
+        text: str,
+        role: str = "plain",  # "plain" | "lesson" (why a step exists) | "note" (secondary) | "strong"
+    ) -> None:
+        self._set(locals())
 
 
-class Matrices(NamedTuple):
+class Matrices(Record):
     """Matrices side by side."""
 
-    views: tuple[MatrixView, ...]
+    def __init__(self, views: tuple[MatrixView, ...]) -> None:
+        self._set(locals())
 
 
-class Grid(NamedTuple):
+class Grid(Record):
     """A table of text cells: the first column names the row; numeric columns are right-aligned."""
 
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    title: str = ""
-    numeric: bool = True  # False: every column is text, left-aligned
-    blanks: bool = False  # True: the last column is left empty, for answers written in by hand
+    def __init__(
+        self,
+        headers: tuple[str, ...],
+        rows: tuple[tuple[str, ...], ...],
+        title: str = "",
+        numeric: bool = True,  # False: every column is text, left-aligned
+        blanks: bool = False,  # True: the last column is left empty, for answers written in by hand
+    ) -> None:
+        self._set(locals())
 
 
-class Boxed(NamedTuple):
+class Boxed(Record):
     """Lines of preformatted text in a box, such as a hand calculation."""
 
-    title: str
-    lines: tuple[str, ...]
+    def __init__(self, title: str, lines: tuple[str, ...]) -> None:
+        self._set(locals())
 
 
-class Bullets(NamedTuple):
-    lines: tuple[str, ...]
+class Bullets(Record):
+    def __init__(self, lines: tuple[str, ...]) -> None:
+        self._set(locals())
 
 
-class Bars(NamedTuple):
+class Bars(Record):
     """A horizontal bar plot: (label, length from 0 to 1, value as text) per bar."""
 
-    title: str
-    bars: tuple[tuple[str, float, str], ...]
+    def __init__(self, title: str, bars: tuple[tuple[str, float, str], ...]) -> None:
+        self._set(locals())
 
 
-class Code(NamedTuple):
+class Code(Record):
     """The lines of code that compute a step, in `language` ("numpy" or "torch"): the bridge from arithmetic to code."""
 
-    language: str
-    lines: tuple[str, ...]
+    def __init__(self, language: str, lines: tuple[str, ...]) -> None:
+        self._set(locals())
 
 
-class HeadTile(NamedTuple):
+class HeadTile(Record):
     """One head of a gallery: its name (L0H2), a short label of its pattern, and its weights."""
 
-    name: str
-    kind: str
-    weights: np.ndarray  # (n, n) in [0, 1]
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        weights: np.ndarray,  # (n, n) in [0, 1]
+    ) -> None:
+        self._set(locals())
 
 
-class HeadGrid(NamedTuple):
+class HeadGrid(Record):
     """Many heads as compact heatmaps sharing axes: the renderer fits as many to a row as the width allows."""
 
-    row_labels: tuple[str, ...]  # the query tokens, abbreviated
-    col_labels: tuple[str, ...]  # the key tokens, one character each
-    tiles: tuple[HeadTile, ...]
-    title: str = ""
+    def __init__(
+        self,
+        row_labels: tuple[str, ...],  # the query tokens, abbreviated
+        col_labels: tuple[str, ...],  # the key tokens, one character each
+        tiles: tuple[HeadTile, ...],
+        title: str = "",
+    ) -> None:
+        self._set(locals())
 
 
 Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars, Code, HeadGrid]
 
 
-class Page(NamedTuple):
+class Page(Record):
     """What presenter mode shows on one screen; `heading` names it in the step list."""
 
-    heading: str
-    blocks: tuple[Block, ...]
+    def __init__(self, heading: str, blocks: tuple[Block, ...]) -> None:
+        self._set(locals())
 
 
-class View(NamedTuple):
+class View(Record):
     """Everything one command shows: pages for people, a JSON document for programs."""
 
-    title: str
-    pages: tuple[Page, ...]
-    document: Callable[[], dict]  # built only when JSON is asked for
-    precision: int = 3  # decimals the renderers show
+    def __init__(
+        self,
+        title: str,
+        pages: tuple[Page, ...],
+        document: Callable[[], dict],  # built only when JSON is asked for
+        precision: int = 3,  # decimals the renderers show
+    ) -> None:
+        self._set(locals())
 
 
 

@@ -4,37 +4,40 @@ Plain data like the other blocks; render_terminal.py draws them with characters,
 writes them as short tables.
 """
 
-from typing import NamedTuple
 
 import numpy as np
 
 from attncli.numbers import fixed
+from attncli.record import Record
 from attncli.views import MatrixView
 
 
-class Point(NamedTuple):
+class Point(Record):
     """One vector drawn from the origin: a query or a key, with a note written beside it."""
 
-    label: str
-    x: float
-    y: float
-    role: str  # "query" | "focus" (the query whose dot products are shown) | "key"
-    note: str = ""
+    def __init__(
+        self,
+        label: str,
+        x: float,
+        y: float,
+        role: str,  # "query" | "focus" (the query whose dot products are shown) | "key"
+        note: str = "",
+    ) -> None:
+        self._set(locals())
 
 
-class Plot(NamedTuple):
+class Plot(Record):
     """Queries and keys in the plane; `axes` says what the two axes are."""
 
-    title: str
-    points: tuple[Point, ...]
-    axes: str
-    legend: str
+    def __init__(self, title: str, points: tuple[Point, ...], axes: str, legend: str) -> None:
+        self._set(locals())
 
 
-class Heatmaps(NamedTuple):
+class Heatmaps(Record):
     """Weight matrices as one glyph per cell, side by side, for patterns (a diagonal, a sink) at a glance."""
 
-    views: tuple[MatrixView, ...]
+    def __init__(self, views: tuple[MatrixView, ...]) -> None:
+        self._set(locals())
 
 
 def plane(q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, float | None]:

@@ -3,11 +3,11 @@
 Every renderer reads these pages (terminal, presenter mode, markdown, exports), so they never disagree.
 """
 
-from typing import NamedTuple
 
 import numpy as np
 
 from attncli.numbers import fixed, rgb_hex
+from attncli.record import Record
 from attncli.scenario import Evaluation
 from attncli.views import (Banner, Boxed, Heading, Matrices, MatrixView, Page, Paragraph, Title, View, dims,
                            matrix_json)
@@ -16,16 +16,20 @@ FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
 _dims = dims
 
 
-class Section(NamedTuple):
+class Section(Record):
     """One step: a heading, a line that teaches why it exists, and rows of matrices side by side."""
 
-    number: str
-    heading: str
-    lesson: str
-    rows: tuple[tuple[MatrixView, ...], ...]
-    banner: str = ""  # a head's name above its first step
-    notes: tuple[str, ...] = ()  # lines after the matrices, computed from the numbers
-    pictures: tuple = ()  # blocks from views/pictures.py, after the matrices
+    def __init__(
+        self,
+        number: str,
+        heading: str,
+        lesson: str,
+        rows: tuple[tuple[MatrixView, ...], ...],
+        banner: str = "",  # a head's name above its first step
+        notes: tuple[str, ...] = (),  # lines after the matrices, computed from the numbers
+        pictures: tuple = (),  # blocks from views/pictures.py, after the matrices
+    ) -> None:
+        self._set(locals())
 
     def page(self) -> Page:
         blocks: list = [Banner(self.banner)] if self.banner else []
@@ -36,13 +40,12 @@ class Section(NamedTuple):
         return Page(f"Step {self.number}: {self.heading}", tuple(blocks))
 
 
-class Pictures(NamedTuple):
+class Pictures(Record):
     """How explain draws: whose dot products the q·k plot shows, A as a compact heatmap, and the
     evaluation before a live change (presenter mode), whose weights the ▲/▼ marks compare with."""
 
-    focus: int = 0
-    compact: bool = False
-    before: Evaluation | None = None
+    def __init__(self, focus: int = 0, compact: bool = False, before: Evaluation | None = None) -> None:
+        self._set(locals())
 
 
 def view(ev: Evaluation, precision: int = 3, only_head: int | None = None,
@@ -140,14 +143,18 @@ def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None
     return sections
 
 
-class _HeadContext(NamedTuple):
+class _HeadContext(Record):
     """What every step of one head needs to name its matrices."""
 
-    ev: Evaluation
-    head_index: int  # which of ev.steps.heads
-    precision: int
-    tag: str  # "2." before step numbers when there are several heads
-    pictures: Pictures = Pictures()
+    def __init__(
+        self,
+        ev: Evaluation,
+        head_index: int,  # which of ev.steps.heads
+        precision: int,
+        tag: str,  # "2." before step numbers when there are several heads
+        pictures: Pictures = Pictures(),
+    ) -> None:
+        self._set(locals())
 
     @property
     def head(self):
