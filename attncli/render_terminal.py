@@ -90,7 +90,8 @@ class Laid(Record):
 
 
 def _width(runs) -> int:
-    return sum(cell_len(text) for text, _ in runs)
+    """Terminal cells the runs take; printable ASCII, most of what a matrix holds, one cell a character."""
+    return sum(len(text) if text.isascii() and text.isprintable() else cell_len(text) for text, _ in runs)
 
 
 class Drawn:

@@ -251,3 +251,11 @@ def test_drawn_lines_are_cropped_to_the_room_even_with_wide_characters():
     shown = console.file.getvalue().splitlines()
     assert len(shown) == 2 and all(cell_len(line) <= 40 for line in shown)
     assert shown[0].startswith("猫" * 20)
+
+
+@given(st.lists(st.text(max_size=12), max_size=5))
+def test_laid_out_widths_are_rich_cell_widths(texts):
+    """The layout's shortcut for printable ASCII measures every text as Rich does."""
+    from rich.cells import cell_len
+
+    assert render_terminal._width([(text, "") for text in texts]) == sum(cell_len(text) for text in texts)
