@@ -8,6 +8,7 @@ import numpy as np
 
 from attncli import core
 from attncli.errors import UsageError
+from attncli.record import Record
 from attncli.scenario import Evaluation, Scenario, Settings, allowed_matrix, evaluate, random_scenario
 
 SWEEP_SEED = 0
@@ -17,7 +18,7 @@ SWEEP_D_MODEL = 512
 MAX_SWEEP_DK = 4096
 
 
-class Comparison(core.Record):
+class Comparison(Record):
     """The scenario as written, a variant changed by flags, and how peaked each row is in both."""
 
     def __init__(

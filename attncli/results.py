@@ -13,6 +13,7 @@ from typing import Any
 from attncli import compare as comparing
 from attncli import core
 from attncli import scenario as scenarios
+from attncli.record import Record
 from attncli.views import View
 
 
@@ -91,7 +92,7 @@ def _kernel() -> Any:
     return shell if getattr(shell, "kernel", None) is not None else None
 
 
-def _copy(source: core.Record, cls: type, **extra: Any) -> Any:
+def _copy(source: Record, cls: type, **extra: Any) -> Any:
     """An instance of the display subclass with the same fields, and `extra` ones or changed ones."""
     copy = object.__new__(cls)
     vars(copy).update(vars(source), **extra)

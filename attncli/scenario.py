@@ -8,7 +8,7 @@ from attncli.errors import AttncliError, UsageError
 from attncli.record import Record
 
 
-class Scenario(core.Record):
+class Scenario(Record):
     """Everything a YAML scenario says, as validated float64 arrays."""
 
     def __init__(
