@@ -51,13 +51,13 @@ typer_fast's own import costs 0.35 ms (its number patterns compile on first use)
 
 After issues 11-16 (twelve commands, views, the API layer, the q·k picture, the text sanitiser), on a
 quiet machine, 10-15 rounds: --help / import typer 1.09-1.19, explain / baseline imports 1.22-1.29 by CPU
-time, OVER the target. What it took to come back under (each measured with --instructions, whose counts
-are the same from run to run: `attncli explain` went from 1.314 to 1.181 times the baseline's
-instructions, --help from 1.239 to 1.101; the version before issues 11-16 counts 1.175 and 1.137):
-- Dataclasses: Python 3.11 compiles three to five functions for each at import (a frozen one with 11
-  fields costs as much as 2.5 NamedTuples). Plain records are NamedTuples (views' blocks, Settings,
-  Evaluation, the key table); the results the API hands out stay frozen dataclasses. Postponed
-  annotations made each NamedTuple field compile a ForwardRef, so those modules evaluate them.
+time, OVER the target. What brought it back (each step measured with --instructions, whose counts are
+the same from run to run; explain went from 1.314 to 1.137 times the baseline's instructions, --help from
+1.239 to 1.101; the version before issues 11-16 counts 1.175 and 1.137):
+- Records: Python 3.11 compiles functions for each dataclass and NamedTuple it defines (a frozen
+  dataclass about 3 M instructions, a NamedTuple about 0.7 M), and explain's start defined 4 of the
+  one and 28 of the other. They are attncli.record.Record subclasses now, whose __init__ is written
+  out: nothing to compile (about 30 M instructions, 4 % of the baseline).
 - Rendering: a dozen matrices as rich Text were split, wrapped and re-measured on print; they are laid
   out as (text, style) runs and printed as segments (render_terminal.Drawn): about a third of the
   rendering's instructions, with the same characters and colours on every built-in.
@@ -66,13 +66,19 @@ instructions, --help from 1.239 to 1.101; the version before issues 11-16 counts
   names and help only.
 - explain no longer runs through the API's result wrappers (which import compare.py); printable text
   skips the sanitiser's patterns; tempfile and shlex are imported where they are used.
-Measured then with the wall clock, while another process kept one of the two cores busy, 30 rounds:
---help / import typer 1.10, explain / baseline imports 1.14 (CPU time 1.11 and 1.15); later runs at load
-about 1 read 1.18-1.20 and 1.10-1.23. The version before issues 11-16, which measured 1.04 and 1.12 on a
-quiet machine, read 1.15-1.23 and 1.15-1.21 the same afternoon, and head to head (interleaved, CPU-time
-medians) the two cost the same: --help 175.8 against 176.5 ms, explain 546.7 against 545.6 ms. The
-baseline also depends on the venv (import typer: 145 ms in a fresh one, 159 ms in an older, fuller one). Of the baseline's instructions, the q·k picture's page costs about 2 %, Typer's command
-building and parsing about 3 %, laying out and printing explain's view about 6 %.
+And one cost that instruction counts cannot see. Imported from inside Typer's call stack (as every
+command's own imports are), NumPy's nested imports kept crossing a boundary of CPython 3.11's frame
+stack, which it allocates in 16 KB chunks: `strace -e trace=munmap attncli explain` showed about 400
+chunks mapped and unmapped, and explain took 25 ms longer (440 against 414 ms, medians of 30, on this
+machine while slow) than when NumPy was imported first. typer_fast.App(preload=("numpy",)) imports it
+before Typer's calls when a command is about to run; now one chunk is unmapped, as for the baseline.
+Measured afterwards (non-editable install, 30 rounds each, one run after another, this 2-core machine
+running three times slower than when quiet: `import typer` 130-145 ms against 49 ms): explain /
+baseline imports 1.04, 1.12, 1.12 by wall-clock medians (CPU time 1.05, 1.10, 1.09); --help / import
+typer 1.07, 1.21, 1.10 (CPU time alike): on this machine a single run's verdict still varies by about
+±0.07, so rerun before reading much into one. Of the baseline's instructions, explain's remaining
+extra is about 4 % importing attncli's modules, 2.6 % Typer building and parsing the command, 6 %
+laying out and printing the view, and 1 % loading and computing the scenario.
 """
 
 from __future__ import annotations
