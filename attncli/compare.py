@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,16 +20,12 @@ MAX_SWEEP_DK = 4096
 class Comparison(Record):
     """The scenario as written, a variant changed by flags, and how peaked each row is in both."""
 
-    def __init__(
-        self,
-        baseline: Evaluation,
-        variant: Evaluation,
-        baseline_stats: core.RowStats,  # of the first head
-        variant_stats: core.RowStats,
-        change: str,  # "Without scaling", "At temperature 0.5", ...
-        head_stats: tuple[tuple[core.RowStats, core.RowStats], ...] = (),  # (baseline, variant) for every head
-    ) -> None:
-        self._set(locals())
+    baseline: Evaluation
+    variant: Evaluation
+    baseline_stats: core.RowStats  # of the first head
+    variant_stats: core.RowStats
+    change: str  # "Without scaling", "At temperature 0.5", ...
+    head_stats: tuple[tuple[core.RowStats, core.RowStats], ...] = ()  # (baseline, variant) for every head
 
 
 def variant_settings(
@@ -75,8 +70,7 @@ SATURATED = 0.99  # a row whose largest weight reaches this has (nearly) stopped
 PERCENTILES = (10, 90)  # the spread of per-row values: their 10th and 90th percentiles
 
 
-@dataclass(frozen=True, eq=False)
-class SweepRow:
+class SweepRow(Record):
     d_k: int
     scaled: dict  # see _summary for the keys
     unscaled: dict

@@ -8,21 +8,17 @@ from attncli.record import Record
 class HeadSteps(Record):
     """Every intermediate of one attention head, under the paper's names."""
 
-    def __init__(
-        self,
-        name: str,
-        q: np.ndarray,  # (n_q, d_k)
-        k: np.ndarray,  # (n_k, d_k)
-        v: np.ndarray,  # (n_k, d_v)
-        scores: np.ndarray,  # (n_q, n_k)  S = Q·Kᵀ
-        scale: float,  # the factor S is multiplied by: 1/√d_k (over the temperature), or 1
-        scaled_scores: np.ndarray,  # (n_q, n_k)
-        allowed: np.ndarray | None,  # (n_q, n_k) bool, True where query i may see key j; None: no mask
-        masked_scores: np.ndarray | None,  # (n_q, n_k) scaled scores with −∞ where hidden; None: no mask
-        weights: np.ndarray,  # (n_q, n_k) A = softmax(...), each row sums to 1
-        output: np.ndarray,  # (n_q, d_v)  A·V
-    ) -> None:
-        self._set(locals())
+    name: str
+    q: np.ndarray  # (n_q, d_k)
+    k: np.ndarray  # (n_k, d_k)
+    v: np.ndarray  # (n_k, d_v)
+    scores: np.ndarray  # (n_q, n_k)  S = Q·Kᵀ
+    scale: float  # the factor S is multiplied by: 1/√d_k (over the temperature), or 1
+    scaled_scores: np.ndarray  # (n_q, n_k)
+    allowed: np.ndarray | None  # (n_q, n_k) bool, True where query i may see key j; None: no mask
+    masked_scores: np.ndarray | None  # (n_q, n_k) scaled scores with −∞ where hidden; None: no mask
+    weights: np.ndarray  # (n_q, n_k) A = softmax(...), each row sums to 1
+    output: np.ndarray  # (n_q, d_v)  A·V
 
     @property
     def d_k(self) -> int:
@@ -41,31 +37,23 @@ class HeadSteps(Record):
 class AttentionSteps(Record):
     """All heads, their concatenation and the optional output projection W_O."""
 
-    def __init__(
-        self,
-        heads: tuple[HeadSteps, ...],
-        concat: np.ndarray,  # (n_q, Σ d_v)
-        w_o: np.ndarray | None,  # (Σ d_v, d_out)
-        output: np.ndarray,  # (n_q, d_out), or the concatenation when there is no W_O
-        b_o: np.ndarray | None = None,  # (d_out,)
-    ) -> None:
-        self._set(locals())
+    heads: tuple[HeadSteps, ...]
+    concat: np.ndarray  # (n_q, Σ d_v)
+    w_o: np.ndarray | None  # (Σ d_v, d_out)
+    output: np.ndarray  # (n_q, d_out), or the concatenation when there is no W_O
+    b_o: np.ndarray | None = None  # (d_out,)
 
 
 class HeadWeights(Record):
     """The learned projections of one head."""
 
-    def __init__(
-        self,
-        name: str,
-        w_q: np.ndarray,  # (d_model, d_k)
-        w_k: np.ndarray,  # (d_model_source, d_k)
-        w_v: np.ndarray,  # (d_model_source, d_v)
-        b_q: np.ndarray | None = None,  # (d_k,)  Q = X·W_Q + b_Q, as nn.Linear does
-        b_k: np.ndarray | None = None,  # (d_k,)
-        b_v: np.ndarray | None = None,  # (d_v,)
-    ) -> None:
-        self._set(locals())
+    name: str
+    w_q: np.ndarray  # (d_model, d_k)
+    w_k: np.ndarray  # (d_model_source, d_k)
+    w_v: np.ndarray  # (d_model_source, d_v)
+    b_q: np.ndarray | None = None  # (d_k,)  Q = X·W_Q + b_Q, as nn.Linear does
+    b_k: np.ndarray | None = None  # (d_k,)
+    b_v: np.ndarray | None = None  # (d_v,)
 
     def project(self, x: np.ndarray, kv_input: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Q, K, V: the queries from x, the keys and values from kv_input (x itself for self-attention)."""
@@ -163,14 +151,10 @@ def attention(
 class RowStats(Record):
     """How peaked each row of attention weights is, and how much gradient softmax passes back."""
 
-    def __init__(
-        self,
-        entropy: np.ndarray,  # (n_q,) nats; 0 for one-hot, ln(n_k) for uniform
-        max_weight: np.ndarray,  # (n_q,)
-        effective_keys: np.ndarray,  # (n_q,) e^entropy: how many keys the row really uses
-        grad_norm: np.ndarray,  # (n_q,) ‖diag(a) − a·aᵀ‖_F, the softmax Jacobian's size
-    ) -> None:
-        self._set(locals())
+    entropy: np.ndarray  # (n_q,) nats; 0 for one-hot, ln(n_k) for uniform
+    max_weight: np.ndarray  # (n_q,)
+    effective_keys: np.ndarray  # (n_q,) e^entropy: how many keys the row really uses
+    grad_norm: np.ndarray  # (n_q,) ‖diag(a) − a·aᵀ‖_F, the softmax Jacobian's size
 
 
 def row_stats(weights: np.ndarray) -> RowStats:

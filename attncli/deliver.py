@@ -19,17 +19,13 @@ EXPORT_WIDTH = 100  # columns of an exported picture when there is no terminal t
 class Delivery(Record):
     """How the user asked to see a view."""
 
-    def __init__(
-        self,
-        output_format: str = "rich",  # rich | json | markdown
-        no_color: bool = False,
-        width: int | None = None,
-        step: bool = False,
-        export: str | None = None,
-        theme: str = "light",  # of SVG and HTML exports: light for print, dark for slides
-        source: str | None = None,  # the scenario file the view was computed from: an export never replaces it
-    ) -> None:
-        self._set(locals())
+    output_format: str = "rich"  # rich | json | markdown
+    no_color: bool = False
+    width: int | None = None
+    step: bool = False
+    export: str | None = None
+    theme: str = "light"  # of SVG and HTML exports: light for print, dark for slides
+    source: str | None = None  # the scenario file the view was computed from: an export never replaces it
 
 
 def export_suffix(path: str) -> str:

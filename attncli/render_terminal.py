@@ -1,6 +1,5 @@
 """Views as Rich renderables for the terminal, presenter mode and SVG/HTML/text exports; never computes, never prints."""
 
-
 import numpy as np
 from rich import box
 from rich.cells import cell_len
@@ -32,15 +31,11 @@ class Look(Record):
     screen's); `fit`: a weight table that would be elided is drawn as a compact heatmap instead.
     """
 
-    def __init__(
-        self,
-        color: bool = True,
-        width: int | None = None,
-        height: int | None = None,
-        system: str | None = "truecolor",
-        fit: bool = False,
-    ) -> None:
-        self._set(locals())
+    color: bool = True
+    width: int | None = None
+    height: int | None = None
+    system: str | None = "truecolor"
+    fit: bool = False
 
 
 def heat_legend(color: bool, system: str | None = "truecolor") -> Text:
@@ -85,8 +80,8 @@ Run = tuple  # (text, style): a piece of a line in one Rich style; "" for none
 class Laid(Record):
     """A laid-out block, such as a matrix: lines of runs, every line `width` cells wide."""
 
-    def __init__(self, lines: tuple[tuple[Run, ...], ...], width: int) -> None:
-        self._set(locals())
+    lines: tuple[tuple[Run, ...], ...]
+    width: int
 
 
 def _width(runs) -> int:

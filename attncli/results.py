@@ -94,15 +94,13 @@ def _kernel() -> Any:
 
 def _copy(source: Record, cls: type, **extra: Any) -> Any:
     """An instance of the display subclass with the same fields, and `extra` ones or changed ones."""
-    copy = object.__new__(cls)
-    vars(copy).update(vars(source), **extra)
-    return copy
+    return cls(**{**vars(source), **extra})
 
 
 class HeadSteps(_Shows, core.HeadSteps):
     """One head's steps (q, k, v, scores, scaled_scores, masked_scores, weights, output), with row labels."""
 
-    query_tokens: tuple[str, ...] = ()  # set by `of`
+    query_tokens: tuple[str, ...] = ()
     key_tokens: tuple[str, ...] = ()
 
     @classmethod
@@ -129,7 +127,7 @@ class HeadSteps(_Shows, core.HeadSteps):
 class AttentionSteps(_Shows, core.AttentionSteps):
     """Every head's steps (`.heads[i].weights`), their concatenation and `.output`, as the JSON contract names them."""
 
-    evaluation: scenarios.Evaluation | None = None  # set by `of`
+    evaluation: scenarios.Evaluation | None = None
 
     @classmethod
     def of(cls, ev: scenarios.Evaluation) -> "AttentionSteps":

@@ -1,6 +1,5 @@
 """A validated scenario (tokens and matrices) and how to run it through the core."""
 
-
 import numpy as np
 
 from attncli import core
@@ -11,25 +10,21 @@ from attncli.record import Record
 class Scenario(Record):
     """Everything a YAML scenario says, as validated float64 arrays."""
 
-    def __init__(
-        self,
-        name: str,
-        origin: str,  # how error messages name it: a file path, or "built-in NAME"
-        tokens: tuple[str, ...],  # query tokens, one per row of x
-        x: np.ndarray,  # (n_q, d_model) query-side embeddings
-        heads: tuple[core.HeadWeights, ...],
-        description: str = "",
-        source_tokens: tuple[str, ...] | None = None,  # key/value tokens for cross-attention
-        source_x: np.ndarray | None = None,  # (n_k, d_model_source)
-        w_o: np.ndarray | None = None,  # (Σ d_v, d_out)
-        b_o: np.ndarray | None = None,  # (d_out,)
-        causal: bool = False,
-        mask_matrix: np.ndarray | None = None,  # (n_q, n_k) bool, True = may attend
-        key_padding: np.ndarray | None = None,  # (n_k,) bool, True = padding, nobody attends to it
-        scale: bool = True,
-        color_values: bool = False,  # value rows are red, green, blue in [0, 1]: show them as paint
-    ) -> None:
-        self._set(locals())
+    name: str
+    origin: str  # how error messages name it: a file path, or "built-in NAME"
+    tokens: tuple[str, ...]  # query tokens, one per row of x
+    x: np.ndarray  # (n_q, d_model) query-side embeddings
+    heads: tuple[core.HeadWeights, ...]
+    description: str = ""
+    source_tokens: tuple[str, ...] | None = None  # key/value tokens for cross-attention
+    source_x: np.ndarray | None = None  # (n_k, d_model_source)
+    w_o: np.ndarray | None = None  # (Σ d_v, d_out)
+    b_o: np.ndarray | None = None  # (d_out,)
+    causal: bool = False
+    mask_matrix: np.ndarray | None = None  # (n_q, n_k) bool, True = may attend
+    key_padding: np.ndarray | None = None  # (n_k,) bool, True = padding, nobody attends to it
+    scale: bool = True
+    color_values: bool = False  # value rows are red, green, blue in [0, 1]: show them as paint
 
     @property
     def is_cross(self) -> bool:
@@ -43,21 +38,18 @@ class Scenario(Record):
 class Settings(Record):
     """How a scenario was run: the scenario's own choices after any flags."""
 
-    def __init__(
-        self,
-        scaled: bool,
-        causal: bool,
-        temperature: float = 1.0,
-        use_mask_matrix: bool = True,  # False after --no-mask
-    ) -> None:
-        self._set(locals())
+    scaled: bool
+    causal: bool
+    temperature: float = 1.0
+    use_mask_matrix: bool = True  # False after --no-mask
 
 
 class Evaluation(Record):
     """A scenario, the settings it ran with, and every intermediate step."""
 
-    def __init__(self, scenario: Scenario, settings: Settings, steps: core.AttentionSteps) -> None:
-        self._set(locals())
+    scenario: Scenario
+    settings: Settings
+    steps: core.AttentionSteps
 
     @property
     def masked(self) -> bool:

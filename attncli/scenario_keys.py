@@ -11,18 +11,14 @@ from attncli.record import Record
 class Key(Record):
     """One key of a scenario mapping (or of a nested mapping such as a head or `random`)."""
 
-    def __init__(
-        self,
-        name: str,
-        kind: str,  # text | bool | matrix | vector | tokens | mask | flags | integer | count_or_tokens | mapping | mappings
-        help: str,
-        shape: str = "",  # e.g. "d_model × d_k"; empty when the kind says it all
-        required_unless: tuple[str, ...] | None = None,  # None: optional; (): always required; else unless a sibling is there
-        excludes: tuple[str, ...] = (),  # sibling keys that cannot be combined with this one
-        children: tuple["Key", ...] = (),  # the keys of a mapping (or of each mapping in a list)
-        minimum: int | None = None,  # integers: the smallest allowed
-    ) -> None:
-        self._set(locals())
+    name: str
+    kind: str  # text | bool | matrix | vector | tokens | mask | flags | integer | count_or_tokens | mapping | mappings
+    help: str
+    shape: str = ""  # e.g. "d_model × d_k"; empty when the kind says it all
+    required_unless: tuple[str, ...] | None = None  # None: optional; (): always required; else unless a sibling is there
+    excludes: tuple[str, ...] = ()  # sibling keys that cannot be combined with this one
+    children: tuple["Key", ...] = ()  # the keys of a mapping (or of each mapping in a list)
+    minimum: int | None = None  # integers: the smallest allowed
 
     @property
     def described(self) -> str:

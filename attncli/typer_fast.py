@@ -185,10 +185,11 @@ class Group(getattr(core, "TyperGroup", object)):
 class App(typer.Typer):
     """typer.Typer made of `Group` and `Command`s, unless given other classes.
 
-    preload: modules every command imports, imported before Typer's call stack is built when a
-    command is about to run (not for help). Imported from inside that stack, a large package such as
-    NumPy makes CPython 3.11 allocate and free a 16 KB chunk of its frame stack hundreds of times:
-    its nested imports keep crossing a chunk's boundary (measured in benchmarks/startup.py).
+    preload: modules every command imports, imported before Typer's call stack is built when the
+    arguments name a command and ask for no help, before they are parsed (so a usage error in them
+    pays for the import too). Imported from inside that stack, a large package such as NumPy makes
+    CPython 3.11 allocate and free a 16 KB chunk of its frame stack hundreds of times: its nested
+    imports keep crossing a chunk's boundary (measured in benchmarks/startup.py).
     """
 
     def __init__(self, *args, preload: tuple[str, ...] = (), **kwargs):

@@ -55,6 +55,21 @@ def test_load_and_run_give_the_seed_row(source, tmp_path):
     assert steps.query_tokens == ("dog", "ate", "dinner")
 
 
+def test_results_are_typed_read_only_records_with_their_labels_as_fields():
+    import typing
+
+    steps = attncli.run("dog_ate_dinner")
+    head = steps.heads[0]
+    hints = typing.get_type_hints(attncli.HeadSteps)
+    assert hints["weights"] is np.ndarray and "query_tokens" in hints
+    assert "evaluation" in attncli.AttentionSteps.__match_args__
+    again = attncli.HeadSteps(**{**vars(head), "query_tokens": ("a", "b", "c")})
+    assert again.query_tokens == ("a", "b", "c") and again.weights is head.weights
+    assert head._replace(key_tokens=("x", "y", "z")).key_tokens == ("x", "y", "z") and head.key_tokens[0] == "dog"
+    with pytest.raises(AttributeError, match="read-only"):
+        steps.output = None
+
+
 def test_the_done_when_line_prints_the_seed_row():
     out = subprocess.run([sys.executable, "-c", "import attncli; print(attncli.run(attncli.load('dog_ate_dinner'))"
                           ".heads[0].weights[0])"], capture_output=True, text=True, check=True).stdout

@@ -1,6 +1,7 @@
 """The core against the seed's figures, a loop-by-loop reference, and the properties softmax must keep."""
 
 import math
+import typing
 
 import numpy as np
 import pytest
@@ -165,12 +166,23 @@ def test_heads_concatenate_and_project_through_w_o():
     assert steps.heads[1].scale == pytest.approx(0.5)
 
 
-def test_records_are_read_only_and_replace_makes_a_changed_copy():
-    head = core.HeadWeights("h", W_Q, W_K, W_V)
+def test_records_take_their_annotated_fields_in_order_and_stay_read_only():
+    head = core.HeadWeights("h", W_Q, w_k=W_K, w_v=W_V)
+    assert core.HeadWeights.__match_args__ == ("name", "w_q", "w_k", "w_v", "b_q", "b_k", "b_v")
+    assert head.b_q is None and head.w_k is W_K
+    assert typing.get_type_hints(core.HeadSteps)["weights"] is np.ndarray  # what type checkers and help() read
+    for make, message in [(lambda: core.HeadWeights("h", W_Q, W_K), "is missing 'w_v'"),
+                          (lambda: core.HeadWeights("h", W_Q, W_K, W_V, bq=1), "unexpected field 'bq'"),
+                          (lambda: core.HeadWeights("h", W_Q, W_K, W_V, name="g"), "'name' twice"),
+                          (lambda: core.HeadWeights(*range(8)), "takes 7 fields but 8 were given")]:
+        with pytest.raises(TypeError, match=message):
+            make()
     with pytest.raises(AttributeError, match="read-only"):
         head.name = "other"
     with pytest.raises(AttributeError, match="read-only"):
         del head.w_q
+    with pytest.raises(AttributeError, match="read-only"):
+        head.__init__("g", W_Q, W_K, W_V)
     changed = head._replace(name="other")
     assert (changed.name, head.name) == ("other", "h")
     assert type(changed) is core.HeadWeights and changed.w_q is head.w_q and changed.b_q is None

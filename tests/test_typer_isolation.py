@@ -347,6 +347,8 @@ def test_attncli_preloads_numpy_for_commands_only():
     assert app.preload == ("numpy",)
     code = "import sys; from attncli.cli import main; sys.argv = ['attncli', *sys.argv[1:]]; " \
            "import atexit; atexit.register(lambda: print('numpy' in sys.modules, file=sys.stderr)); main()"
-    for argv, expected in ((["--help"], "False"), (["explain", "--help"], "False"), (["schema"], "True")):
+    cases = ((["--help"], "False"), (["explain", "--help"], "False"), (["--bogus"], "False"), (["schema"], "True"),
+             (["explain", "--bogus"], "True"))  # parsed after the preload: a usage error pays for it too
+    for argv, expected in cases:
         done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
         assert done.stderr.strip().splitlines()[-1] == expected, (argv, done.stderr)

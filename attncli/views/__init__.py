@@ -8,7 +8,7 @@ Blocks are Records (record.py): read-only plain data that costs nothing to defin
 because every start defines all of them (benchmarks/startup.py).
 """
 
-from typing import Callable, Union
+from typing import Callable, NamedTuple, Union
 
 import numpy as np
 
@@ -18,116 +18,94 @@ from attncli.record import Record
 class MatrixView(Record):
     """A matrix with its caption and labels; kind says how to show it."""
 
-    def __init__(
-        self,
-        caption: str,
-        values: np.ndarray,
-        row_labels: tuple[str, ...],
-        col_labels: tuple[str, ...],
-        kind: str = "plain",  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗) | "colours" (rows are RGB)
-        previous: np.ndarray | None = None,  # the values before a live change: moved weights get ▲/▼
-    ) -> None:
-        self._set(locals())
+    caption: str
+    values: np.ndarray
+    row_labels: tuple[str, ...]
+    col_labels: tuple[str, ...]
+    kind: str = "plain"  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗) | "colours" (rows are RGB)
+    previous: np.ndarray | None = None  # the values before a live change: moved weights get ▲/▼
 
 
 class Title(Record):
-    def __init__(self, title: str, subtitle: str = "", description: str = "") -> None:
-        self._set(locals())
+    title: str
+    subtitle: str = ""
+    description: str = ""
 
 
 class Heading(Record):
     """A step's heading: 'Step 3  Scale: ...'."""
 
-    def __init__(self, number: str, text: str) -> None:
-        self._set(locals())
+    number: str
+    text: str
 
 
 class Banner(Record):
     """A band above a group of steps, such as one head's name."""
 
-    def __init__(self, text: str) -> None:
-        self._set(locals())
+    text: str
 
 
 class Paragraph(Record):
-    def __init__(
-        self,
-        text: str,
-        role: str = "plain",  # "plain" | "lesson" (why a step exists) | "note" (secondary) | "strong"
-    ) -> None:
-        self._set(locals())
+    text: str
+    role: str = "plain"  # "plain" | "lesson" (why a step exists) | "note" (secondary) | "strong"
 
 
 class Matrices(Record):
     """Matrices side by side."""
 
-    def __init__(self, views: tuple[MatrixView, ...]) -> None:
-        self._set(locals())
+    views: tuple[MatrixView, ...]
 
 
 class Grid(Record):
     """A table of text cells: the first column names the row; numeric columns are right-aligned."""
 
-    def __init__(
-        self,
-        headers: tuple[str, ...],
-        rows: tuple[tuple[str, ...], ...],
-        title: str = "",
-        numeric: bool = True,  # False: every column is text, left-aligned
-        blanks: bool = False,  # True: the last column is left empty, for answers written in by hand
-    ) -> None:
-        self._set(locals())
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str = ""
+    numeric: bool = True  # False: every column is text, left-aligned
+    blanks: bool = False  # True: the last column is left empty, for answers written in by hand
 
 
 class Boxed(Record):
     """Lines of preformatted text in a box, such as a hand calculation."""
 
-    def __init__(self, title: str, lines: tuple[str, ...]) -> None:
-        self._set(locals())
+    title: str
+    lines: tuple[str, ...]
 
 
 class Bullets(Record):
-    def __init__(self, lines: tuple[str, ...]) -> None:
-        self._set(locals())
+    lines: tuple[str, ...]
 
 
 class Bars(Record):
     """A horizontal bar plot: (label, length from 0 to 1, value as text) per bar."""
 
-    def __init__(self, title: str, bars: tuple[tuple[str, float, str], ...]) -> None:
-        self._set(locals())
+    title: str
+    bars: tuple[tuple[str, float, str], ...]
 
 
 class Code(Record):
     """The lines of code that compute a step, in `language` ("numpy" or "torch"): the bridge from arithmetic to code."""
 
-    def __init__(self, language: str, lines: tuple[str, ...]) -> None:
-        self._set(locals())
+    language: str
+    lines: tuple[str, ...]
 
 
 class HeadTile(Record):
     """One head of a gallery: its name (L0H2), a short label of its pattern, and its weights."""
 
-    def __init__(
-        self,
-        name: str,
-        kind: str,
-        weights: np.ndarray,  # (n, n) in [0, 1]
-    ) -> None:
-        self._set(locals())
+    name: str
+    kind: str
+    weights: np.ndarray  # (n, n) in [0, 1]
 
 
 class HeadGrid(Record):
     """Many heads as compact heatmaps sharing axes: the renderer fits as many to a row as the width allows."""
 
-    def __init__(
-        self,
-        row_labels: tuple[str, ...],  # the query tokens, abbreviated
-        col_labels: tuple[str, ...],  # the key tokens, one character each
-        tiles: tuple[HeadTile, ...],
-        title: str = "",
-    ) -> None:
-        self._set(locals())
+    row_labels: tuple[str, ...]  # the query tokens, abbreviated
+    col_labels: tuple[str, ...]  # the key tokens, one character each
+    tiles: tuple[HeadTile, ...]
+    title: str = ""
 
 
 Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets, Bars, Code, HeadGrid]
@@ -136,21 +114,17 @@ Block = Union[Title, Heading, Banner, Paragraph, Matrices, Grid, Boxed, Bullets,
 class Page(Record):
     """What presenter mode shows on one screen; `heading` names it in the step list."""
 
-    def __init__(self, heading: str, blocks: tuple[Block, ...]) -> None:
-        self._set(locals())
+    heading: str
+    blocks: tuple[Block, ...]
 
 
 class View(Record):
     """Everything one command shows: pages for people, a JSON document for programs."""
 
-    def __init__(
-        self,
-        title: str,
-        pages: tuple[Page, ...],
-        document: Callable[[], dict],  # built only when JSON is asked for
-        precision: int = 3,  # decimals the renderers show
-    ) -> None:
-        self._set(locals())
+    title: str
+    pages: tuple[Page, ...]
+    document: Callable[[], dict]  # built only when JSON is asked for
+    precision: int = 3  # decimals the renderers show
 
 
 

@@ -4,7 +4,6 @@ Plain data like the other blocks; render_terminal.py draws them with characters,
 writes them as short tables.
 """
 
-
 import numpy as np
 
 from attncli.numbers import fixed
@@ -15,29 +14,26 @@ from attncli.views import MatrixView
 class Point(Record):
     """One vector drawn from the origin: a query or a key, with a note written beside it."""
 
-    def __init__(
-        self,
-        label: str,
-        x: float,
-        y: float,
-        role: str,  # "query" | "focus" (the query whose dot products are shown) | "key"
-        note: str = "",
-    ) -> None:
-        self._set(locals())
+    label: str
+    x: float
+    y: float
+    role: str  # "query" | "focus" (the query whose dot products are shown) | "key"
+    note: str = ""
 
 
 class Plot(Record):
     """Queries and keys in the plane; `axes` says what the two axes are."""
 
-    def __init__(self, title: str, points: tuple[Point, ...], axes: str, legend: str) -> None:
-        self._set(locals())
+    title: str
+    points: tuple[Point, ...]
+    axes: str
+    legend: str
 
 
 class Heatmaps(Record):
     """Weight matrices as one glyph per cell, side by side, for patterns (a diagonal, a sink) at a glance."""
 
-    def __init__(self, views: tuple[MatrixView, ...]) -> None:
-        self._set(locals())
+    views: tuple[MatrixView, ...]
 
 
 def plane(q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, float | None]:

@@ -3,7 +3,6 @@
 Every renderer reads these pages (terminal, presenter mode, markdown, exports), so they never disagree.
 """
 
-
 import numpy as np
 
 from attncli.numbers import fixed, rgb_hex
@@ -19,17 +18,13 @@ _dims = dims
 class Section(Record):
     """One step: a heading, a line that teaches why it exists, and rows of matrices side by side."""
 
-    def __init__(
-        self,
-        number: str,
-        heading: str,
-        lesson: str,
-        rows: tuple[tuple[MatrixView, ...], ...],
-        banner: str = "",  # a head's name above its first step
-        notes: tuple[str, ...] = (),  # lines after the matrices, computed from the numbers
-        pictures: tuple = (),  # blocks from views/pictures.py, after the matrices
-    ) -> None:
-        self._set(locals())
+    number: str
+    heading: str
+    lesson: str
+    rows: tuple[tuple[MatrixView, ...], ...]
+    banner: str = ""  # a head's name above its first step
+    notes: tuple[str, ...] = ()  # lines after the matrices, computed from the numbers
+    pictures: tuple = ()  # blocks from views/pictures.py, after the matrices
 
     def page(self) -> Page:
         blocks: list = [Banner(self.banner)] if self.banner else []
@@ -44,8 +39,9 @@ class Pictures(Record):
     """How explain draws: whose dot products the q·k plot shows, A as a compact heatmap, and the
     evaluation before a live change (presenter mode), whose weights the ▲/▼ marks compare with."""
 
-    def __init__(self, focus: int = 0, compact: bool = False, before: Evaluation | None = None) -> None:
-        self._set(locals())
+    focus: int = 0
+    compact: bool = False
+    before: Evaluation | None = None
 
 
 def view(ev: Evaluation, precision: int = 3, only_head: int | None = None,
@@ -146,15 +142,11 @@ def sections_of(ev: Evaluation, precision: int = 3, only_head: int | None = None
 class _HeadContext(Record):
     """What every step of one head needs to name its matrices."""
 
-    def __init__(
-        self,
-        ev: Evaluation,
-        head_index: int,  # which of ev.steps.heads
-        precision: int,
-        tag: str,  # "2." before step numbers when there are several heads
-        pictures: Pictures = Pictures(),
-    ) -> None:
-        self._set(locals())
+    ev: Evaluation
+    head_index: int  # which of ev.steps.heads
+    precision: int
+    tag: str  # "2." before step numbers when there are several heads
+    pictures: Pictures = Pictures()
 
     @property
     def head(self):
