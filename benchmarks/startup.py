@@ -73,13 +73,16 @@ stack, which it allocates in 16 KB chunks: `strace -e trace=munmap attncli expla
 chunks mapped and unmapped, and explain took 25 ms longer (440 against 414 ms, medians of 30, on this
 machine while slow) than when NumPy was imported first. typer_fast.App(preload=("numpy",)) imports it
 before Typer's calls when a command is about to run; now one chunk is unmapped, as for the baseline.
-Measured afterwards (non-editable install, 30 rounds each, one run after another, this 2-core machine
-running three times slower than when quiet: `import typer` 130-145 ms against 49 ms): explain /
-baseline imports 1.04, 1.12, 1.12 by wall-clock medians (CPU time 1.05, 1.10, 1.09); --help / import
-typer 1.07, 1.21, 1.10 (CPU time alike): on this machine a single run's verdict still varies by about
-±0.07, so rerun before reading much into one. Of the baseline's instructions, explain's remaining
-extra is about 4 % importing attncli's modules, 2.6 % Typer building and parsing the command, 6 %
-laying out and printing the view, and 1 % loading and computing the scenario.
+Measured afterwards (non-editable install, this 2-core machine running three times slower than when
+quiet: `import typer` 120-155 ms against 49 ms): thirteen runs of 30 rounds, one after another, gave
+explain / baseline imports 1.04 to 1.25 by wall-clock medians (their median 1.12) and --help / import
+typer 1.07 to 1.21 (median 1.12); CPU time alike. One run's time varies by 13-14 % (sd / median) here,
+so a ratio of medians of 30 rounds moves by up to ±0.09: hence the 60 rounds and the interval. Two runs
+so: explain 1.13 (95 % interval 1.08-1.20) and 1.17 (1.11-1.20); --help 1.13 (1.08-1.18) and 1.10
+(1.05-1.14). Counted instead: explain 1.140, --help 1.099. Of the baseline's instructions, explain's
+remaining extra is about 4 % importing attncli's modules, 2.6 % Typer building and parsing the command
+(0.6 % of it evaluating the command's annotations), 6 % laying out and printing the view (2 % of it
+Rich wrapping the paragraphs), and 1 % loading and computing the scenario.
 """
 
 from __future__ import annotations
