@@ -53,13 +53,15 @@ class Canvas:
 
     def lines(self) -> list[tuple]:
         """Each row as runs: characters of one style together, a few runs per line."""
+        laid_on: dict[int, list] = {}  # the text on each row, gathered once
+        for (row, col), cell in self.text.items():
+            laid_on.setdefault(row, []).append((col, cell))
         out = []
         for r in range(self.rows):
             chars = [chr(0x2800 + bits) if bits else " " for bits in self.bits[r]]
             styles = [style if bits else "" for bits, style in zip(self.bits[r], self.colour[r])]
-            for (row, col), (ch, style) in self.text.items():
-                if row == r:
-                    chars[col], styles[col] = ch, style
+            for col, (ch, style) in laid_on.get(r, ()):
+                chars[col], styles[col] = ch, style
             runs: list[tuple[str, str]] = []
             start = 0
             for c in range(1, self.cols + 1):
