@@ -16,7 +16,7 @@ class Record:
     Record compiles nothing, and every start of the command line defines dozens of them
     (benchmarks/startup.py). __init__ takes the fields in order, positionally or by name, with the
     annotated defaults. Equality is identity, as for `eq=False` dataclasses: fields are often arrays.
-    Records that only some commands define (presenter mode, practice, the sweep) may stay dataclasses.
+    Records that only some commands define (presenter mode, practice, a model) may stay dataclasses.
     """
 
     __match_args__: tuple[str, ...] = ()  # the fields, in order (also for `match`)

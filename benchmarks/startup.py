@@ -53,8 +53,8 @@ typer_fast's own import costs 0.35 ms (its number patterns compile on first use)
 After issues 11-16 (twelve commands, views, the API layer, the q·k picture, the text sanitiser), on a
 quiet machine, 10-15 rounds: --help / import typer 1.09-1.19, explain / baseline imports 1.22-1.29 by CPU
 time, OVER the target. What brought it back (each step measured with --instructions, whose counts are
-the same from run to run; explain went from 1.314 to 1.137 times the baseline's instructions, --help from
-1.239 to 1.101; the version before issues 11-16 counts 1.175 and 1.137):
+the same from run to run; explain went from 1.314 to 1.140 times the baseline's instructions, --help from
+1.239 to 1.099; the version before issues 11-16 counts 1.175 and 1.137):
 - Records: Python 3.11 compiles functions for each dataclass and NamedTuple it defines (a frozen
   dataclass about 3 M instructions, a NamedTuple about 0.5 M), and explain's start defined 4 of the
   one and 28 of the other. They are attncli.record.Record subclasses now, which read their fields

@@ -8,7 +8,7 @@ Blocks are Records (record.py): read-only plain data that costs nothing to defin
 because every start defines all of them (benchmarks/startup.py).
 """
 
-from typing import Callable, NamedTuple, Union
+from typing import Callable, Union
 
 import numpy as np
 
