@@ -32,6 +32,12 @@ WHAT = {  # kind → what its pairs link, for a learner
     "positional": "each token → the token before it",
     "separator": "each token → the first token",
 }
+POINTS = {  # kind → what a head that follows it does
+    "agreement": "a verb to its subject",
+    "coreference": "a pronoun to its antecedent",
+    "positional": "each token to the token before it",
+    "separator": "each token to the first token",
+}
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,9 @@ def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
 _MARKERS = {"Ġ": " ", "▁": " ", "Ċ": "\n", "ĉ": "\t"}  # byte-level BPE and SentencePiece spell spaces so
 
 
+_UNKNOWN = ("[UNK]", "<unk>")
+
+
 def _fold(text: str) -> str:
     """Case and accents dropped, as an uncased WordPiece tokenizer does."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -156,7 +165,13 @@ def token_starts(text: str, tokens) -> list[int | None]:
         piece = "".join(_fold(piece).split())
         while at < len(flat) and flat[at].isspace():
             at += 1
-        if piece and flat.startswith(piece, at):
+        if token in _UNKNOWN and at < len(flat):  # stands for a whole pre-token the vocabulary lacks
+            end = at + 1
+            while flat[at].isalnum() and end < len(flat) and flat[end].isalnum():
+                end += 1
+            starts.append(where[at])
+            at = end
+        elif piece and flat.startswith(piece, at):
             starts.append(where[at])
             at += len(piece)
         elif not piece or _special(token):
@@ -320,3 +335,30 @@ def _split_labelled(sentence, tokens) -> int:
             count += 1
     return count
 
+
+
+# ---- a model's runner -------------------------------------------------------------------------
+
+MODEL_ALIASES = {"minilm": None}  # --model names that mean an installed default; None: all-MiniLM-L6-v2
+
+
+def model_runner(ref: str | None):
+    """(the model's name, whether it is a decoder, text → (tokens, weights (L, H, n, n))) for --model ref."""
+    from attncli.pretrained.load import load_model
+
+    model = load_model(MODEL_ALIASES.get(ref, ref) if ref is not None else None)
+
+    def run_text(text: str):
+        run = model.run(text)
+        return run.tokens, run.weights
+
+    return model.name, False, run_text
+
+
+def measure_model(set_ref: str | None, model_ref: str | None, kinds=KINDS) -> SetResult:
+    """`attncli patterns`: the set (built-in when set_ref is None) read first, then the model run on each sentence."""
+    from attncli.pretrained.labelled import load_set
+
+    lset = load_set(set_ref)
+    name, causal, run_text = model_runner(model_ref)
+    return measure_set(lset, run_text, model=name, causal=causal, kinds=kinds)

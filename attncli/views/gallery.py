@@ -6,7 +6,8 @@ from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, V
 from attncli.views.model import tokens_line
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
-         "punctuation": "punct", "broad": "broad"}
+         "punctuation": "punct", "coreference": "coref", "agreement": "agree", "broad": "broad"}
+MEASURED = ("coreference", "agreement")  # labels that come from `attncli patterns`, not from this sentence
 LABEL_WIDTH = 6  # characters of a token kept on the rows' axis
 
 
@@ -42,7 +43,10 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
               Paragraph("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
               grid,
               Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
-                        f"{threshold:g} of the weight; broad: none does.", "note"),
+                        f"{threshold:g} of the weight; broad: none does."
+                        + (" coref and agree come from attncli patterns instead: heads whose accuracy on attncli's "
+                           "labelled set lies above every baseline." if any(k in MEASURED for _, _, k, _ in heads)
+                           else ""), "note"),
               Bullets(tuple(found)),
               Paragraph("One head's four steps: attncli model TEXT --layer L --head H; which heads link two "
                         "words: --link FROM TO.", "note"))
