@@ -125,7 +125,8 @@ def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at 0 and n the ends are exactly 0 and 1; rounding would leave 1e-17 or 0.9999999999999999
+    return (0.0 if correct == 0 else max(0.0, centre - half)), (1.0 if correct == n else min(1.0, centre + half))
 
 
 # ---- words → tokens -------------------------------------------------------------------------
