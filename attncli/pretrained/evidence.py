@@ -340,7 +340,7 @@ def _split_labelled(sentence, tokens) -> int:
 
 # ---- a model's runner -------------------------------------------------------------------------
 
-MODEL_ALIASES = {"minilm": None}  # --model names that mean an installed default; None: all-MiniLM-L6-v2
+MODEL_ALIASES = {"minilm": None}  # --model names for an installed default; None: all-MiniLM-L6-v2
 
 
 def model_runner(ref: str | None):
@@ -353,7 +353,7 @@ def model_runner(ref: str | None):
         run = model.run(text)
         return run.tokens, run.weights
 
-    return model.name, False, run_text
+    return model.name, bool(getattr(model, "causal", False)), run_text
 
 
 def measure_model(set_ref: str | None, model_ref: str | None, kinds=KINDS) -> SetResult:
