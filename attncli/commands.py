@@ -516,19 +516,19 @@ def model(text: str, *, layer: int | None = None, head: int | None = None, model
     check_model_flags(layer, head, focus, link, None)
     run = _run_model(text, model, float32)
     if link is not None:
-        return _link(run, link, precision)
+        return _link(run, link, model, precision)
     if layer is None:
-        return _gallery_and_one_head(run, float32, precision)
+        return _gallery_and_one_head(run, model, float32, precision)
     return _head_walkthrough(run, layer, head, focus, float32, precision)
 
 
-def _gallery_and_one_head(run, float32: bool, precision: int) -> View:
+def _gallery_and_one_head(run, model: str | None, float32: bool, precision: int) -> View:
     """Every head as a gallery, then the clearest one's four steps; the JSON stays the gallery's."""
     from attncli.pretrained import KINDS, clearest_head
     from attncli.views import Banner, Page, Paragraph
     from attncli.views.gallery import kind_words
 
-    gallery = _gallery(run)
+    gallery = _gallery(run, model)
     layer, head, pattern, fallback = clearest_head(run)
     top = max(pattern.shares, key=pattern.shares.get) if pattern.kind == "broad" else pattern.kind
     name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens)
@@ -575,28 +575,31 @@ def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bo
                                 focus_token=run.tokens[row] if row is not None else "")
 
 
-def _gallery(run) -> View:
-    from attncli.pretrained import KINDS, label_head
-    from attncli.pretrained.patterns import THRESHOLD
+def _gallery(run, model: str | None) -> View:
+    from attncli.pretrained.measured import measured_labels
+    from attncli.pretrained.patterns import KINDS, THRESHOLD, head_labels
     from attncli.views import gallery
 
-    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens), h.steps.weights)
-             for layer in run.layers for h in layer.heads]
+    labels = head_labels(run, measured_labels(model or "minilm"))
+    heads = [(h.layer, h.head, labels[(h.layer, h.head)], h.steps.weights) for layer in run.layers for h in layer.heads]
     return gallery.view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS,
                         threshold=THRESHOLD)
 
 
-def _link(run, link: tuple[str, str], precision: int) -> View:
-    from attncli.pretrained import label_head, link_ranking, token_index
+def _link(run, link: tuple[str, str], model: str | None, precision: int) -> View:
+    from attncli.pretrained.measured import measured_labels
+    from attncli.pretrained.patterns import head_labels, link_ranking, pick_token
     from attncli.views import gallery
     from attncli.views import model as model_view
 
     with option("--link"):
-        source, target = (token_index(run.tokens, word) for word in link)
-    labels = {(h.layer, h.head): gallery.SHORT[label_head(h.steps.weights, run.tokens)]
-              for layer in run.layers for h in layer.heads}
-    return model_view.link_view(model=run.model, tokens=run.tokens, source=source, target=target,
-                                ranking=link_ranking(run, source, target), labels=labels, precision=precision)
+        (source, found), (target, found_to) = (pick_token(run.tokens, word) for word in link)
+    labels = {key: gallery.SHORT[kind] for key, kind in head_labels(run, measured_labels(model or "minilm")).items()}
+    notes = (model_view.occurrence_note(run.tokens, source, found, target),
+             model_view.occurrence_note(run.tokens, target, found_to, source, second=True))
+    ranking = link_ranking(run, source, target, causal=bool(getattr(run, "causal", False)))
+    return model_view.link_view(model=run.model, tokens=run.tokens, source=source, target=target, ranking=ranking,
+                                labels=labels, precision=precision, notes=notes)
 
 
 def model_save(text: str, file: str, *, layer: int, head: int, model: str | None = None, float32: bool = False,
@@ -612,3 +615,16 @@ def model_save(text: str, file: str, *, layer: int, head: int, model: str | None
     run = _run_model(text, model, float32)
     _one_head(run, layer, head)
     write_atomic(file, head_scenario_yaml(head_scenario(run, layer, head)))
+
+
+def patterns(*, model: str | None = None, set_file: str | None = None, kind: str | None = None,
+             precision: int = 3) -> View:
+    """Every head's accuracy on a labelled set, per kind, against baselines, with a verdict only on evidence."""
+    from attncli.pretrained.evidence import measure_model
+    from attncli.pretrained.labelled import KINDS
+    from attncli.views import patterns as patterns_view
+
+    result = measure_model(set_file, model, KINDS if kind is None else (kind,))
+    if not result.kinds:
+        raise AttncliError(f"the set labels no {kind} pairs", origin=set_file or "the built-in set")
+    return patterns_view.view(result, precision=precision)

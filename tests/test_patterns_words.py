@@ -74,6 +74,10 @@ def check_verdict(m, k, doc, facts):
     if m["verdict"] == "Evidence":
         assert best["low"] > bar and m["points"] == POINTS[k["kind"]]
         assert int(m["count"] or 1) == len(above) and (m["count"] is None) == (len(above) == 1)
+        if m["names"]:
+            named = [f"L{h['layer']}H{h['head']}" for h in above]
+            shown = ", ".join(named[:8]) + (f" and {len(named) - 8} more" if len(named) > 8 else "")
+            assert m["names"] == shown
         assert k["verdict"] is not None
     else:
         assert best["low"] <= bar and not above and k["verdict"] is None and m["kind"] == k["kind"]
@@ -113,7 +117,8 @@ PATTERN_TABLE = [
      r"see, and do not count)?$", check_banner),
     (rf"^(?P<verdict>Evidence): (?P<head>L\d+H\d+) points (?P<points>.+) in (?P<right>\d+) of (?P<of>\d+) pairs "
      rf"\((?P<acc>{NUM}), 95 % interval (?P<low>{NUM}) to (?P<high>{NUM})\), above the best baseline, "
-     rf"(?P<against>.+) \((?P<bar>{NUM})\)\.( (?P<count>\d+) heads' intervals lie above it\.)?$", check_verdict),
+     rf"(?P<against>.+) \((?P<bar>{NUM})\)\.( (?P<count>\d+) heads' intervals lie above it: (?P<names>[^.]+)\.)?$",
+     check_verdict),
     (rf"^(?P<verdict>No evidence): the best head, (?P<head>L\d+H\d+), is right in (?P<right>\d+) of (?P<of>\d+) pairs "
      rf"\((?P<acc>{NUM}), 95 % interval (?P<low>{NUM}) to (?P<high>{NUM})\), and that interval does not lie above the "
      rf"best baseline, (?P<against>.+) \((?P<bar>{NUM})\)\. The set gives no evidence of a head for (?P<kind>\w+) in "
@@ -240,7 +245,15 @@ def check_link_occurrence(m, doc, causal):
     tokens = doc["tokens"]
     places = [i for i, t in enumerate(tokens) if t == m["tok"]]
     assert [int(x) for x in m["where"].split(", ")] == places and int(m["count"]) == len(places) > 1
-    assert int(m["pos"]) in places and int(m["other"]) == places[1]
+    pos = int(m["pos"])
+    place = places.index(pos)
+    assert m["nth"] == (("first", "second", "third")[place] if place < 3 else f"occurrence number {place + 1}")
+    choice = next(i for i in places if i != pos)
+    a, b = int(m["a"]), int(m["b"])
+    about_from = pos == doc["from_position"] and m["tok"] == doc["from"]
+    about_to = pos == doc["to_position"] and m["tok"] == doc["to"]
+    assert (about_from and (a, b) == (choice, doc["to_position"])) or \
+        (about_to and (a, b) == (doc["from_position"], choice))
 
 
 LINK_TABLE = [
@@ -251,8 +264,8 @@ LINK_TABLE = [
     (rf"^(?P<head>L\d+H\d+) gives (?P<a>.+) → (?P<b>.+) the most weight, (?P<w>{NUM})\.$", check_link_top, "raw"),
     (rf"^The largest weight, (?P<w>{NUM}), is in (?P<head>L\d+H\d+), where the other tokens give (?P<b>.+) "
      rf"(?P<base>{NUM}) on average\.$", check_link_heaviest, None),
-    (r"^(?P<tok>.+) appears (?P<count>\d+) times \(positions (?P<where>[\d, ]+)\); this is the \w+, position "
-     r"(?P<pos>\d+)\. Give a position to choose another, such as --link (?P<other>\d+) \d+\.$", check_link_occurrence,
+    (r"^(?P<tok>.+) appears (?P<count>\d+) times \(positions (?P<where>[\d, ]+)\); this is the (?P<nth>first|second|third|occurrence number \d+), position "
+     r"(?P<pos>\d+)\. Give a position to choose another, such as --link (?P<a>\d+) (?P<b>\d+)\.$", check_link_occurrence,
      None),
 ]
 
@@ -287,10 +300,12 @@ def test_every_link_sentence_holds_for_its_numbers(seed, causal, spread, data):
     target = data.draw(st.integers(0, source if causal else n - 1))
     ranking = link_ranking(_fake_run(weights, tokens), source, target, causal=causal)
     found = tuple(i for i, t in enumerate(tokens) if t == tokens[source])
-    note = model_view.occurrence_note(tokens, found[0], found, target) if found[0] == source else ""
+    found_to = tuple(i for i, t in enumerate(tokens) if t == tokens[target])
+    notes = (model_view.occurrence_note(tokens, source, found, target),
+             model_view.occurrence_note(tokens, target, found_to, source, second=True))
     labels = {(s.layer, s.head): "broad" for s in ranking}
     view = model_view.link_view(model="m", tokens=tokens, source=source, target=target, ranking=ranking,
-                                labels=labels, precision=P, notes=(note,))
+                                labels=labels, precision=P, notes=notes)
     assert check_link_view(view, causal) >= 1
 
 

@@ -43,14 +43,17 @@ def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str
     return View(inner.title, pages, inner.document, precision)
 
 
-def occurrence_note(tokens, index: int, found: tuple[int, ...], other: int) -> str:
-    """Which occurrence of a repeated token a link means, and how to choose another by position."""
+def occurrence_note(tokens, index: int, found: tuple[int, ...], other: int, second: bool = False) -> str:
+    """Which occurrence of a repeated token a link means (FROM, or TO when second), and how to pick another."""
     if len(found) < 2:
         return ""
-    nth = ("first", "second", "third")[found.index(index)] if found.index(index) < 3 else f"number {found.index(index) + 1}"
+    place = found.index(index)
+    nth = ("first", "second", "third")[place] if place < 3 else f"occurrence number {place + 1}"
     where = ", ".join(str(i) for i in found)
+    choice = next(i for i in found if i != index)
+    example = f"--link {other} {choice}" if second else f"--link {choice} {other}"
     return (f"{tokens[index]} appears {len(found)} times (positions {where}); this is the {nth}, position {index}. "
-            f"Give a position to choose another, such as --link {found[1]} {other}.")
+            f"Give a position to choose another, such as {example}.")
 
 
 def link_view(*, model: str, tokens, source: int, target: int, ranking, labels: dict, precision: int,
@@ -73,7 +76,7 @@ def link_view(*, model: str, tokens, source: int, target: int, ranking, labels: 
                     f"Row {source} ({a}), column {target} ({b}) of each head's attention weights A."),
               Paragraph(tokens_line(tokens))]
     blocks += [Paragraph(note, "note") for note in notes if note]
-    blocks += [Grid(headers, rows, f"The {len(rows)} first of {len(ranking)} heads (pattern: the head's label "
+    blocks += [Grid(headers, rows, f"The first {len(rows)} of {len(ranking)} heads (pattern: the head's label "
                                    "in the gallery)"),
                Paragraph(link_verdict(ranking, a, b, p), "strong")]
     also = link_weight_note(ranking, a, b, p)
@@ -81,8 +84,8 @@ def link_view(*, model: str, tokens, source: int, target: int, ranking, labels: 
         blocks.append(Paragraph(also))
 
     def document() -> dict:
-        return {"model": model, "tokens": list(tokens), "from": a, "to": b,
-                "ranking": [{"layer": s.layer, "head": s.head, "weight": s.weight, "baseline": s.baseline,
+        return {"model": model, "tokens": list(tokens), "from": a, "to": b, "from_position": source,
+                "to_position": target, "ranking": [{"layer": s.layer, "head": s.head, "weight": s.weight, "baseline": s.baseline,
                              "excess": s.excess} for s in ranking]}
 
     return View(f"{model}: {a} → {b}", (Page(f"{a} → {b}", tuple(blocks)),), document, precision)

@@ -6,6 +6,7 @@ from attncli.numbers import fixed
 from attncli.views import Banner, Grid, Page, Paragraph, Title, View
 
 TOP = 3  # heads shown per kind; the JSON has every head
+SHOWN = 8  # heads named in a verdict
 BASELINE_WORDS = {
     "offset": "the best fixed offset",
     "column": "the column mean",
@@ -35,7 +36,9 @@ def verdict(kind, precision: int) -> str:
     if kind.evidence:
         more = ""
         if len(kind.evidence) > 1:
-            more = f" {len(kind.evidence)} heads' intervals lie above it."
+            names = [h.name for h in kind.evidence]
+            listed = ", ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
+            more = f" {len(names)} heads' intervals lie above it: {listed}."
         return (f"Evidence: {best.name} points {POINTS[kind.kind]} in {best.correct} of {best.pairs} pairs "
                 f"({fixed(best.accuracy, precision)}, {interval}), above the best baseline, {against}.{more}")
     return (f"No evidence: the best head, {best.name}, is right in {best.correct} of {best.pairs} pairs "
