@@ -34,7 +34,9 @@ def measured():
 
 @lru_cache(maxsize=None)
 def patterns_doc():
-    return patterns_view.view(measured()).document()
+    result = runner.invoke(app, ["patterns", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 @lru_cache(maxsize=None)
@@ -117,3 +119,16 @@ def test_the_readme_table_quotes_the_measured_numbers():
                 f"{patterns_view.baseline_name(k, k.best_baseline)} ({k.baseline_accuracy:.2f})")
         assert tuple(cells[1:3]) == want, row
         assert cells[3].startswith("yes" if k.evidence else "no")
+
+
+def test_the_gallery_calls_a_head_coref_only_where_patterns_found_evidence():
+    result = runner.invoke(app, ["model", "The dog ate his dinner because he was hungry.", "--format", "json"])
+    doc = json.loads(result.stdout)
+    kinds = {(h["layer"], h["head"]): h["kind"] for h in doc["heads"]}
+    evidence = {(h.layer, h.head) for k in measured().kinds if k.kind == "coreference" for h in k.evidence}
+    assert {key for key, kind in kinds.items() if kind == "coreference"} == evidence == {(1, 3), (5, 2)}
+    assert "agreement" not in kinds.values()
+    text = runner.invoke(app, ["model", "The dog ate his dinner because he was hungry.", "--no-color",
+                               "--width", "200"]).stdout
+    assert "coref: a pronoun → its antecedent, with evidence on attncli's labelled set; 2 heads: L1H3, L5H2" in text
+    assert "coref and agree come from attncli patterns instead" in text
