@@ -124,9 +124,9 @@ PATTERN_TABLE = [
      rf"best baseline, (?P<against>.+) \((?P<bar>{NUM})\)\. The set gives no evidence of a head for (?P<kind>\w+) in "
      rf"this model\.$", check_verdict),
     (rf"^(?P<head>L\d+H\d+)'s margin \(weight on the right word minus the wrong one\) is "
-     rf"((?P<all>positive on all (?P<n>\d+) controlled pairs \(smallest (?P<low>{NUM})\))"
-     rf"|(?P<none>negative or zero on all (?P<n2>\d+) controlled pairs: it prefers the wrong word)"
-     rf"|positive on (?P<pos>\d+) of (?P<n3>\d+) controlled pairs; it ranges from (?P<lo>{NUM}) to (?P<hi>{NUM}))\.$",
+     rf"((?P<all>positive on all (?P<n>\d+) pairs that name a wrong word \(smallest (?P<low>{NUM})\))"
+     rf"|(?P<none>negative or zero on all (?P<n2>\d+) pairs that name a wrong word: it prefers the wrong word)"
+     rf"|positive on (?P<pos>\d+) of (?P<n3>\d+) pairs that name a wrong word; it ranges from (?P<lo>{NUM}) to (?P<hi>{NUM}))\.$",
      check_margin),
     (r"^The set labels no (?P<kind>\w+) pairs\.$", check_empty),
 ]

@@ -85,7 +85,8 @@ def link_view(*, model: str, tokens, source: int, target: int, ranking, labels: 
 
     def document() -> dict:
         return {"model": model, "tokens": list(tokens), "from": a, "to": b, "from_position": source,
-                "to_position": target, "ranking": [{"layer": s.layer, "head": s.head, "weight": s.weight, "baseline": s.baseline,
+                "to_position": target,
+                "ranking": [{"layer": s.layer, "head": s.head, "weight": s.weight, "baseline": s.baseline,
                              "excess": s.excess} for s in ranking]}
 
     return View(f"{model}: {a} → {b}", (Page(f"{a} → {b}", tuple(blocks)),), document, precision)

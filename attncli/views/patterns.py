@@ -1,4 +1,4 @@
-"""What `attncli patterns` shows: per kind, the best heads with intervals, the baselines, and a verdict only on evidence."""
+"""What `attncli patterns` shows: per kind, the best heads with intervals, the baselines, a verdict only on evidence."""
 
 from __future__ import annotations
 
@@ -51,18 +51,19 @@ def margin_sentence(kind, precision: int) -> str:
     best = kind.best
     m = best.margin
     if m.positive == m.pairs:
-        shape = f"positive on all {m.pairs} controlled pairs (smallest {fixed(m.low, precision)})"
+        shape = f"positive on all {m.pairs} pairs that name a wrong word (smallest {fixed(m.low, precision)})"
     elif m.positive == 0:
-        shape = f"negative or zero on all {m.pairs} controlled pairs: it prefers the wrong word"
+        shape = f"negative or zero on all {m.pairs} pairs that name a wrong word: it prefers the wrong word"
     else:
-        shape = (f"positive on {m.positive} of {m.pairs} controlled pairs; it ranges from {fixed(m.low, precision)} "
-                 f"to {fixed(m.high, precision)}")
+        shape = (f"positive on {m.positive} of {m.pairs} pairs that name a wrong word; it ranges from "
+                 f"{fixed(m.low, precision)} to {fixed(m.high, precision)}")
     return f"{best.name}'s margin (weight on the right word minus the wrong one) is {shape}."
 
 
 def view(result, *, precision: int = 3) -> View:
     p = precision
-    what = "a decoder: only pairs that point left count" if result.causal else "an encoder: every token sees every token"
+    what = ("a decoder: only pairs that point left count" if result.causal
+            else "an encoder: every token sees every token")
     blocks = [Title(f"{result.model}: attention patterns with evidence",
                     f"{result.set_name}, {result.sentences} sentences",
                     "A head is right on a pair when the largest weight in the dependent's row goes to the labelled "
