@@ -15,6 +15,8 @@ _MAX_TEXT = 1_000  # characters in a token, a name or a key: longer is not a lab
 _MAX_PROSE = 10_000  # characters in a description
 _MAX_HEADS = 256  # a real layer has at most 128; each head is a page of the walk-through
 _MAX_HAND_KEYS = 2_000  # keys a hand calculation (--focus, --tiled) writes out term by term
+_MAX_SET_SENTENCES = 500  # sentences in a labelled set (attncli patterns): each is a run of the model
+_MAX_SET_PAIRS = 20  # labelled pairs of one kind in one sentence
 OUTPUT_ENV = "ATTNCLI_MAX_OUTPUT_BYTES"
 _DEFAULT_OUTPUT_BYTES = 50_000_000  # JSON or markdown of one view, estimated before it is written
 
@@ -53,6 +55,14 @@ def max_heads() -> int:
 
 def max_hand_keys() -> int:
     return _MAX_HAND_KEYS
+
+
+def max_set_sentences() -> int:
+    return _MAX_SET_SENTENCES
+
+
+def max_set_pairs() -> int:
+    return _MAX_SET_PAIRS
 
 
 def max_output_bytes() -> int:

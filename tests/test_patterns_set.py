@@ -126,9 +126,14 @@ def test_text_from_the_file_is_made_visible_before_it_goes_anywhere():
     assert "\x1b" not in lset.sentences[0].text and "\\x1b" in lset.sentences[0].text
 
 
-def test_too_many_sentences_are_refused(tmp_path):
-    from attncli.pretrained.labelled import MAX_SENTENCES
+def test_too_many_sentences_or_pairs_are_refused():
+    from attncli import limits
 
-    text = "sentences:\n" + "  - text: a b\n" * (MAX_SENTENCES + 1)
-    with pytest.raises(AttncliError, match=f"sentences has {MAX_SENTENCES + 1:,} entries; attncli reads at most"):
+    most = limits.max_set_sentences()
+    text = "sentences:\n" + "  - text: a b\n" * (most + 1)
+    with pytest.raises(AttncliError, match=f"big.yaml:2: sentences has {most + 1:,} entries; attncli reads at most {most:,}"):
+        parse_set(text, origin="big.yaml")
+    pairs = "".join(f"      - 1 b -> 0 a not {i} w\n" for i in range(2, 3 + limits.max_set_pairs()))
+    text = "sentences:\n  - text: a b " + " ".join("w" * 25) + "\n    agreement:\n" + pairs
+    with pytest.raises(AttncliError, match=f"big.yaml:4: sentence 0: agreement has 21 pairs; at most 20 per sentence"):
         parse_set(text, origin="big.yaml")

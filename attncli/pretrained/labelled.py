@@ -11,13 +11,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from attncli import limits
 from attncli.errors import AttncliError
 
 LABELLED = ("agreement", "coreference")  # the kinds a set labels by hand
 GENERATED = ("positional", "separator")  # the kinds every sentence gives without labels
 KINDS = LABELLED + GENERATED
-MAX_SENTENCES = 1_000  # each is a forward pass of the model
-MAX_PAIRS = 20  # per kind and sentence
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _PAIR = re.compile(r"\s*(\d+)\s+(\S+)\s*->\s*(\d+)\s+(\S+)(?:\s+not\s+(\d+)\s+(\S+))?\s*")
@@ -70,7 +69,6 @@ def builtin_path() -> Path:
 
 def load_set(ref: str | None) -> LabelledSet:
     """The built-in set (ref None) or a user's YAML file, validated; problems name the file and line."""
-    from attncli import limits
     from attncli.files import decode, read_at_most
 
     path = builtin_path() if ref is None else Path(ref)
@@ -106,9 +104,9 @@ def parse_set(text: str, *, origin: str, default_name: str = "set") -> LabelledS
     items = reader.sequence(top["sentences"], "sentences")
     if not items:
         reader.fail(top["sentences"], "sentences is empty; give at least one sentence")
-    if len(items) > MAX_SENTENCES:
+    if len(items) > limits.max_set_sentences():
         reader.fail(top["sentences"], f"sentences has {len(items):,} entries; attncli reads at most "
-                                      f"{MAX_SENTENCES:,} (each is a run of the model)")
+                                      f"{limits.max_set_sentences():,} (each is a run of the model)")
     sentences = tuple(_sentence(reader, node, i) for i, node in enumerate(items))
     return LabelledSet(name=name, origin=origin, sentences=sentences)
 
@@ -127,8 +125,9 @@ def _sentence(reader, node, index: int) -> Sentence:
         if kind not in fields:
             continue
         entries = reader.sequence(fields[kind], f"{where}: {kind}")
-        if len(entries) > MAX_PAIRS:
-            reader.fail(fields[kind], f"{where}: {kind} has {len(entries)} pairs; at most {MAX_PAIRS} per sentence")
+        if len(entries) > limits.max_set_pairs():
+            reader.fail(fields[kind], f"{where}: {kind} has {len(entries)} pairs; at most {limits.max_set_pairs()} "
+                                      "per sentence")
         found: list[Pair] = []
         for entry in entries:
             pair = _pair(reader, entry, f"{where}: {kind}", words)
