@@ -141,6 +141,8 @@ def test_tokens_line_up_with_words_across_wordpiece_bpe_and_special_tokens():
     assert first_tokens(text, words, wordpiece) == ((1, 2, 5, 7), 2)
     bpe = ["<|im_start|>", "The", "Ġcafé", "'s", "Ġkeys", ",", "Ġunlocked", "."]
     assert first_tokens(text, words, bpe) == ((1, 2, 4, 6), 1)
+    shown = ["<|im_start|>", "The", "café", "'s", "␣", "keys", ",", "unlocked", "."]  # as attncli shows them
+    assert first_tokens("The café's  keys, unlocked.", words, shown) == ((1, 2, 5, 7), 1)
     assert first_tokens("The zyx runs", words_of("The zyx runs"), ["[CLS]", "the", "[UNK]", "runs", "[SEP]"]) == \
         ((1, 2, 3), 0)
     with pytest.raises(AttncliError, match="cannot line up the model's token 'dog' with the text at 'cat'"):

@@ -131,7 +131,8 @@ def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 # ---- words → tokens -------------------------------------------------------------------------
 
-_MARKERS = {"Ġ": " ", "▁": " ", "Ċ": "\n", "ĉ": "\t"}  # byte-level BPE and SentencePiece spell spaces so
+# byte-level BPE and SentencePiece spell spaces so; attncli shows a token of spaces alone as ␣
+_MARKERS = {"Ġ": " ", "▁": " ", "Ċ": "\n", "ĉ": "\t", "␣": " "}
 
 
 _UNKNOWN = ("[UNK]", "<unk>")
