@@ -132,3 +132,16 @@ def test_the_gallery_calls_a_head_coref_only_where_patterns_found_evidence():
                                "--width", "200"]).stdout
     assert "coref: a pronoun → its antecedent, with evidence on attncli's labelled set; 2 heads: L1H3, L5H2" in text
     assert "coref and agree come from attncli patterns instead" in text
+
+
+def test_every_sentence_on_minilm_holds_for_its_numbers():
+    from test_patterns_words import check_link_view, check_patterns_view
+
+    from attncli import commands
+
+    assert check_patterns_view(patterns_view.view(measured()), measured()) >= 8
+    for text, link in [("The dog ate his dinner because he was hungry.", ("he", "dog")),
+                       ("The keys to the cabinet are on the table.", ("are", "keys")),
+                       ("The keys to the cabinet are on the table.", ("the", "table")),
+                       ("The keys to the cabinet are on the table.", ("9", "8"))]:
+        assert check_link_view(commands.model(text, link=link)) >= 1
