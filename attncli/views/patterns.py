@@ -102,12 +102,12 @@ def _kind_blocks(kind, p: int) -> list:
         rows.append(row)
     base_rows = []
     for name in BASELINES:
-        note = "" if name in kind.compared else "the pattern itself: not compared"
+        note = "yes" if name in kind.compared else "no: the pattern itself"
         base_rows.append((baseline_name(kind, name), fixed(kind.baselines.accuracy(name), p), note))
     blocks = [Banner(f"{kind.kind}: {WHAT[kind.kind]}, {kind.pairs} pairs{dropped}"),
               Grid(headers, tuple(rows), f"The {min(TOP, len(kind.heads))} most accurate of {len(kind.heads)} heads",
                    numeric=True),
-              Grid(("baseline", "accuracy", ""), tuple(base_rows), "Baselines on the same pairs", numeric=False),
+              Grid(("baseline", "accuracy", "in the verdict"), tuple(base_rows), "Baselines on the same pairs", numeric=False),
               Paragraph(verdict(kind, p), "strong")]
     if margin:
         blocks.append(Paragraph(margin_sentence(kind, p)))
