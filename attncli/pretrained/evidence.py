@@ -320,8 +320,11 @@ def measure_set(lset: LabelledSet, run_text, *, model: str, causal: bool, kinds=
             empty.append(kind)
     split = 0
     for sentence, tokens in zip(lset.sentences, tokens_list):
-        if any(sentence.pairs.get(k) for k in LABELLED):
-            split += _split_labelled(sentence, tokens)
+        if any(sentence.pairs.get(k) for k in LABELLED if k in kinds):
+            try:
+                split += _split_labelled(sentence, tokens)
+            except AttncliError as e:
+                raise AttncliError(e.message, origin=lset.origin, line=sentence.line) from None
     return SetResult(model=model, set_name=lset.name, causal=causal, kinds=tuple(results), empty=tuple(empty),
                      sentences=len(lset.sentences), split_words=split)
 
