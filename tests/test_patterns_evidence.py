@@ -182,3 +182,20 @@ def test_a_sentence_the_model_refuses_is_named_by_file_and_line():
     with pytest.raises(AttncliError) as caught:
         measure_set(lset, run_text, model="m", causal=False)
     assert str(caught.value) == "s.yaml:2: sentence 'The keys to the cabinet are here.': the text is 600 tokens long"
+
+
+def test_tokens_that_do_not_spell_the_sentence_are_named_by_file_and_line():
+    lset = parse_set(SET, origin="s.yaml")
+
+    def run_text(text):
+        return ["[CLS]", "x", "[SEP]"], np.full((1, 1, 3, 3), 1 / 3)
+
+    for kinds in (("agreement",), ("coreference",), ("positional",)):
+        if kinds == ("positional",):
+            assert measure_set(lset, run_text, model="m", causal=False, kinds=kinds).kinds[0].pairs == 4
+            continue
+        with pytest.raises(AttncliError) as caught:
+            measure_set(lset, run_text, model="m", causal=False, kinds=kinds)
+        line = 2 if kinds == ("agreement",) else 5
+        assert str(caught.value) == f"s.yaml:{line}: cannot line up the model's token 'x' with the text at " \
+                                    f"{'The keys to the cabi' if line == 2 else 'He said that the dog'!r}"
