@@ -1,4 +1,4 @@
-"""Whole outputs of explain, compare, model and grade on the built-ins, compared byte for byte.
+"""Whole outputs of explain, compare, model, patterns and grade on the built-ins, compared byte for byte.
 
 The files under tests/golden/outputs/ were written by this module (`python tests/test_golden_outputs.py
 --write`): regenerate them only when a change of output is meant, and read the diff first. Row numbers
