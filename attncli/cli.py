@@ -212,8 +212,8 @@ def compare(
     from attncli.deliver import deliver
 
     how = delivery(output_format, no_color, width, step, export, theme, scenario)
-    deliver(commands.compare_or_sweep(scenario, scale=scale, mask=mask, temperature=temperature, sweep_dk=sweep_dk,
-                                      precision=precision), how)
+    deliver(commands.compare(scenario, scale=scale, mask=mask, temperature=temperature, sweep_dk=sweep_dk,
+                             precision=precision), how)
 
 
 @command()

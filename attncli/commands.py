@@ -4,7 +4,6 @@ library are worded here with the option they came from."""
 
 from __future__ import annotations
 
-import math
 from contextlib import contextmanager
 
 from attncli.errors import AttncliError, Problems, UsageError
@@ -23,9 +22,10 @@ def option(name: str):
 
 
 def check_temperature(temperature: float) -> None:
-    if not math.isfinite(temperature) or temperature <= 0:
-        raise UsageError(f"--temperature must be a positive number, not {temperature:g} "
-                         "(it divides the scores: below 1 sharpens the weights, above 1 flattens them)")
+    from attncli.checks import temperature as rule
+
+    if rule(temperature, "--temperature"):
+        raise UsageError(rule(temperature, "--temperature"))
 
 
 def blame_temperature(temperature: float | None, run):
@@ -102,29 +102,22 @@ def _check_hand_size(n_k: int, flag: str | None) -> None:
                          "shows every step)")
 
 
-def compare_or_sweep(scenario: str | None, *, scale: bool | None, mask: bool | None, temperature: float | None,
-                     sweep_dk: str | None, precision: int = 3) -> View:
-    """compare's view: the scenario against a variant, or with --sweep-dk the sweep, which takes no other input."""
-    if sweep_dk is None:
-        return compare(DEFAULT_SCENARIO if scenario is None else scenario, scale=scale, mask=mask,
-                       temperature=temperature, precision=precision)
-    if temperature is not None or mask is not None or scale is not None or scenario is not None:
-        raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
-                         "it takes no SCENARIO, --scale/--no-scale, --temperature or --mask")
-    return sweep(sweep_dk, precision)
-
-
-def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = None,
-            temperature: float | None = None, precision: int = 3) -> View:
-    """The scenario as written against a variant changed by the flags."""
+def compare(scenario: str | None, *, scale: bool | None = None, mask: bool | None = None,
+            temperature: float | None = None, sweep_dk: str | None = None, precision: int = 3) -> View:
+    """The scenario as written against a variant changed by the flags; or the sweep, which takes no other input."""
     from attncli import compare as comparing
     from attncli import loader
     from attncli.scenario import evaluate, settings_for
     from attncli.views import comparison
 
+    if sweep_dk is not None:
+        if temperature is not None or mask is not None or scale is not None or scenario is not None:
+            raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
+                             "it takes no SCENARIO, --scale/--no-scale, --temperature or --mask")
+        return sweep(sweep_dk, precision)
     if temperature is not None:
         check_temperature(temperature)
-    sc = loader.load(scenario)
+    sc = loader.load(DEFAULT_SCENARIO if scenario is None else scenario)
     base = settings_for(sc)
     variant, change = comparing.variant_settings(base, scale=scale, mask=mask, temperature=temperature)
 
