@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
-from attncli.views.model import tokens_line
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
          "punctuation": "punct", "coreference": "coref", "agreement": "agree", "broad": "broad"}
 MEASURED = ("coreference", "agreement")  # labels that come from `attncli patterns`, not from this sentence
 LABEL_WIDTH = 6  # characters of a token kept on the rows' axis
+
+
+def tokens_line(tokens) -> str:
+    """The tokens as the model sees them, each with its position from 0."""
+    return (f"{len(tokens)} tokens as the model sees them, numbered from 0: "
+            + "  ".join(f"{i} {t}" for i, t in enumerate(tokens)))
 
 
 def abbreviate(token: str, width: int = LABEL_WIDTH) -> str:
@@ -57,3 +62,22 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
                           for layer, head, kind, weights in heads]}
 
     return View(f"{model}: all heads", (Page("All heads", blocks),), document)
+
+
+def labels_of_run(run, model: str | None = None) -> dict:
+    """(layer, head) → kind: coreference or agreement where `attncli patterns` found evidence for the model
+    --model names (None: the default), else the pattern this sentence's weights show."""
+    from attncli.pretrained.measured import measured_labels
+    from attncli.pretrained.patterns import head_labels
+
+    return head_labels(run, measured_labels(model or "minilm"))
+
+
+def of_run(run, model: str | None = None) -> View:
+    """Every head of a model's run as a gallery, each labelled with its pattern."""
+    from attncli.pretrained import KINDS
+    from attncli.pretrained.patterns import THRESHOLD
+
+    labels = labels_of_run(run, model)
+    heads = [(h.layer, h.head, labels[(h.layer, h.head)], h.steps.weights) for layer in run.layers for h in layer.heads]
+    return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD)
