@@ -425,14 +425,10 @@ def model_command(
                            precision=precision), how)
 
 
-class PatternKind(str, enum.Enum):
-    agreement = "agreement"
-    coreference = "coreference"
-    positional = "positional"
-    separator = "separator"
+PatternKind = _choices("PatternKind", "agreement", "coreference", "positional", "separator")
 
 
-@command("patterns")
+@view_command("patterns")
 def patterns_command(
     model_ref: Annotated[
         Optional[str],
@@ -445,12 +441,7 @@ def patterns_command(
     ] = None,
     kind: Annotated[Optional[PatternKind], typer.Option(help="Measure one kind of pattern only.")] = None,
     precision: PrecisionOpt = 3,
-    output_format: FormatOpt = OutputFormat.rich,
-    no_color: NoColorOpt = False,
-    width: WidthOpt = None,
-    step: StepOpt = False,
-    export: ExportOpt = None,
-    theme: ThemeOpt = "light",
+    how=None,
 ) -> None:
     """Which heads follow the seed's patterns, measured on labelled sentences against baselines.
 
@@ -462,6 +453,5 @@ def patterns_command(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = delivery(output_format, no_color, width, step, export, theme)
     deliver(commands.patterns(model=model_ref, set_file=set_file, kind=kind.value if kind else None,
                               precision=precision), how)
