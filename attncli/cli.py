@@ -443,7 +443,7 @@ def patterns_command(
     precision: PrecisionOpt = 3,
     how=None,
 ) -> None:
-    """Which heads follow the seed's patterns, measured on labelled sentences against baselines.
+    """Which heads follow four kinds of attention pattern, measured on labelled sentences against baselines.
 
     Kinds: agreement (a verb to its subject), coreference (a pronoun to its antecedent), positional
     (each token to the one before) and separator (each token to the first). For each, every head's
