@@ -212,7 +212,7 @@ def _terminal_width() -> int:
         except (OSError, ValueError, AttributeError):
             continue
     columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) >= 40 else EXPORT_WIDTH
+    return int(columns) if columns.isdigit() and len(columns) < 6 and int(columns) >= 40 else EXPORT_WIDTH
 
 
 def dumps(doc: dict) -> str:

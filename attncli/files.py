@@ -74,6 +74,7 @@ def parse_json(text: str, origin: str, *, numbers_as_text: bool = False, object_
     (an answer file, where one bad answer must not lose the others).
     """
     from attncli.limits import max_number_digits
+    from attncli.safe_text import clipped
 
     def constant(name: str):
         if numbers_as_text:
@@ -86,7 +87,7 @@ def parse_json(text: str, origin: str, *, numbers_as_text: bool = False, object_
             return value
         if numbers_as_text:
             return literal
-        raise _BadNumber(literal, f"{_shown(literal)} is too large for a number")
+        raise _BadNumber(literal, f"{clipped(literal, 30)} is too large for a number")
 
     def integer(literal: str):
         if len(literal) <= max_number_digits():
@@ -109,12 +110,7 @@ def parse_json(text: str, origin: str, *, numbers_as_text: bool = False, object_
         raise AttncliError("not readable JSON: lists or objects nested too deeply inside each other",
                            origin=origin, line=_line_of_depth(text)) from None
     except (ValueError, OverflowError) as e:  # any other refusal of json's own
-        raise AttncliError(f"not readable JSON: {_shown(str(e))}", origin=origin) from None
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    """Text echoed in a message, cut to `limit` characters: a megabyte-long value is named, not repeated."""
-    return text if len(text) <= limit else f"{text[:limit - 12]}… ({len(text):,} characters)"
+        raise AttncliError(f"not readable JSON: {clipped(str(e), 200)}", origin=origin) from None
 
 
 def _line_of_number(text: str, literal: str) -> int | None:

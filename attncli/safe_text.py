@@ -55,3 +55,11 @@ def visible(text: str, *, multiline: bool = False) -> str:
 def is_safe(text: str, *, multiline: bool = False) -> bool:
     """Whether `visible` would leave the text unchanged."""
     return _unsafe(text, multiline) is None
+
+
+def clipped(text: str, limit: int = 60) -> str:
+    """visible(text), cut after `limit` characters with the full length said: a value a message echoes
+    (an answer, an id, a token) is named, not repeated whole, however long it is."""
+    if len(text) > limit:
+        return f"{visible(text[:limit])}… ({len(text):,} characters)"
+    return visible(text)

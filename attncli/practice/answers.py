@@ -43,7 +43,7 @@ def parse_submission(text: str, origin: str) -> Submission:
         entries, top = _json_entries(text, origin)
     else:
         entries, top = _yaml_entries(text, origin)
-    from attncli.safe_text import visible  # what a report repeats from the file is shown, never obeyed
+    from attncli.safe_text import clipped, visible  # what a report repeats from the file is shown, never obeyed
 
     student = visible(top.get("student") or "")
     if not student:
@@ -53,12 +53,12 @@ def parse_submission(text: str, origin: str) -> Submission:
         qid = visible(qid)
         where = dict(origin=origin, line=line)
         if qid in submission.answers or qid in submission.invalid:
-            submission.invalid[qid] = AttncliError(f"{qid} is answered twice; keep one", **where)
+            submission.invalid[qid] = AttncliError(f"{clipped(qid)} is answered twice; keep one", **where)
             submission.answers.pop(qid, None)
             continue
         value, problem = raw
         if problem:
-            submission.invalid[qid] = AttncliError(f"{qid}: {problem}", **where)
+            submission.invalid[qid] = AttncliError(f"{clipped(qid)}: {problem}", **where)
         elif value is not None:
             submission.answers[qid] = value
         if line is not None:
@@ -131,15 +131,17 @@ def _yaml_value(node) -> tuple[float | None, str | None]:
 def number_text(text: str) -> tuple[float | None, str | None]:
     """A typed or written answer as a number, or why it is not one (a comma for a point is named)."""
     from attncli.reader import NUMBER
+    from attncli.safe_text import clipped
 
     if NUMBER.fullmatch(text):
         value = float(text)
-        return (value, None) if value not in (float("inf"), float("-inf")) else (None, f"{text} is too large")
+        return (value, None) if value not in (float("inf"), float("-inf")) else (None, f"{clipped(text)} is too large")
     if text.lower().lstrip("+-.") in ("nan", "inf", "infinity"):
         return None, f"{text} is not a number; write the value you computed"
     if NUMBER.fullmatch(text.replace(",", ".", 1)):
-        return None, f"{text!r} is not a number: write the decimal point as a dot ({text.replace(',', '.', 1)})"
-    return None, f"{text!r} is not a number"
+        return None, (f"{clipped(text)!r} is not a number: write the decimal point as a dot "
+                      f"({clipped(text.replace(',', '.', 1))})")
+    return None, f"{clipped(text)!r} is not a number"
 
 
 def _json_entries(text: str, origin: str):

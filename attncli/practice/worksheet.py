@@ -21,6 +21,7 @@ MAX_STUDENTS = 1_000
 _SAFE_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_-])?")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 _PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.\[\],#-]*")
+MAX_PROBLEMS_LISTED = 20  # a roster's bad lines named one by one; the rest are counted in one more line
 
 
 def parse_roster(text: str, origin: str) -> tuple[list[str], list[AttncliError]]:
@@ -43,13 +44,18 @@ def parse_roster(text: str, origin: str) -> tuple[list[str], list[AttncliError]]
         elif id_problem(student):
             problems.append(AttncliError(id_problem(student), origin=origin, line=number))
         elif student.lower() in first_line:
-            problems.append(AttncliError(f"{student!r} is already on line {first_line[student.lower()]}; "
+            problems.append(AttncliError(f"{student!r} is already on line {first_line[student.lower()]:,}; "
                                          "list each student once", origin=origin, line=number))
         else:
             first_line[student.lower()] = number
             students.append(student)
     if not students and not problems:
         problems.append(AttncliError("no student ids in the roster (one id per line)", origin=origin))
+    if len(problems) > MAX_PROBLEMS_LISTED:
+        more = len(problems) - MAX_PROBLEMS_LISTED
+        problems[MAX_PROBLEMS_LISTED:] = [AttncliError(
+            f"and {more:,} more bad line{'s' if more != 1 else ''}, from line {problems[MAX_PROBLEMS_LISTED].line:,}",
+            origin=origin)]
     if len(students) > MAX_STUDENTS:
         problems.append(AttncliError(f"{len(students):,} students; a worksheet run takes at most {MAX_STUDENTS:,} "
                                      "(split the roster)", origin=origin))
@@ -60,7 +66,9 @@ def id_problem(student: str) -> str | None:
     """Why a student id cannot name the student's files, or None when it can."""
     if _SAFE_ID.fullmatch(student) and student.lower().split(".")[0] not in _RESERVED:
         return None
-    return (f"{student!r} cannot be a file name; use letters, digits, '.', '_' and '-' "
+    from attncli.safe_text import clipped
+
+    return (f"{clipped(student)!r} cannot be a file name; use letters, digits, '.', '_' and '-' "
             "(up to 64, starting with a letter or digit)")
 
 

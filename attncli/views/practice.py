@@ -9,9 +9,12 @@ from attncli.views import Grid, Heading, Page, Paragraph, Title, View
 LONG_LINE = 160  # characters: past this, sums and vectors are shortened to their first and last terms
 _KEEP_FIRST, _KEEP_LAST = 3, 2
 # A chain of at least 8 terms joined by " + " (terms have no spaces: "(0.1×2)", "0.6449", "A[x,y]×V[y,1]").
-_SUM = re.compile(r"[^\s=+]+(?: \+ [^\s=+]+){7,}")
+# Linear time on any line: a chain starts only where a term does (the lookbehind), and the first term is
+# taken whole, never given back ((?=(…))\1 is an atomic group): a 60,000-character word without a " + "
+# is then one failed try, not 60,000 tries of 60,000 characters.
+_SUM = re.compile(r"(?<![^\s=+])(?=([^\s=+]+))\1(?: \+ [^\s=+]+){7,}")
 # A bracketed list of at least 8 entries: "[0.1, -2, 3.5, ...]".
-_VECTOR = re.compile(r"\[[^\[\],]+(?:, [^\[\],]+){7,}\]")
+_VECTOR = re.compile(r"\[(?=([^\[\],]+))\1(?:, [^\[\],]+){7,}\]")
 
 
 def shorten(line: str, limit: int = LONG_LINE) -> str:
