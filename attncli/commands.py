@@ -392,8 +392,9 @@ def _read_answer(interactive: bool) -> str | None:
     try:
         if interactive:
             return input("> ")
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n") if line else None
+        from attncli.practice.quiz import read_answer_line
+
+        return read_answer_line(sys.stdin)
     except (EOFError, KeyboardInterrupt):
         if interactive:
             print()

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from attncli import loader
 from attncli.cli import app
+from attncli.limits import max_answer_chars, max_tries
+from attncli.practice.quiz import Quiz, read_answer_line, scenario_questions
 from attncli.practice.grading import MAX_UNKNOWN_LISTED, csv_cell
 from attncli.practice.worksheet import MAX_PROBLEMS_LISTED, build_sheets
 from attncli.views.practice import shorten
@@ -209,9 +212,46 @@ def test_shortening_still_cuts_long_sums_and_vectors():
 
 
 def test_a_60000_character_quiz_answer_is_one_short_line():
-    result = subprocess.run(program() + ["quiz", "dog_ate_dinner"], input="x" * 60_000 + "\nq\n",
+    result = subprocess.run(program() + ["quiz", "dog_ate_dinner"], input="x" * 60_000 + "\n" + "9" * 9_000 + "\nq\n",
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    said = next(line for line in result.stdout.splitlines() if "is not a number" in line)
-    assert said == "'" + "x" * 60 + "… (60,000 characters)' is not a number; type a number, or h for a hint, " \
-                   "s to skip, q to quit"
+    said = [line for line in result.stdout.splitlines() if "not a number" in line or "too large" in line]
+    assert said == [f"a line of more than {max_answer_chars():,} characters is not a number; type a number, "
+                    "or h for a hint, s to skip, q to quit",
+                    "9" * 60 + "… (9,000 characters) is too large; type a number, or h for a hint, s to skip, q to quit"]
+
+
+def test_a_million_piped_hints_stop_the_quiz_after_the_limit():
+    result = subprocess.run(program() + ["quiz", "dog_ate_dinner"], input="h\n" * 1_000_000,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("hint: ") for line in lines) == max_tries()
+    assert f"{max_tries()} lines in a row without an answer to this question; stopped here." in lines
+    assert lines[-1] == "total: 0/0 (stopped after 0 of 15)"
+
+
+def test_tries_count_only_in_a_row():
+    questions = scenario_questions(loader.load("dog_ate_dinner"), "row")
+    quiz = Quiz(questions)
+    for _ in range(3):
+        for _ in range(max_tries() - 1):
+            assert quiz.respond("oops").status == "invalid"
+        assert quiz.respond(f"{quiz.current.expected:.3f}").status == "ok"
+    assert [quiz.respond("h").status for _ in range(max_tries())][-2:] == ["hint", "quit"]
+    assert quiz.current is None
+
+
+@pytest.mark.parametrize("piped, lines", [
+    ("1.5\r\n2\n", ["1.5", "2"]),
+    ("7" * 20_000 + "\n3\n", ["7" * (10_001), "3"]),
+    ("7" * 20_000, ["7" * (10_001)]),
+    ("7" * 10_000 + "\n", ["7" * 10_000]),
+    ("", []),
+])
+def test_a_piped_answer_line_is_read_up_to_the_limit_and_the_rest_skipped(piped, lines):
+    stream = io.StringIO(piped)
+    read = []
+    while (line := read_answer_line(stream)) is not None:
+        read.append(line)
+    assert read == lines
