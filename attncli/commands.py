@@ -235,7 +235,7 @@ def new(file: str, *, tokens: str, d_model: int, d_k: int, d_v: int | None, seed
     from pathlib import Path
 
     from attncli.files import check_writable, write_atomic
-    from attncli.safe_text import is_safe, visible
+    from attncli.safe_text import clipped, is_safe
     from attncli.starter import starter_yaml
 
     words = tokens.split()
@@ -245,7 +245,7 @@ def new(file: str, *, tokens: str, d_model: int, d_k: int, d_v: int | None, seed
         raise UsageError(f"--tokens: {len(words)} tokens is more than a starter needs (64 at most)")
     for word in words:
         if not is_safe(word):
-            raise UsageError(f"--tokens: {visible(word)} holds a control character or a byte that is not UTF-8 text")
+            raise UsageError(f"--tokens: {clipped(word)} holds a control character or a byte that is not UTF-8 text")
     check_writable(file)  # a directory or a device: --force would not help, so do not suggest it
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)
@@ -420,7 +420,8 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
     from pathlib import Path
 
     from attncli.practice.answers import read_file
-    from attncli.practice.worksheet import KEY_FILE, build_sheets, numbered_roster, parse_roster, write_sheets
+    from attncli.practice.worksheet import (KEY_FILE, build_sheets, check_targets, numbered_roster, parse_roster,
+                                            write_sheets)
 
     if roster is not None and count is not None:
         raise UsageError("give --roster FILE or --count N, not both")
@@ -437,6 +438,7 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
             raise UsageError("the course seed is empty; give any text, such as the course name and year")
     with option("--level"):
         files = build_sheets(students, seed, level)
+    check_targets(out, files)  # a folder in a file's place: --force would not help, so do not suggest it
     existing = [name for name, _ in files if (Path(out) / name).exists()]
     if existing and not force:
         raise AttncliError(f"{len(existing)} of the {len(files)} files exist already, such as {existing[0]}; "
@@ -605,11 +607,14 @@ def model_save(text: str, file: str, *, layer: int, head: int, model: str | None
     """Write one real head as an ordinary scenario, never over an existing file unless forced."""
     from pathlib import Path
 
-    from attncli.files import write_atomic
+    from attncli.files import check_reads_back, check_writable, write_atomic
     from attncli.pretrained import head_scenario, head_scenario_yaml
 
+    check_writable(file)  # a directory or a device: --force would not help, so do not suggest it
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)
     run = _run_model(text, model, float32)
     _one_head(run, layer, head)
-    write_atomic(file, head_scenario_yaml(head_scenario(run, layer, head)))
+    text = head_scenario_yaml(head_scenario(run, layer, head))
+    check_reads_back(text, file)
+    write_atomic(file, text)

@@ -194,10 +194,9 @@ def json_bytes(document, depth: int = 1) -> int:
 
 def write_json(f, document: dict) -> None:
     """Strict JSON streamed to f chunk by chunk: no second copy of a large document in memory."""
-    import json
+    from attncli.files import json_chunks
 
-    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
-    for chunk in encoder.iterencode(document):
+    for chunk in json_chunks(document):
         f.write(chunk)
     f.write("\n")
 
@@ -217,9 +216,9 @@ def _terminal_width() -> int:
 
 def dumps(doc: dict) -> str:
     """Strict JSON: a NaN or infinity here is a bug, so refuse it rather than print it."""
-    import json
+    from attncli.files import json_text
 
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+    return json_text(doc)
 
 
 def emit(text: str) -> None:

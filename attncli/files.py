@@ -22,6 +22,18 @@ def read_at_most(f, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def check_reads_back(text: str, origin: str, limit: int | None = None) -> None:
+    """Refuse, before writing, text larger than attncli would read back (the file limit by default)."""
+    from attncli.limits import FILE_ENV, max_file_bytes
+
+    limit = max_file_bytes() if limit is None else limit
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise AttncliError(f"this would be a file of {size:,} bytes, and attncli reads files of at most {limit:,}; "
+                           f"nothing was written: use a shorter text, or raise the limit with {FILE_ENV}=<bytes> "
+                           "when writing and when reading it", origin=origin)
+
+
 def decode(data: bytes, origin: str, limit: int) -> str:
     """The text of what read_at_most read, or one AttncliError: too large, or not UTF-8."""
     from attncli.limits import FILE_ENV
@@ -58,6 +70,30 @@ def read_json(path: str, limit: int | None = None, *, numbers_as_text: bool = Fa
     """The JSON document in a file (bounded as read_text), or one AttncliError naming the file and line."""
     return parse_json(read_text(path, limit), path, numbers_as_text=numbers_as_text,
                       object_pairs_hook=object_pairs_hook)
+
+
+# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal obeys or reorders (C1 controls, bidi
+# controls, line separators), that are not text (lone surrogates) or that XML refuses (U+FFFE, U+FFFF).
+# JSON's \uXXXX escape writes each inside a string, the only place they can be.
+_JSON_UNSAFE = "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+
+
+def json_chunks(document, indent: int | None = 2):
+    """Strict JSON text of document, chunk by chunk (no second copy of a large document): a NaN is
+    refused, and every character `_JSON_UNSAFE` names is written as an escape, so the text can be
+    printed to a terminal as it is, and json reads back the same document."""
+    import json
+    import re
+
+    unsafe = re.compile(_JSON_UNSAFE)
+    escape = lambda m: f"\\u{ord(m.group()):04x}"
+    for chunk in json.JSONEncoder(indent=indent, ensure_ascii=False, allow_nan=False).iterencode(document):
+        yield chunk if chunk.isascii() else unsafe.sub(escape, chunk)
+
+
+def json_text(document, indent: int | None = 2) -> str:
+    """json_chunks joined."""
+    return "".join(json_chunks(document, indent))
 
 
 class _BadNumber(Exception):
@@ -173,40 +209,58 @@ def write_atomic(path: str, text, *, protect: tuple[str, ...] = ()) -> None:
     a view was computed from), compared as real files, so `./a.md` and a link to it count.
     `text` is a string, or a function that writes to the open file (a large document, streamed).
     """
+    write_all_atomic([(path, text)], protect=protect)
+
+
+def write_all_atomic(files, *, protect: tuple[str, ...] = ()) -> None:
+    """Write every (path, text) of files, or none: each is written to a temporary file beside it first,
+    and only when all are written are they renamed into place, so a disk that fills up part-way
+    leaves no sheet without its key. Each path is checked as write_atomic checks it."""
+    targets = [_target(path, protect) for path, _ in files]
+    staged: list[tuple[str, str, Path]] = []  # (path, temporary, target)
+    path = files[0][0] if files else ""
+    try:
+        import tempfile  # only when writing: explain's start-up is measured
+
+        for (path, text), target in zip(files, targets):
+            fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((path, temporary, target))
+            try:
+                f = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+            except BaseException:
+                os.close(fd)
+                raise
+            with f:
+                if callable(text):
+                    text(f)
+                else:
+                    f.write(text)
+            os.chmod(temporary, _mode_of(target))  # mkstemp makes it private; keep an existing file's, else the umask's
+        for path, temporary, target in staged:
+            os.replace(temporary, target)
+    except OSError as e:
+        raise AttncliError(f"cannot write: {e.strerror or e}", origin=path) from None
+    except UnicodeEncodeError:
+        raise AttncliError("cannot write: the text holds characters that are not Unicode text", origin=path) from None
+    finally:
+        for _, temporary, _ in staged:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+
+def _target(path: str, protect: tuple[str, ...]) -> Path:
+    """The real file a write to path replaces (through any symlink), once path is known to be writable."""
     check_writable(path)
     for kept in protect:
         if _same_file(path, kept):
             raise AttncliError("is the scenario this was computed from; attncli will not overwrite it: "
                                "choose another file name", origin=path)
     target = Path(os.path.realpath(path))  # through any symlink, to the file that will be replaced
-    parent = target.parent
-    if not parent.is_dir():
-        where = f"{str(parent)!r}, where the link points" if os.path.islink(path) else repr(str(Path(path).parent))
+    if not target.parent.is_dir():
+        where = (f"{str(target.parent)!r}, where the link points" if os.path.islink(path)
+                 else repr(str(Path(path).parent)))
         raise AttncliError(f"cannot write: there is no directory {where}", origin=path)
-    mode = _mode_of(target)
-    fd, temporary = None, None
-    try:
-        import tempfile  # only when writing: explain's start-up is measured
-
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            fd = None
-            if callable(text):
-                text(f)
-            else:
-                f.write(text)
-        os.chmod(temporary, mode)  # mkstemp makes it private; keep an existing file's, else the umask's
-        os.replace(temporary, target)
-        temporary = None
-    except OSError as e:
-        raise AttncliError(f"cannot write: {e.strerror or e}", origin=path) from None
-    except UnicodeEncodeError:
-        raise AttncliError("cannot write: the text holds characters that are not Unicode text", origin=path) from None
-    finally:
-        if fd is not None:
-            os.close(fd)
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
+    return target
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
 
 from attncli.scenario_keys import find
+from attncli.yaml_text import yaml_string
 
 
 def _token(text: str) -> str:
     # Plain words stay plain; anything YAML could misread is written as a quoted string.
     return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", text) and text.lower() not in {
-        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "causal", "none"} else json.dumps(text, ensure_ascii=False)
+        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "causal", "none"} else yaml_string(text)
 
 
 def _rows(m: np.ndarray, indent: str = "  ") -> str:

@@ -25,8 +25,10 @@ CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 HOSTILE = CORPUS / "escape_sequences.yaml"
 
-# What no output may carry from a file: C0 (but LF and TAB), DEL, C1, bidi controls, lone surrogates.
-RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# What no output may carry from a file: C0 (but LF and TAB), DEL, C1, bidi controls, lone surrogates,
+# and the noncharacters XML refuses.
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+                 "\ufffe\uffff]")
 SGR = re.compile("\x1b\\[[0-9;]*m")  # colour and bold, which attncli itself writes in colour mode
 
 

@@ -83,10 +83,11 @@ def _yaml_entries(text: str, origin: str):
         if name == "answers":
             answers = value
         elif name in ("student", "seed"):
-            # The raw text: an id such as 0012 stays 0012 instead of becoming the number 12.
+            # The raw text: an id such as 0012 stays 0012 instead of becoming the number 12; a quoted
+            # seed keeps its spaces, as worksheet wrote it.
             if not isinstance(value, yaml.ScalarNode) or not value.value.strip():
                 raise AttncliError(f"`{name}:` should be followed by text", origin=origin, line=key.start_mark.line + 1)
-            top[name] = value.value.strip()
+            top[name] = value.value if name == "seed" and value.style in ('"', "'") else value.value.strip()
     if answers is None or (isinstance(answers, yaml.ScalarNode) and answers.value.strip()):
         raise _bad_shape(origin)
     if isinstance(answers, yaml.ScalarNode):  # `answers:` with nothing under it

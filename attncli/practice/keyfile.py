@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from attncli.errors import AttncliError
@@ -64,7 +63,9 @@ def _exercise_doc(ex) -> dict:
 
 def dumps(doc: dict) -> str:
     """Strict JSON text, the same bytes for the same document."""
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    from attncli.files import json_text
+
+    return json_text(doc) + "\n"
 
 
 def read_key(text: str, origin: str) -> Key:

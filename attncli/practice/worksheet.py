@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Sequence
@@ -13,6 +12,7 @@ from attncli.practice.exercises import Options, generate
 from attncli.practice.keyfile import dumps, key_document
 from attncli.practice.questions import check_level
 from attncli.practice.sheet import sheet_view
+from attncli.yaml_text import yaml_string
 
 KEY_FILE = "key.json"
 # key.json takes about 19 KB a student at the whole-row level; grade reads keys up to 5× the file limit.
@@ -86,6 +86,10 @@ def build_sheets(students: Sequence[str], seed: str, level: str,
     check_level(level)
     if not seed.strip():
         raise AttncliError("the course seed is empty; give any text, such as the course name and year")
+    try:
+        seed.encode("utf-8")
+    except UnicodeEncodeError:  # a byte of the command line that was not UTF-8
+        raise AttncliError("the course seed holds bytes that are not UTF-8 text; give it as text") from None
     if options.exercises < 1 or not 0 <= options.decimals <= 12:
         raise AttncliError(f"a sheet needs at least 1 exercise and 0 to 12 decimals, not {options.exercises} "
                            f"and {options.decimals}")
@@ -115,12 +119,13 @@ def build_sheets(students: Sequence[str], seed: str, level: str,
 def answer_template(student: str, seed: str, level: str, decimals: int, exercises) -> str:
     """The blank answer file: `student:`, `seed:` and every question id with an empty value."""
     example = f"{0.448:.{decimals}f}" if decimals else "3"
+    # yaml_string: a seed may hold any character, and the file must read back on grading day.
     lines = [
-        f"# Answers of {student} (course seed {json.dumps(seed, ensure_ascii=False)}, level {level}).",
+        f"# Answers of {student} (course seed {yaml_string(seed)}, level {level}).",
         f"# Write each answer after its colon as a number with {decimals} decimals, such as {example};",
         "# leave it blank to skip a question. Lines starting with # are comments.",
-        f"student: {json.dumps(student)}",
-        f"seed: {json.dumps(seed, ensure_ascii=False)}",
+        f"student: {yaml_string(student)}",
+        f"seed: {yaml_string(seed)}",
         "answers:",
     ]
     for n, ex in enumerate(exercises, 1):
@@ -130,17 +135,30 @@ def answer_template(student: str, seed: str, level: str, decimals: int, exercise
 
 
 def _yaml_key(text: str) -> str:
-    return text if _PLAIN_KEY.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+    return text if _PLAIN_KEY.fullmatch(text) else yaml_string(text)
 
 
-def write_sheets(out_dir: str, files: Sequence[tuple[str, str]], *, overwrite: bool = False) -> list[str]:
-    """Write the files into out_dir (made if missing); refuse, writing nothing, if any exists already."""
-    from attncli.files import write_atomic
+def check_targets(out_dir: str, files: Sequence[tuple[str, str]]) -> list[Path]:
+    """The paths the files will take in out_dir; AttncliError when out_dir is a file, or when one of the
+    paths is a folder or a device, which no overwriting (--force) could replace."""
+    from attncli.files import check_writable
 
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise AttncliError("is a file, not a folder to write the sheets into", origin=out_dir)
     targets = [folder / name for name, _ in files]
+    for target in targets:
+        check_writable(str(target))
+    return targets
+
+
+def write_sheets(out_dir: str, files: Sequence[tuple[str, str]], *, overwrite: bool = False) -> list[str]:
+    """Write the files into out_dir (made if missing), all or none; refuse, writing nothing, if any
+    exists already, or is a folder or a device that no overwriting could replace."""
+    from attncli.files import write_all_atomic
+
+    folder = Path(out_dir)
+    targets = check_targets(out_dir, files)
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
         raise AttncliError(f"{len(existing)} of the files exist already, such as {existing[0].name}; nothing was "
@@ -149,6 +167,5 @@ def write_sheets(out_dir: str, files: Sequence[tuple[str, str]], *, overwrite: b
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise AttncliError(f"cannot make the folder: {e.strerror or e}", origin=out_dir) from None
-    for target, (_, text) in zip(targets, files):
-        write_atomic(str(target), text)
+    write_all_atomic([(str(target), text) for target, (_, text) in zip(targets, files)])
     return [str(t) for t in targets]
