@@ -235,6 +235,7 @@ def new(file: str, *, tokens: str, d_model: int, d_k: int, d_v: int | None, seed
     from pathlib import Path
 
     from attncli.files import check_writable, write_atomic
+    from attncli.limits import max_text
     from attncli.safe_text import clipped, is_safe
     from attncli.starter import starter_yaml
 
@@ -245,7 +246,11 @@ def new(file: str, *, tokens: str, d_model: int, d_k: int, d_v: int | None, seed
         raise UsageError(f"--tokens: {len(words)} tokens is more than a starter needs (64 at most)")
     for word in words:
         if not is_safe(word):
-            raise UsageError(f"--tokens: {clipped(word)} holds a control character or a byte that is not UTF-8 text")
+            raise UsageError(f"--tokens: {clipped(word)} holds a control character, a noncharacter or a byte that "
+                             "is not UTF-8 text")
+        if len(word) > max_text():  # the starter must read back
+            raise UsageError(f"--tokens: {clipped(word)} is longer than the {max_text():,} characters attncli reads "
+                             "in a token")
     check_writable(file)  # a directory or a device: --force would not help, so do not suggest it
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)

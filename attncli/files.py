@@ -88,7 +88,7 @@ def json_chunks(document, indent: int | None = 2):
     unsafe = re.compile(_JSON_UNSAFE)
     escape = lambda m: f"\\u{ord(m.group()):04x}"
     for chunk in json.JSONEncoder(indent=indent, ensure_ascii=False, allow_nan=False).iterencode(document):
-        yield chunk if chunk.isascii() else unsafe.sub(escape, chunk)
+        yield chunk if chunk.isascii() and "\x7f" not in chunk else unsafe.sub(escape, chunk)
 
 
 def json_text(document, indent: int | None = 2) -> str:

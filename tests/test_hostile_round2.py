@@ -319,7 +319,7 @@ def test_flag_numbers_in_other_scripts_are_usage_errors(tmp_path):
 def test_undecodable_argv_is_a_usage_error(tmp_path):
     done = subprocess.run([attncli().encode(), b"new", b"s.yaml", b"--tokens", b"a \xff"], capture_output=True,
                           cwd=tmp_path, timeout=60)
-    assert done.returncode == 2 and done.stderr == b"Error: --tokens: \\xff holds a control character or a byte that is not UTF-8 text\n"
+    assert done.returncode == 2 and done.stderr == b"Error: --tokens: \\xff holds a control character, a noncharacter or a byte that is not UTF-8 text\n"
     assert list(tmp_path.iterdir()) == []
 
 
