@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from attncli import loader
 from attncli.cli import app
-from attncli.limits import max_answer_chars, max_tries
+from attncli.limits import max_answer_chars, max_answers, max_tries
 from attncli.practice.quiz import Quiz, read_answer_line, scenario_questions
 from attncli.practice.grading import MAX_UNKNOWN_LISTED, csv_cell
 from attncli.practice.worksheet import MAX_PROBLEMS_LISTED, build_sheets
@@ -149,16 +149,32 @@ def test_a_roster_of_100000_bad_lines_gives_a_capped_list(tmp_path, monkeypatch)
 def test_an_answer_file_of_unknown_ids_gives_a_capped_report(course, tmp_path):
     key, right = course
     answers = right("ada")
-    answers["answers"].update({f"q{i}": 1 for i in range(200_000)})
+    answers["answers"].update({f"q{i}": 1 for i in range(9_000)})
     (tmp_path / "ada.json").write_text(json.dumps(answers), encoding="utf-8")
     result = invoke("grade", "sheets/key.json", "ada.json", "--format", "json")
     assert result.exit_code == 0, result.stderr
     notes = json.loads(result.stdout)["students"][0]["notes"]
     assert notes[0] == "ada.json: q0 is not a question on ada's sheet; ignored"
     assert notes[MAX_UNKNOWN_LISTED:] == [
-        f"ada.json: and {200_000 - MAX_UNKNOWN_LISTED:,} more question ids that are not on ada's sheet; ignored"]
+        f"ada.json: and {9_000 - MAX_UNKNOWN_LISTED:,} more question ids that are not on ada's sheet; ignored"]
     shown = invoke("grade", "sheets/key.json", "ada.json")
     assert shown.exit_code == 0 and len(shown.stdout.splitlines()) < 100
+
+
+@pytest.mark.parametrize("suffix", ["yaml", "json"])
+def test_an_answer_file_of_300000_ids_is_refused_after_reading_the_first_ones(course, tmp_path, suffix):
+    key, right = course
+    answers = right("ada")
+    answers["answers"].update({f"q{i}": 1 for i in range(300_000)})
+    text = json.dumps(answers) if suffix == "json" else \
+        "student: ada\nanswers:\n" + "".join(f"  {qid}: {value}\n" for qid, value in answers["answers"].items())
+    (tmp_path / f"ada.{suffix}").write_text(text, encoding="utf-8")
+    (tmp_path / "bo.json").write_text(json.dumps(right("bo")), encoding="utf-8")
+    result = invoke("grade", "sheets/key.json", f"ada.{suffix}", "bo.json", "--format", "csv")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: ada.{suffix}: more than {max_answers():,} answers; an answer file holds one line "
+                             "per question of a sheet (the worksheet command writes a blank one)\n")
+    assert result.stdout.splitlines()[1].startswith("bo,")
 
 
 # ---- the gradebook -----------------------------------------------------------------------------

@@ -71,9 +71,34 @@ def _bad_shape(origin: str, line: int | None = None) -> AttncliError:
                         "per line (the worksheet command writes a blank one)", origin=origin, line=line)
 
 
+def _too_many(origin: str) -> AttncliError:
+    from attncli.limits import max_answers
+
+    return AttncliError(f"more than {max_answers():,} answers; an answer file holds one line per question "
+                        "of a sheet (the worksheet command writes a blank one)", origin=origin)
+
+
+def _check_count(text: str, origin: str) -> None:
+    """Refuse a file of more than max_answers entries after reading only that many: building the whole
+    tree of 377,000 entries first would take half a minute."""
+    import yaml
+
+    from attncli.limits import max_answers
+
+    scalars = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            scalars += isinstance(event, yaml.ScalarEvent)
+            if scalars > 2 * max_answers() + 4:  # a key and a value each, and student, seed, answers
+                raise _too_many(origin)
+    except (yaml.YAMLError, RecursionError):
+        return  # _compose says what is wrong, with its line
+
+
 def _yaml_entries(text: str, origin: str):
     import yaml
 
+    _check_count(text, origin)
     root = _compose(text, origin)
     if not isinstance(root, yaml.MappingNode):
         raise _bad_shape(origin)
@@ -147,12 +172,15 @@ def number_text(text: str) -> tuple[float | None, str | None]:
 
 def _json_entries(text: str, origin: str):
     from attncli.files import parse_json
+    from attncli.limits import max_answers
 
     # Numbers out of range arrive as text, to be judged one answer at a time.
     doc = parse_json(text, origin, numbers_as_text=True, object_pairs_hook=_Object)
     if not isinstance(doc, dict) or not isinstance(doc.get("answers", {}), dict) or "answers" not in doc:
         raise _bad_shape(origin)
     top = {k: str(doc[k]) for k in ("student", "seed") if isinstance(doc.get(k), (str, int)) and doc.get(k) != ""}
+    if len(doc["answers"].pairs) > max_answers():
+        raise _too_many(origin)
     return [(str(k), _json_value(v), None) for k, v in doc["answers"].pairs], top
 
 
