@@ -271,3 +271,37 @@ def test_a_piped_answer_line_is_read_up_to_the_limit_and_the_rest_skipped(piped,
     while (line := read_answer_line(stream)) is not None:
         read.append(line)
     assert read == lines
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda q: q.update(rule={"name": "times", "factor": "nan"}),
+     "question {id!r} has a rule with a number that is not finite"),
+    (lambda q: q.update(expected="x" * 100_000),
+     "question {id!r} has expected value '" + "x" * 59 + "… (100,002 characters), not a number"),
+    (lambda q: q.update(id=["x"] * 50_000),
+     "question id is ['x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x',… (250,000 characters), not text"),
+    (lambda q: q.update(arithmetic=[{"a": 1}]), "arithmetic is {{'a': 1}}, not text"),
+])
+def test_a_damaged_key_is_one_short_line(course, tmp_path, change, message):
+    path = tmp_path / "sheets" / "key.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    first = doc["students"][0]["exercises"][0]["questions"][0]
+    qid = first["id"]
+    change(first)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = invoke("grade", "sheets/key.json", "x.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: sheets/key.json: a damaged key: {message.format(id=qid)}; "
+                             "write the sheets and key again\n")
+
+
+def test_a_scenario_number_of_5000_digits_is_named_by_its_length(tmp_path):
+    digits = "9" * 5000
+    (tmp_path / "s.yaml").write_text(f"tokens: [a, b]\nembeddings: [[{digits}, 1], [1, 1]]\nW_Q: [[1, 0], [0, 1]]\n"
+                                     f"W_K: [[1, 0], [0, 1]]\nW_V: [[1, 0], [0, 1]]\nmask: [[1, {digits}], [1, 1]]\n",
+                                     encoding="utf-8")
+    result = invoke("validate", tmp_path / "s.yaml")
+    assert result.exit_code == 1
+    assert "embeddings row 1, column 1 is " + "9" * 60 + "… (5,000 characters), too large for float64" in result.stdout
+    assert "should be 1 (may attend) or 0 (hidden), not '" + "9" * 60 + "… (5,000 characters)'" in result.stdout
+    assert len(result.stdout) < 1000

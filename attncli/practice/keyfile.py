@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from attncli.errors import AttncliError
 from attncli.practice.questions import KINDS, LEVELS, RULE_NAMES, Question, Rule
 from attncli.practice.tolerance import RELATIVE, half_unit
+from attncli.safe_text import clipped, visible
 
 FORMAT = "attncli practice key"
 VERSION = 1  # bump when the meaning of a field changes, or when Draws would draw other numbers
@@ -86,15 +88,17 @@ def read_key(text: str, origin: str) -> Key:
 
 
 def _what(e: Exception) -> str:
-    return f"missing field {e.args[0]!r}" if isinstance(e, KeyError) else str(e) or type(e).__name__
+    if isinstance(e, KeyError):
+        return f"missing field {clipped(repr(e.args[0]))}"
+    return clipped(str(e), 300) or type(e).__name__
 
 
 def _key(doc: dict) -> Key:
     level, decimals = doc["level"], doc["decimals"]
     if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}")
+        raise ValueError(f"unknown level {clipped(repr(level))}")
     if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 12:
-        raise ValueError(f"decimals is {decimals!r}, not a whole number from 0 to 12")
+        raise ValueError(f"decimals is {clipped(repr(decimals))}, not a whole number from 0 to 12")
     students: dict[str, tuple[Question, ...]] = {}
     for entry in doc["students"]:
         student = _text(entry["student"], "student")
@@ -102,16 +106,14 @@ def _key(doc: dict) -> Key:
             raise ValueError(f"student {student!r} appears twice")
         students[student] = tuple(_question(q) for ex in entry["exercises"] for q in ex["questions"])
     if not isinstance(doc["seed"], str):
-        raise ValueError(f"seed is {doc['seed']!r}, not text")
+        raise ValueError(f"seed is {clipped(repr(doc['seed']))}, not text")
     return Key(seed=doc["seed"], level=level, decimals=decimals, students=students)
 
 
 def _text(value, name: str) -> str:
     """A label from the key, shown, never obeyed, as the same label from an answer file is."""
-    from attncli.safe_text import visible
-
     if not isinstance(value, str):
-        raise ValueError(f"{name} is {value!r}, not text")
+        raise ValueError(f"{name} is {clipped(repr(value))}, not text")
     return visible(value)
 
 
@@ -120,14 +122,18 @@ def _question(doc: dict) -> Question:
     if kind not in KINDS:
         raise ValueError(f"unknown question kind {kind!r}")
     if isinstance(expected, bool) or not isinstance(expected, (int, float)):
-        raise ValueError(f"question {doc['id']!r} has expected value {expected!r}, not a number")
+        raise ValueError(f"question {_text(doc['id'], 'question id')!r} has expected value {clipped(repr(expected))}, "
+                         "not a number")
     rule = doc.get("rule")
     if rule is not None and rule.get("name") not in RULE_NAMES:
-        raise ValueError(f"question {doc['id']!r} has an unknown rule {rule.get('name')!r}")
+        raise ValueError(f"question {_text(doc['id'], 'question id')!r} has an unknown rule")
+    rule = None if rule is None else Rule.from_json(rule)
+    if rule is not None and not all(math.isfinite(v) for v in (rule.factor, rule.shift, *rule.weights)):
+        raise ValueError(f"question {_text(doc['id'], 'question id')!r} has a rule with a number that is not finite")
     return Question(
         id=_text(doc["id"], "question id"), kind=kind, expected=float(expected),
-        prompt=_text(str(doc.get("prompt", "")), "prompt"), hint="",
-        arithmetic=tuple(_text(str(a), "arithmetic") for a in doc.get("arithmetic", ())),
+        prompt=_text(doc.get("prompt", ""), "prompt"), hint="",
+        arithmetic=tuple(_text(a, "arithmetic") for a in doc.get("arithmetic", ())),
         depends=tuple(_text(d, "dependency") for d in doc.get("depends", ())),
-        rule=None if rule is None else Rule.from_json(rule),
+        rule=rule,
     )
