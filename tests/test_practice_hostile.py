@@ -305,3 +305,20 @@ def test_a_scenario_number_of_5000_digits_is_named_by_its_length(tmp_path):
     assert "embeddings row 1, column 1 is " + "9" * 60 + "… (5,000 characters), too large for float64" in result.stdout
     assert "should be 1 (may attend) or 0 (hidden), not '" + "9" * 60 + "… (5,000 characters)'" in result.stdout
     assert len(result.stdout) < 1000
+
+
+def test_file_names_with_escape_sequences_are_shown_in_every_format(course, tmp_path):
+    key, right = course
+    evil_key, evil_answers = "k\x1b[31mey\u202e.json", "an\x1b]0;x\x07s.json"
+    (tmp_path / evil_key).write_bytes((tmp_path / "sheets" / "key.json").read_bytes())
+    answers = right("ada")
+    first = next(iter(answers["answers"]))
+    answers["answers"][first] += 1
+    (tmp_path / evil_answers).write_text(json.dumps(answers), encoding="utf-8")
+    for fmt in ("rich", "json", "csv"):
+        result = invoke("grade", evil_key, evil_answers, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert not RAW.findall(result.stdout.replace("\x1b[", "")) and "\x1b" not in result.stdout, fmt
+    shown = invoke("grade", evil_key, evil_answers).stdout
+    assert "k\\x1b[31mey\\u202e.json: course seed 'attention-2026', 3 students" in shown
+    assert "ada (an\\x1b]0;x\\x07s.json): " in shown

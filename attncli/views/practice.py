@@ -62,9 +62,12 @@ def grade_view(report, key_path: str) -> View:
     from attncli.practice.questions import LEVEL_WORDS
     from attncli.practice.tolerance import describe
     from attncli.render_terminal import MAX_ROWS
+    from attncli.safe_text import clipped, visible
 
     key = report.key
-    blocks: list = [Title("Grades", f"{key_path}: course seed {key.seed!r}, {len(key.students)} "
+    # File names are the students' choice, and a seed any text: shown, never obeyed.
+    seed = clipped(repr(key.seed), 200)
+    blocks: list = [Title("Grades", f"{visible(key_path)}: course seed {seed}, {len(key.students)} "
                                     f"student{'s' if len(key.students) != 1 else ''}",
                           f"Questions on {LEVEL_WORDS[key.level]}. Tolerance: {describe(key.decimals)}.")]
     rows = tuple((s.student, str(s.score), str(s.max), percent(s.score, s.max),
@@ -92,7 +95,9 @@ def percent(score: int, most: int) -> str:
 def _student_blocks(s, decimals: int, words: dict) -> list:
     from attncli.practice.questions import show
 
-    title = f"{s.student} ({s.origin}): {s.score}/{s.max}, {percent(s.score, s.max)}"
+    from attncli.safe_text import visible
+
+    title = f"{s.student} ({visible(s.origin)}): {s.score}/{s.max}, {percent(s.score, s.max)}"
     not_ok = [q for q in s.questions if q.status != "ok"]
     if not not_ok:
         blocks: list = [Paragraph(f"{title}: every answer right.", "strong")]
