@@ -201,22 +201,25 @@ def check_writable(path: str) -> None:
         raise AttncliError(f"is {kind}, not a regular file; {detail}", origin=path)
 
 
-def write_atomic(path: str, text, *, protect: tuple[str, ...] = ()) -> None:
+def write_atomic(path: str, text, *, protect: tuple[str, ...] = (),
+                 protected: str = "the scenario this was computed from") -> None:
     """Write the whole file or nothing: a temporary file beside it, renamed into place.
 
     A symlink is written through (its target is replaced, the link stays); an existing file keeps
-    its permissions; a device, directory or pipe is refused; so is any path in `protect` (the file
-    a view was computed from), compared as real files, so `./a.md` and a link to it count.
+    its permissions; a device, directory or pipe is refused; so is any path in `protect` (the files
+    a view was computed from, which `protected` names), compared as real files, so `./a.md` and a
+    link to it count.
     `text` is a string, or a function that writes to the open file (a large document, streamed).
     """
-    write_all_atomic([(path, text)], protect=protect)
+    write_all_atomic([(path, text)], protect=protect, protected=protected)
 
 
-def write_all_atomic(files, *, protect: tuple[str, ...] = ()) -> None:
+def write_all_atomic(files, *, protect: tuple[str, ...] = (),
+                     protected: str = "the scenario this was computed from") -> None:
     """Write every (path, text) of files, or none: each is written to a temporary file beside it first,
     and only when all are written are they renamed into place, so a disk that fills up part-way
     leaves no sheet without its key. Each path is checked as write_atomic checks it."""
-    targets = [_target(path, protect) for path, _ in files]
+    targets = [_target(path, protect, protected) for path, _ in files]
     staged: list[tuple[str, str, Path]] = []  # (path, temporary, target)
     path = files[0][0] if files else ""
     try:
@@ -248,19 +251,24 @@ def write_all_atomic(files, *, protect: tuple[str, ...] = ()) -> None:
                 os.unlink(temporary)
 
 
-def _target(path: str, protect: tuple[str, ...]) -> Path:
+def _target(path: str, protect: tuple[str, ...], protected: str) -> Path:
     """The real file a write to path replaces (through any symlink), once path is known to be writable."""
     check_writable(path)
-    for kept in protect:
-        if _same_file(path, kept):
-            raise AttncliError("is the scenario this was computed from; attncli will not overwrite it: "
-                               "choose another file name", origin=path)
+    check_not_protected(path, protect, protected)
     target = Path(os.path.realpath(path))  # through any symlink, to the file that will be replaced
     if not target.parent.is_dir():
         where = (f"{str(target.parent)!r}, where the link points" if os.path.islink(path)
                  else repr(str(Path(path).parent)))
         raise AttncliError(f"cannot write: there is no directory {where}", origin=path)
     return target
+
+
+def check_not_protected(path: str, protect: tuple[str, ...], protected: str) -> None:
+    """Refuse a path that is, as a real file, one in `protect` (which `protected` names)."""
+    for kept in protect:
+        if _same_file(path, kept):
+            raise AttncliError(f"is {protected}; attncli will not overwrite it: choose another file name",
+                               origin=path)
 
 
 def _same_file(a: str, b: str) -> bool:
