@@ -427,6 +427,7 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
     from attncli.practice.answers import read_file
     from attncli.practice.worksheet import (KEY_FILE, build_sheets, check_targets, numbered_roster, parse_roster,
                                             write_sheets)
+    from attncli.safe_text import clipped
 
     if roster is not None and count is not None:
         raise UsageError("give --roster FILE or --count N, not both")
@@ -455,7 +456,7 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
         f"wrote {len(files)} files in {folder}/: {KEY_FILE} (the answer key: keep it from the students) and, for "
         f"{'each of ' if many else ''}{len(students)} student{'s' if many else ''} ({_listed(students)}), "
         "<student>.md and <student>.html (the sheet) and <student>.answers.yaml (to fill in)",
-        f"course seed {seed!r}: the same --seed and ids give the same sheets again",
+        f"course seed {clipped(repr(seed), 200)}: the same --seed and ids give the same sheets again",
         f"grade with: attncli grade {folder}/{KEY_FILE} ANSWER-FILES...",
     ]
 

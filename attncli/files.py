@@ -87,8 +87,17 @@ def json_chunks(document, indent: int | None = 2):
 
     unsafe = re.compile(_JSON_UNSAFE)
     escape = lambda m: f"\\u{ord(m.group()):04x}"
+
+    def safe(text: str) -> str:
+        return text if text.isascii() and "\x7f" not in text else unsafe.sub(escape, text)
+
+    batch: list[str] = []  # the encoder's chunks are a few characters each: checked thousands at a time
     for chunk in json.JSONEncoder(indent=indent, ensure_ascii=False, allow_nan=False).iterencode(document):
-        yield chunk if chunk.isascii() and "\x7f" not in chunk else unsafe.sub(escape, chunk)
+        batch.append(chunk)
+        if len(batch) >= 8192:
+            yield safe("".join(batch))
+            batch.clear()
+    yield safe("".join(batch))
 
 
 def json_text(document, indent: int | None = 2) -> str:
