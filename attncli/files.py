@@ -135,7 +135,7 @@ def parse_json(text: str, origin: str, *, numbers_as_text: bool = False, object_
         raise _BadNumber(literal, f"{clipped(literal, 30)} is too large for a number")
 
     def integer(literal: str):
-        if len(literal) <= max_number_digits():
+        if len(literal.lstrip("-")) <= max_number_digits():
             return int(literal)
         if numbers_as_text:
             return literal
