@@ -114,7 +114,7 @@ def parse_json(text: str, origin: str, *, numbers_as_text: bool = False, object_
 
     Every way json.loads can fail becomes that one error: a syntax error, nesting deeper than the
     interpreter's recursion allows, an integer too long to convert. Numbers JSON does not allow
-    (NaN, Infinity) or that overflow a float (1e400, 400 digits) are refused too; with
+    (NaN, Infinity) or that overflow a float (1e400, an integer of 301 digits) are refused too; with
     numbers_as_text they arrive as their text instead, for a caller that judges each value
     (an answer file, where one bad answer must not lose the others).
     """
