@@ -489,9 +489,12 @@ def _listed(names: list[str]) -> str:
 def grade(key: str, submissions: list[str], how) -> None:
     """Grade answer files against key.json and deliver the grades; then the files not graded, one line each."""
     from attncli.deliver import deliver
+    from attncli.files import check_not_protected
     from attncli.practice.grading import grade_files
     from attncli.views.practice import grade_view
 
+    if how.export is not None:  # the teacher's key and the students' answers outlive any export
+        check_not_protected(how.export, (key, *submissions), "the key or an answer file being graded")
     report = grade_files(key, submissions)
     deliver(grade_view(report, key), how, text=report.csv_text() if how.output_format == "csv" else None)
     if report.errors:

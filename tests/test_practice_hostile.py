@@ -322,3 +322,15 @@ def test_file_names_with_escape_sequences_are_shown_in_every_format(course, tmp_
     shown = invoke("grade", evil_key, evil_answers).stdout
     assert "k\\x1b[31mey\\u202e.json: course seed 'attention-2026', 3 students" in shown
     assert "ada (an\\x1b]0;x\\x07s.json): " in shown
+
+
+@pytest.mark.parametrize("target", ["sheets/key.json", "ada.json", "./sheets/../ada.json"])
+def test_an_export_never_replaces_the_key_or_an_answer_file(course, tmp_path, target):
+    key, right = course
+    (tmp_path / "ada.json").write_text(json.dumps(right("ada")), encoding="utf-8")
+    before = {name: (tmp_path / name).read_bytes() for name in ("sheets/key.json", "ada.json")}
+    result = invoke("grade", "sheets/key.json", "ada.json", "--export", target)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {target}: is the key or an answer file being graded; attncli will not "
+                             "overwrite it: choose another file name\n")
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
