@@ -202,6 +202,21 @@ def existing_kind(path: str) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def make_folders(path: str) -> None:
+    """The folder at path and any missing parents, made one level at a time in a loop: pathlib's and os's
+    mkdir -p recurse once per level, so 1,000 levels (a 2,000-character path) end in a RecursionError."""
+    missing, current = [], os.path.abspath(path)
+    while not os.path.isdir(current) and os.path.dirname(current) != current:
+        missing.append(current)
+        current = os.path.dirname(current)
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise
+
+
 def check_writable(path: str) -> None:
     """Refuse a path where writing a regular file would replace something else (a device, a directory)."""
     kind = existing_kind(path)

@@ -334,3 +334,15 @@ def test_an_export_never_replaces_the_key_or_an_answer_file(course, tmp_path, ta
     assert result.stderr == (f"Error: {target}: is the key or an answer file being graded; attncli will not "
                              "overwrite it: choose another file name\n")
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
+
+
+def test_worksheet_into_a_folder_1000_levels_deep(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    deep = "x/" * 1000  # pathlib's mkdir -p recurses once per level: a RecursionError
+    result = invoke("worksheet", "--count", "1", "--out", deep)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / deep / "key.json").is_file()
+    too_long = "y/" * 3000  # past the system's limit on a path
+    result = invoke("worksheet", "--count", "1", "--out", too_long)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {too_long}: cannot write: File name too long\n"

@@ -141,11 +141,12 @@ def _yaml_key(text: str) -> str:
 def check_targets(out_dir: str, files: Sequence[tuple[str, str]]) -> list[Path]:
     """The paths the files will take in out_dir; AttncliError when out_dir is a file, or when one of the
     paths is a folder or a device, which no overwriting (--force) could replace."""
-    from attncli.files import check_writable
+    from attncli.files import check_writable, existing_kind
 
     folder = Path(out_dir)
-    if folder.exists() and not folder.is_dir():
-        raise AttncliError("is a file, not a folder to write the sheets into", origin=out_dir)
+    kind = existing_kind(out_dir)  # a path too long for the system is one line here, with its name
+    if kind not in (None, "a directory"):
+        raise AttncliError(f"is {kind}, not a folder to write the sheets into", origin=out_dir)
     targets = [folder / name for name, _ in files]
     for target in targets:
         check_writable(str(target))
@@ -155,16 +156,15 @@ def check_targets(out_dir: str, files: Sequence[tuple[str, str]]) -> list[Path]:
 def write_sheets(out_dir: str, files: Sequence[tuple[str, str]], *, overwrite: bool = False) -> list[str]:
     """Write the files into out_dir (made if missing), all or none; refuse, writing nothing, if any
     exists already, or is a folder or a device that no overwriting could replace."""
-    from attncli.files import write_all_atomic
+    from attncli.files import make_folders, write_all_atomic
 
-    folder = Path(out_dir)
     targets = check_targets(out_dir, files)
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
         raise AttncliError(f"{len(existing)} of the files exist already, such as {existing[0].name}; nothing was "
                            "written, so nothing is lost: choose another folder or allow overwriting", origin=out_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folders(out_dir)
     except OSError as e:
         raise AttncliError(f"cannot make the folder: {e.strerror or e}", origin=out_dir) from None
     write_all_atomic([(str(target), text) for target, (_, text) in zip(targets, files)])
