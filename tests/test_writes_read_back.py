@@ -239,3 +239,26 @@ def test_worksheet_refuses_a_folder_in_a_files_place_without_suggesting_force(tm
         assert result.exit_code == 1
         assert result.stderr == "Error: c/key.json: is a directory, not a regular file; give a file name to write\n"
     assert os.listdir(tmp_path / "c") == ["key.json"]
+
+
+def test_model_save_writes_only_what_reads_back(tmp_path, monkeypatch):
+    pytest.importorskip("safetensors", reason="the model extra is not installed")
+    pytest.importorskip("tokenizers", reason="the model extra is not installed")
+    from tiny_bert import write_tiny_bert
+
+    tiny = str(write_tiny_bert(tmp_path / "tiny", seed=3))
+    long_text = "the dog ate " * 5_000  # 60,000 characters: the description quotes its start
+    path = tmp_path / "long.yaml"
+    done = runner.invoke(app, ["model", long_text, "--model", tiny, "--layer", "0", "--head", "0", "--save", str(path)])
+    if done.exit_code == 0:
+        assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
+    else:  # more tokens than the tiny model's positions: refused before anything is written
+        assert not path.exists() and done.stderr.count("\n") == 1
+    monkeypatch.setenv("ATTNCLI_MAX_FILE_BYTES", "3000")
+    small = tmp_path / "small.yaml"
+    done = runner.invoke(app, ["model", "the dog ate his dinner", "--model", tiny, "--layer", "0", "--head", "0",
+                               "--save", str(small)])
+    assert done.exit_code == 1 and not small.exists()
+    assert re.fullmatch(rf"Error: {re.escape(str(small))}: this would be a file of [0-9,]+ bytes, and attncli reads "
+                        r"files of at most 3,000; nothing was written: use a shorter text, or raise the limit with "
+                        r"ATTNCLI_MAX_FILE_BYTES=<bytes> when writing and when reading it\n", done.stderr)
