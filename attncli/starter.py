@@ -68,3 +68,24 @@ scale: true
 def _comment(name: str) -> str:
     """The key's line of help from the key table, as a YAML comment."""
     return f"# {find(name).described}."
+
+
+def starter_tokens(text: str) -> list[str]:
+    """The tokens of a starter scenario, split at spaces: at least one, at most 64, each printable text
+    no longer than the reader takes in a token (the starter must read back)."""
+    from attncli.errors import UsageError
+    from attncli.limits import max_text
+    from attncli.safe_text import clipped, is_safe
+
+    words = text.split()
+    if not words:
+        raise UsageError("give at least one token, such as --tokens \"the cat sat\"")
+    if len(words) > 64:
+        raise UsageError(f"{len(words)} tokens is more than a starter needs (64 at most)")
+    for word in words:
+        if not is_safe(word):
+            raise UsageError(f"{clipped(word)} holds a control character, a noncharacter or a byte that is not "
+                             "UTF-8 text")
+        if len(word) > max_text():
+            raise UsageError(f"{clipped(word)} is longer than the {max_text():,} characters attncli reads in a token")
+    return words

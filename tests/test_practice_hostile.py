@@ -302,7 +302,8 @@ def test_a_scenario_number_of_5000_digits_is_named_by_its_length(tmp_path):
                                      encoding="utf-8")
     result = invoke("validate", tmp_path / "s.yaml")
     assert result.exit_code == 1
-    assert "embeddings row 1, column 1 is " + "9" * 60 + "… (5,000 characters), too large for float64" in result.stdout
+    assert "embeddings row 0 (line 2), column 0 is " + "9" * 60 + "… (5,000 characters), too large for float64" \
+        in result.stdout
     assert "should be 1 (may attend) or 0 (hidden), not '" + "9" * 60 + "… (5,000 characters)'" in result.stdout
     assert len(result.stdout) < 1000
 
