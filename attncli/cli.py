@@ -512,6 +512,10 @@ def model_command(
         commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32, force=force)
         note(f"wrote {save}: try `attncli explain {save}`")
         return
+    if export is not None:  # model protects its files as explain protects its scenario
+        from attncli.pretrained.locate import model_files
+
+        how = how._replace(model_files=model_files(model_ref))
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
                            precision=precision), how)
 

@@ -604,11 +604,15 @@ def model_save(text: str, file: str, *, layer: int, head: int, model: str | None
     """Write one real head as an ordinary scenario, never over an existing file unless forced."""
     from pathlib import Path
 
-    from attncli.files import write_atomic
+    from attncli.deliver import MODEL_FILE
+    from attncli.files import check_not_protected, write_atomic
     from attncli.pretrained import head_scenario, head_scenario_yaml
+    from attncli.pretrained.locate import model_files
 
+    keep = model_files(model)
+    check_not_protected(file, keep, MODEL_FILE)  # before --force is suggested: it would not help
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)
     run = _run_model(text, model, float32)
     _one_head(run, layer, head)
-    write_atomic(file, head_scenario_yaml(head_scenario(run, layer, head)))
+    write_atomic(file, head_scenario_yaml(head_scenario(run, layer, head)), protect=keep, protected=MODEL_FILE)

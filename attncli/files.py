@@ -3,6 +3,7 @@ never over something that must survive."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -41,6 +42,68 @@ _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (
           (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))
 
 
+def link_problem(path: str) -> str | None:
+    """What is wrong with a symbolic link that leads nowhere (broken, or a loop), or None."""
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return f"is a broken link: it points to {os.readlink(path)!r}, which does not exist"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "is a link that leads back to itself (a loop of links)"
+        return None
+    return None
+
+
+def regular_file_size(path) -> int:
+    """The size of the regular file at path, or one AttncliError saying what else is there (a broken
+    link, a loop, a device, a pipe, a directory); FileNotFoundError when there is nothing."""
+    origin = str(path)
+    problem = link_problem(origin)
+    if problem:
+        raise AttncliError(problem, origin=origin)
+    try:
+        found = os.stat(origin)
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=origin) from None
+    if not stat.S_ISREG(found.st_mode):
+        kind = next((name for test, name in _KINDS if test(found.st_mode)), "not a regular file")
+        raise AttncliError(f"is {kind}, not a regular file; attncli reads only regular files", origin=origin)
+    return found.st_size
+
+
+def read_file_bounded(path, limit: int, env: str) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, or one AttncliError naming it.
+
+    The file is examined before it is opened, so a device (a link to /dev/zero), a pipe, a directory
+    or a file over the limit is refused without reading a byte; the read itself stops one byte past
+    the limit, for a file that grows while it is read. A missing file raises FileNotFoundError, for
+    the caller to say what was expected there. `env` names the variable that raises the limit.
+    """
+    origin = str(path)
+    try:
+        size = regular_file_size(origin)
+        if size > limit:
+            raise AttncliError(f"the file is {size:,} bytes, larger than {limit:,}; raise the limit with "
+                               f"{env}=<bytes> if you mean it", origin=origin)
+        with open(origin, "rb") as f:
+            data = read_at_most(f, limit)
+    except FileNotFoundError:
+        raise
+    except PermissionError:
+        raise AttncliError("permission denied: cannot read the file", origin=origin) from None
+    except OSError as e:
+        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=origin) from None
+    if len(data) > limit:
+        raise AttncliError(f"the file grew past {limit:,} bytes while it was read; raise the limit with "
+                           f"{env}=<bytes> if you mean it", origin=origin)
+    return data
+
+
 def existing_kind(path: str) -> str | None:
     """What is at path, following symlinks: None (nothing), "a file", or what else it is."""
     try:
@@ -62,19 +125,18 @@ def check_writable(path: str) -> None:
         raise AttncliError(f"is {kind}, not a regular file; {detail}", origin=path)
 
 
-def write_atomic(path: str, text, *, protect: tuple[str, ...] = ()) -> None:
+def write_atomic(path: str, text, *, protect: tuple[str, ...] = (),
+                 protected: str = "the scenario this was computed from") -> None:
     """Write the whole file or nothing: a temporary file beside it, renamed into place.
 
     A symlink is written through (its target is replaced, the link stays); an existing file keeps
-    its permissions; a device, directory or pipe is refused; so is any path in `protect` (the file
-    a view was computed from), compared as real files, so `./a.md` and a link to it count.
+    its permissions; a device, directory or pipe is refused; so is any path in `protect` (the files
+    a view was computed from, which `protected` names), compared as real files, so `./a.md` and a
+    link to it count.
     `text` is a string, or a function that writes to the open file (a large document, streamed).
     """
     check_writable(path)
-    for kept in protect:
-        if _same_file(path, kept):
-            raise AttncliError("is the scenario this was computed from; attncli will not overwrite it: "
-                               "choose another file name", origin=path)
+    check_not_protected(path, protect, protected)
     target = Path(os.path.realpath(path))  # through any symlink, to the file that will be replaced
     parent = target.parent
     if not parent.is_dir():
@@ -104,6 +166,14 @@ def write_atomic(path: str, text, *, protect: tuple[str, ...] = ()) -> None:
             os.close(fd)
         if temporary is not None and os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def check_not_protected(path: str, protect: tuple[str, ...], protected: str) -> None:
+    """Refuse a path that is, as a real file, one in `protect` (which `protected` names)."""
+    for kept in protect:
+        if _same_file(path, kept):
+            raise AttncliError(f"is {protected}; attncli will not overwrite it: choose another file name",
+                               origin=path)
 
 
 def _same_file(a: str, b: str) -> bool:

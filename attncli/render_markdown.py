@@ -22,7 +22,7 @@ def _block(block, precision: int) -> str:
     if isinstance(block, Title):
         lines = [f"# {_escape(block.title)}"]
         if block.subtitle:
-            lines.append(f"`{block.subtitle}`")
+            lines.append(_code_span(visible(block.subtitle)))
         if block.description:
             lines.append(_escape(block.description))
         return "\n\n".join(lines)
@@ -65,6 +65,14 @@ def _block(block, precision: int) -> str:
 def _escape(text: str) -> str:
     """Text in a paragraph: control characters made visible; backslashes, pipes and '<' (raw HTML) escaped."""
     return visible(str(text), multiline=True).replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<")
+
+
+def _code_span(text: str) -> str:
+    """Text shown as code: fenced by more backticks than it holds in a row, so it cannot close the span
+    early and leave the rest (a <script>, an <img onerror>) to be read as live HTML."""
+    fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _cell(text: str) -> str:

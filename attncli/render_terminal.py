@@ -11,6 +11,7 @@ from rich.text import Text
 from attncli.numbers import fixed, rgb_hex
 from attncli.palette import cell_style, heat_colour, shade  # noqa: F401  (heat_colour: the 24-bit ramp)
 from attncli.record import Record
+from attncli.safe_text import visible
 from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, HeadGrid, Matrices, MatrixView, Page,
                            Paragraph, Title, View)
 from attncli.views.walkthrough import FORMULA
@@ -240,9 +241,10 @@ MOVED = 0.01  # a weight that changed by more than this after a live change gets
 
 
 def title_panel(title: str, description: str = "", subtitle: str = FORMULA) -> Panel:
-    lines = [Text(title, style="bold"), Text(subtitle)]
+    # titles may quote a file, a folder's name or the user's sentence: shown, never obeyed (visible is idempotent)
+    lines = [Text(visible(title), style="bold"), Text(visible(subtitle))]
     if description:
-        lines.append(Text(description))
+        lines.append(Text(visible(description, multiline=True)))
     return Panel(Group(*lines), box=box.ROUNDED, expand=False)
 
 

@@ -35,8 +35,11 @@ _INTS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads"
 
 def read_config(path: Path) -> BertConfig:
     """config.json → BertConfig, or an AttncliError naming the file and what is wrong."""
+    from attncli import limits
+    from attncli.files import read_file_bounded
+
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_file_bounded(path, limits.max_file_bytes(), limits.FILE_ENV).decode("utf-8"))
     except FileNotFoundError:
         raise AttncliError("there is no config.json in the model directory", origin=str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
