@@ -38,6 +38,113 @@ def decode(data: bytes, origin: str, limit: int) -> str:
                            origin=origin, line=line) from None
 
 
+def read_text(path: str, limit: int | None = None) -> str:
+    """The UTF-8 text of a file of at most `limit` bytes (default the file limit), or one AttncliError."""
+    from attncli import limits
+
+    limit = limits.max_file_bytes() if limit is None else limit
+    if os.path.isdir(path):
+        raise AttncliError("is a directory, not a file", origin=path)
+    try:
+        with open(path, "rb") as f:
+            data = read_at_most(f, limit)
+    except FileNotFoundError:
+        raise AttncliError("no such file", origin=path) from None
+    except OSError as e:
+        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=path) from None
+    return decode(data, path, limit)
+
+
+def read_json(path: str, limit: int | None = None, *, numbers_as_text: bool = False, object_pairs_hook=None):
+    """The JSON document in a file (bounded as read_text), or one AttncliError naming the file and line."""
+    return parse_json(read_text(path, limit), path, numbers_as_text=numbers_as_text,
+                      object_pairs_hook=object_pairs_hook)
+
+
+class _BadNumber(Exception):
+    """Raised from inside json's number hooks: the number's text and why it is refused."""
+
+
+def parse_json(text: str, origin: str, *, numbers_as_text: bool = False, object_pairs_hook=None):
+    """JSON text as Python values, or one AttncliError naming origin and, where known, the line.
+
+    Every way json.loads can fail becomes that one error: a syntax error, nesting deeper than the
+    interpreter's recursion allows, an integer too long to convert. Numbers JSON does not allow
+    (NaN, Infinity) or that overflow a float (1e400, 400 digits) are refused too; with
+    numbers_as_text they arrive as their text instead, for a caller that judges each value
+    (an answer file, where one bad answer must not lose the others).
+    """
+    from attncli.limits import max_number_digits
+
+    def constant(name: str):
+        if numbers_as_text:
+            return name
+        raise _BadNumber(name, f"{name} is not a number JSON allows")
+
+    def floating(literal: str):
+        value = float(literal)
+        if value - value == 0.0:  # finite
+            return value
+        if numbers_as_text:
+            return literal
+        raise _BadNumber(literal, f"{_shown(literal)} is too large for a number")
+
+    def integer(literal: str):
+        if len(literal) <= max_number_digits():
+            return int(literal)
+        if numbers_as_text:
+            return literal
+        raise _BadNumber(literal, f"a number with {len(literal.lstrip('-')):,} digits is too large")
+
+    import json
+
+    try:
+        return json.loads(text, parse_constant=constant, parse_float=floating, parse_int=integer,
+                          object_pairs_hook=object_pairs_hook)
+    except json.JSONDecodeError as e:
+        raise AttncliError(f"not valid JSON: {e.msg}", origin=origin, line=e.lineno) from None
+    except _BadNumber as e:
+        literal, message = e.args
+        raise AttncliError(message, origin=origin, line=_line_of_number(text, literal)) from None
+    except RecursionError:
+        raise AttncliError("not readable JSON: lists or objects nested too deeply inside each other",
+                           origin=origin, line=_line_of_depth(text)) from None
+    except (ValueError, OverflowError) as e:  # any other refusal of json's own
+        raise AttncliError(f"not readable JSON: {_shown(str(e))}", origin=origin) from None
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """Text echoed in a message, cut to `limit` characters: a megabyte-long value is named, not repeated."""
+    return text if len(text) <= limit else f"{text[:limit - 12]}… ({len(text):,} characters)"
+
+
+def _line_of_number(text: str, literal: str) -> int | None:
+    """The line of the first place the number stands as a value (not inside a string), where found."""
+    import re
+
+    match = re.search(r"(?:^|(?<=[\s,:\[]))" + re.escape(literal) + r"(?=[\s,\]}]|\Z)", text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+_DEEP = 500  # nesting at which the line is named: json refuses near the recursion limit (1,000)
+
+
+def _line_of_depth(text: str) -> int | None:
+    """The line where lists and objects first nest _DEEP levels, skipping strings; None if they never do."""
+    import re
+
+    depth = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]', text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth >= _DEEP:
+                return text.count("\n", 0, match.start()) + 1
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))
 

@@ -14,6 +14,7 @@ _MAX_DIM = 100_000
 _MAX_TEXT = 1_000  # characters in a token, a name or a key: longer is not a label, and slows every table
 _MAX_PROSE = 10_000  # characters in a description
 _MAX_HEADS = 256  # a real layer has at most 128; each head is a page of the walk-through
+_MAX_NUMBER_DIGITS = 300  # digits of one integer in a JSON file: 10^309 overflows a float; int() refuses 4,300
 _MAX_HAND_KEYS = 2_000  # keys a hand calculation (--focus, --tiled) writes out term by term
 MODEL_FILE_ENV = "ATTNCLI_MAX_MODEL_FILE_BYTES"
 # A tokenizer.json or vocab.txt: BERT's are under 2 MB, Llama 3's is 9 MB; a 50 MB vocabulary takes the
@@ -64,6 +65,10 @@ def max_text(multiline: bool = False) -> int:
 
 def max_heads() -> int:
     return _MAX_HEADS
+
+
+def max_number_digits() -> int:
+    return _MAX_NUMBER_DIGITS
 
 
 def max_hand_keys() -> int:

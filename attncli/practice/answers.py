@@ -11,9 +11,7 @@ The format, which `worksheet` writes as a blank template:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from attncli.errors import AttncliError
 
@@ -34,21 +32,9 @@ class Submission:
 
 def read_file(path: str, limit: int | None = None) -> str:
     """The text of an answer or key file (at most `limit` bytes, default the file limit), or one AttncliError."""
-    from attncli import limits
-    from attncli.files import decode, read_at_most
+    from attncli.files import read_text
 
-    limit = limits.max_file_bytes() if limit is None else limit
-    p = Path(path)
-    if p.is_dir():
-        raise AttncliError("is a directory, not a file", origin=path)
-    try:
-        with p.open("rb") as f:
-            data = read_at_most(f, limit)
-    except FileNotFoundError:
-        raise AttncliError("no such file", origin=path) from None
-    except OSError as e:
-        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=path) from None
-    return decode(data, path, limit)
+    return read_text(path, limit)
 
 
 def parse_submission(text: str, origin: str) -> Submission:
@@ -157,10 +143,10 @@ def number_text(text: str) -> tuple[float | None, str | None]:
 
 
 def _json_entries(text: str, origin: str):
-    try:
-        doc = json.loads(text, parse_constant=str, object_pairs_hook=_Object)
-    except json.JSONDecodeError as e:
-        raise AttncliError(f"not valid JSON: {e.msg}", origin=origin, line=e.lineno) from None
+    from attncli.files import parse_json
+
+    # Numbers out of range arrive as text, to be judged one answer at a time.
+    doc = parse_json(text, origin, numbers_as_text=True, object_pairs_hook=_Object)
     if not isinstance(doc, dict) or not isinstance(doc.get("answers", {}), dict) or "answers" not in doc:
         raise _bad_shape(origin)
     top = {k: str(doc[k]) for k in ("student", "seed") if isinstance(doc.get(k), (str, int)) and doc.get(k) != ""}
@@ -186,6 +172,6 @@ def _json_value(value) -> tuple[float | None, str | None]:
         except OverflowError:
             number = float("inf")
         return (number, None) if abs(number) != float("inf") else (None, f"{value} is too large")
-    if isinstance(value, str):  # NaN and Infinity arrive here as text too (parse_constant=str)
+    if isinstance(value, str):  # NaN, Infinity and numbers too large arrive here as text too
         return number_text(value.strip())
     return None, "a list or mapping, not a number"

@@ -69,10 +69,9 @@ def dumps(doc: dict) -> str:
 
 def read_key(text: str, origin: str) -> Key:
     """Read key.json text; one AttncliError naming the file when it is not a key this version reads."""
-    try:
-        doc = json.loads(text, parse_constant=lambda name: _refuse(f"{name} is not allowed", origin))
-    except json.JSONDecodeError as e:
-        raise AttncliError(f"not valid JSON: {e.msg}", origin=origin, line=e.lineno) from None
+    from attncli.files import parse_json
+
+    doc = parse_json(text, origin)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise AttncliError(f'not an attncli answer key (it has no "format": "{FORMAT}"); '
                            "give the key.json that the worksheet command wrote", origin=origin)
@@ -83,10 +82,6 @@ def read_key(text: str, origin: str) -> Key:
         return _key(doc)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise AttncliError(f"a damaged key: {_what(e)}; write the sheets and key again", origin=origin) from None
-
-
-def _refuse(message: str, origin: str):
-    raise AttncliError(message, origin=origin)
 
 
 def _what(e: Exception) -> str:
@@ -105,13 +100,18 @@ def _key(doc: dict) -> Key:
         if student in students:
             raise ValueError(f"student {student!r} appears twice")
         students[student] = tuple(_question(q) for ex in entry["exercises"] for q in ex["questions"])
-    return Key(seed=_text(doc["seed"], "seed"), level=level, decimals=decimals, students=students)
+    if not isinstance(doc["seed"], str):
+        raise ValueError(f"seed is {doc['seed']!r}, not text")
+    return Key(seed=doc["seed"], level=level, decimals=decimals, students=students)
 
 
 def _text(value, name: str) -> str:
+    """A label from the key, shown, never obeyed, as the same label from an answer file is."""
+    from attncli.safe_text import visible
+
     if not isinstance(value, str):
         raise ValueError(f"{name} is {value!r}, not text")
-    return value
+    return visible(value)
 
 
 def _question(doc: dict) -> Question:
@@ -125,7 +125,8 @@ def _question(doc: dict) -> Question:
         raise ValueError(f"question {doc['id']!r} has an unknown rule {rule.get('name')!r}")
     return Question(
         id=_text(doc["id"], "question id"), kind=kind, expected=float(expected),
-        prompt=str(doc.get("prompt", "")), hint="", arithmetic=tuple(str(a) for a in doc.get("arithmetic", ())),
+        prompt=_text(str(doc.get("prompt", "")), "prompt"), hint="",
+        arithmetic=tuple(_text(str(a), "arithmetic") for a in doc.get("arithmetic", ())),
         depends=tuple(_text(d, "dependency") for d in doc.get("depends", ())),
         rule=None if rule is None else Rule.from_json(rule),
     )
