@@ -198,7 +198,7 @@ def test_missing_and_corrupt_files_are_named(tiny, tmp_path):
     with pytest.raises(AttncliError, match="model.safetensors: there is no model.safetensors"):
         load_model(str(tiny))
     (tiny / "config.json").write_text("{not json")
-    with pytest.raises(AttncliError, match="config.json: not a readable JSON file"):
+    with pytest.raises(AttncliError, match="config.json:1: not valid JSON"):
         load_model(str(tiny))
     (tiny / "config.json").unlink()
     with pytest.raises(AttncliError, match="there is no config.json"):

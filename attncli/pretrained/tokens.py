@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,10 +126,10 @@ def _lowercase(path: Path) -> bool:
     """do_lower_case from tokenizer_config.json; BERT's tokenizer lowercases when it is not given."""
     if not os.path.lexists(path):
         return True
-    try:
-        value = json.loads(_read(path)).get("do_lower_case", True)
-    except (ValueError, AttributeError, RecursionError):
-        return True
+    from attncli.files import parse_json
+
+    settings = parse_json(_read(path), str(path))
+    value = settings.get("do_lower_case", True) if isinstance(settings, dict) else True
     return value if isinstance(value, bool) else True
 
 
