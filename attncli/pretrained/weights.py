@@ -88,6 +88,12 @@ def read_weights(path: Path, config: BertConfig, dtype) -> BertWeights:
         # the word table is only checked here: word_rows reads the rows a sentence needs
         _check_shape(f, keys, path, prefix + WORD_EMBEDDINGS, (sizes["vocab"], sizes["d"]))
         _check_float(f, path, prefix + WORD_EMBEDDINGS)
+        wanted = [(f"encoder.layer.{n}.{name}", shape) for n in range(config.num_hidden_layers)
+                  for name, shape in _LAYER_TENSORS.values()] + list(_EMBEDDING_TENSORS)
+        for name, shape in wanted:  # every shape from the header first: the memory they need is known
+            _check_shape(f, keys, path, prefix + name, tuple(sizes[s] for s in shape))
+        _check_memory([int(np.prod([sizes[s] for s in shape], dtype=np.int64)) for _, shape in wanted],
+                      np.dtype(dtype), path)
         layers = []
         for n in range(config.num_hidden_layers):
             arrays = {field: get(f"encoder.layer.{n}.{name}", shape) for field, (name, shape) in _LAYER_TENSORS.items()}
@@ -104,6 +110,26 @@ def read_weights(path: Path, config: BertConfig, dtype) -> BertWeights:
             ln_beta=get("embeddings.LayerNorm.bias", ("d",)),
             layers=tuple(layers),
         )
+
+
+_EMBEDDING_TENSORS = (("embeddings.position_embeddings.weight", ("pos", "d")),
+                      ("embeddings.token_type_embeddings.weight", ("types", "d")),
+                      ("embeddings.LayerNorm.weight", ("d",)), ("embeddings.LayerNorm.bias", ("d",)))
+
+
+def _check_memory(counts: list[int], dtype: np.dtype, path: Path) -> None:
+    """Refuse weights that would not fit in the memory free now, before any is read: a file's header may
+    claim tensors of any size (a sparse file costs no disk), and running out of memory ends a process
+    without a word."""
+    from attncli.limits import available_memory
+
+    # what is kept, plus the largest tensor read (at most float64) and converted at the same time
+    need = sum(counts) * dtype.itemsize + 2 * 8 * max(counts, default=0)
+    free = available_memory()
+    if free is not None and need > 0.8 * free:
+        smaller = "" if dtype.itemsize == 4 else "; in float32 (--float32) it needs about half"
+        raise AttncliError(f"the model's weights need about {need / 2**30:.1f} GB in {dtype.name}, and this machine "
+                           f"has {free / 2**30:.1f} GB free{smaller}", origin=str(path))
 
 
 class _opened:
