@@ -58,7 +58,7 @@ def _block(block, precision: int) -> str:
         if block.subtitle:
             lines.append(f'<code style="{_MONO}">{escape(visible(block.subtitle))}</code>')
         if block.description:
-            lines.append(f'<div style="font-style: italic">{escape(block.description)}</div>')
+            lines.append(f'<div style="font-style: italic">{escape(visible(block.description, multiline=True))}</div>')
         return (f'<div style="border: 1px solid {_RULE}; border-radius: 6px; padding: 0.4em 0.8em; margin: 0.5em 0; '
                 f'display: inline-block">{"".join(lines)}</div>')
     if isinstance(block, Banner):
