@@ -309,7 +309,7 @@ def _object_numbers(a: np.ndarray, where: str) -> np.ndarray:
     out = np.empty(a.shape, dtype=np.float64)
     for index, cell in np.ndenumerate(a):
         if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, _NUMBER_TYPES):
-            raise AttncliError(f"{_place(index, where)} is {cell!r}, not a number")
+            raise AttncliError(f"{_place(index, where)} is {_shown(cell)}, not a number")
         try:
             out[index] = float(cell)
         except OverflowError:
@@ -326,7 +326,7 @@ def _real(a: np.ndarray, where: str) -> np.ndarray:
             try:
                 float(cell)
             except ValueError:
-                raise AttncliError(f"{_place(index, where)} is {str(cell)!r}, not a number") from None
+                raise AttncliError(f"{_place(index, where)} is {_shown(str(cell))}, not a number") from None
         a = a.astype(np.float64)
     if a.dtype.kind == "c":
         raise AttncliError(f"{where} holds complex numbers; attention here is over real numbers")
@@ -355,15 +355,23 @@ def _regular_rows(value: Any, where: str) -> list[list]:
         try:
             n = len(row)
         except TypeError:
-            raise AttncliError(f"{where} row {i} should be a list of numbers, not {row!r}") from None
+            raise AttncliError(f"{where} row {i} should be a list of numbers, not {_shown(row)}") from None
         if width is None:
             width = n
         elif n != width:
             raise AttncliError(f"{where} row {i} has {_count(n, 'number')}, but row 0 has {width}")
         for j, cell in enumerate(row):
             if not isinstance(cell, _NUMBER_TYPES) or isinstance(cell, (bool, np.bool_)):
-                raise AttncliError(f"{where} row {i}, column {j} is {cell!r}, not a number")
+                raise AttncliError(f"{where} row {i}, column {j} is {_shown(cell)}, not a number")
     return [list(row) for row in rows]
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value quoted in a message, on one line and cut short: an array is named by its shape."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        return f"an array of shape {value.shape}"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
 
 
 def _count(n: int, noun: str) -> str:
@@ -375,14 +383,14 @@ def _count(n: int, noun: str) -> str:
 
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise AttncliError(f"{where} should be True or False, not {value!r}")
+        raise AttncliError(f"{where} should be True or False, not {_shown(value)}")
     return bool(value)
 
 
 def _check_temperature(temperature: Any) -> None:
     ok = isinstance(temperature, (int, float, np.integer, np.floating)) and not isinstance(temperature, bool)
     if not ok or not math.isfinite(temperature) or temperature <= 0:
-        raise AttncliError(f"temperature must be a positive number, not {temperature!r} "
+        raise AttncliError(f"temperature must be a positive number, not {_shown(temperature)} "
                            "(it divides the scores: below 1 sharpens the weights, above 1 flattens them)")
 
 
@@ -392,7 +400,7 @@ def _scale_factor(scale: Any, d_k: int) -> float:
     ok = isinstance(scale, (int, float, np.integer, np.floating)) and not isinstance(scale, (bool, np.bool_))
     if not ok or not math.isfinite(scale) or scale <= 0:
         raise AttncliError(f"scale must be a positive number (the scores are multiplied by it), or None for "
-                           f"1/√d_k, not {scale!r}")
+                           f"1/√d_k, not {_shown(scale)}")
     return float(scale)
 
 
@@ -403,7 +411,7 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
     if isinstance(mask, str):
         if mask in causal_words:
             return core.causal_mask(n_q, n_k)
-        raise AttncliError(f"mask should be a boolean array (True = may attend) or \"causal\", not {mask!r}")
+        raise AttncliError(f"mask should be a boolean array (True = may attend) or \"causal\", not {_shown(mask)}")
     shape = _claimed_size(mask)
     if shape is not None and len(shape) == 2 and shape != (n_q, n_k):  # before converting it, however large
         raise AttncliError(f"mask is {shape[0]}×{shape[1]}, but it needs one row per query and one column "
@@ -427,7 +435,7 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
         if bad.size:
             i, j = (int(n) for n in bad[0])
             cell = a[i, j].item() if isinstance(a[i, j], np.generic) else a[i, j]
-            raise AttncliError(f"mask row {i}, column {j} is {cell!r}; it should be True or 1 (may attend) "
+            raise AttncliError(f"mask row {i}, column {j} is {_shown(cell)}; it should be True or 1 (may attend) "
                                "or False or 0 (hidden)")
         a = a.astype(bool)
     if a.shape != (n_q, n_k):
@@ -471,7 +479,8 @@ def _tokens(tokens: Sequence[str] | None, n: int, where: str, rows_of: str, pref
         return tuple(f"{prefix}{i}" for i in range(n))
     if isinstance(tokens, str):
         tokens = tokens.split()
-    if isinstance(tokens, bytes) or not isinstance(tokens, (Sequence, np.ndarray)):
+    if isinstance(tokens, bytes) or not isinstance(tokens, (Sequence, np.ndarray)) or \
+            (isinstance(tokens, np.ndarray) and tokens.ndim != 1):
         raise AttncliError(f"{where} should be a list of names, one per row of {rows_of}, or one string of "
                            f"words, not {type(tokens).__name__}")
     if len(tokens) != n:  # before the names are made: a list may be as long as anything
@@ -508,7 +517,10 @@ def head_weights(heads: Sequence[HeadSpec] | HeadSpec, d_model: int,
     out, seen = [], set()
     for i, spec in enumerate(heads):
         fields = _head_fields(spec, i)
-        name = _label(fields.get("name") or f"head {i + 1}", f"heads[{i}] name")
+        name = fields.get("name")
+        if name is not None and (isinstance(name, (bool, np.bool_)) or not isinstance(name, (str, int, np.integer))):
+            raise AttncliError(f"heads[{i}] name should be text, not {type(name).__name__}")
+        name = _label(f"head {i + 1}" if name is None or name == "" else name, f"heads[{i}] name")
         if name in seen:
             raise AttncliError(f"two heads are named {name!r}; head names must differ")
         seen.add(name)
@@ -528,7 +540,7 @@ def _head_fields(spec: HeadSpec, i: int) -> dict:
                 lowered = {k.lower(): k for k in _HEAD_KEYS}
                 close = difflib.get_close_matches(str(key).lower(), lowered, n=1, cutoff=0.6)
                 hint = f"; did you mean {lowered[close[0]]}?" if close else f" (known keys: {', '.join(_HEAD_KEYS)})"
-                raise AttncliError(f"heads[{i}]: unknown key {key!r}{hint}")
+                raise AttncliError(f"heads[{i}]: unknown key {_shown(key)}{hint}")
             fields[canonical] = value
         missing = [k for k in ("W_Q", "W_K", "W_V") if k not in fields]
         if missing:

@@ -176,3 +176,78 @@ def test_names_from_python_are_shown_never_obeyed():
                                tokens=["a\x07", "b\u202e"])
     assert steps.scenario.tokens == ("a\\x07", "b\\u202e")
     assert steps.scenario.heads[0].name == "h\\x1b[2J"
+
+
+# ---- the class, not only the cases: any value in any argument is a result or an AttncliError -----------
+
+WEIRD = [None, 5, 2.5, float("nan"), float("inf"), True, "abc", "", b"x", [], [[]], [[None]], [1, 2], [[1, 2], [3]],
+         np.array([]), np.zeros((0, 2)), np.zeros((2, 0)), np.array(EYE, dtype=object),
+         np.array([[1, None], [2, 3]], dtype=object), {"a": 1}, {1, 2}, object(), np.float64(1), np.array(1.0),
+         [[1j, 2]], [["1", "2"], ["3", "4"]], [[decimal.Decimal(1), 0], [0, 1]], np.array(EYE, dtype=np.float16),
+         np.array([[1, 2], [3, 4]], dtype="datetime64[s]"), np.array(EYE).astype("U3"), [[10 ** 400, 0], [0, 1]],
+         np.array([[np.nan, 0], [0, 1]]), [[1e308, 1e308], [1, 1]], "causal", np.eye(2, dtype=bool),
+         [[True, False], [False, False]], np.ones((2, 2, 2))]
+HEAD = (EYE, EYE, EYE)
+CALLS = {
+    "softmax": lambda w: attncli.softmax(w),
+    "attention q": lambda w: attncli.attention(w, EYE, EYE),
+    "attention v": lambda w: attncli.attention(EYE, EYE, w),
+    "attention mask": lambda w: attncli.attention(EYE, EYE, EYE, mask=w),
+    "attention scale": lambda w: attncli.attention(EYE, EYE, EYE, scale=w),
+    "multi_head x": lambda w: attncli.multi_head(w, [HEAD]),
+    "multi_head heads": lambda w: attncli.multi_head(EYE, w),
+    "multi_head a head": lambda w: attncli.multi_head(EYE, [w]),
+    "multi_head W_Q": lambda w: attncli.multi_head(EYE, [{"W_Q": w, "W_K": EYE, "W_V": EYE}]),
+    "multi_head name": lambda w: attncli.multi_head(EYE, [{"name": w, "W_Q": EYE, "W_K": EYE, "W_V": EYE}]),
+    "multi_head b_Q": lambda w: attncli.multi_head(EYE, [{"b_Q": w, "W_Q": EYE, "W_K": EYE, "W_V": EYE}]),
+    "multi_head source": lambda w: attncli.multi_head(EYE, [HEAD], source=w),
+    "multi_head w_o": lambda w: attncli.multi_head(EYE, [HEAD], w_o=w),
+    "multi_head b_o": lambda w: attncli.multi_head(EYE, [HEAD], w_o=EYE, b_o=w),
+    "multi_head mask": lambda w: attncli.multi_head(EYE, [HEAD], mask=w),
+    "multi_head scale": lambda w: attncli.multi_head(EYE, [HEAD], scale=w),
+    "multi_head temperature": lambda w: attncli.multi_head(EYE, [HEAD], temperature=w),
+    "multi_head tokens": lambda w: attncli.multi_head(EYE, [HEAD], tokens=w),
+    "multi_head source_tokens": lambda w: attncli.multi_head(EYE, [HEAD], source=EYE, source_tokens=w),
+    "run": lambda w: attncli.run(w),
+    "run mask": lambda w: attncli.run("dog_ate_dinner", mask=w),
+    "run scale": lambda w: attncli.run("dog_ate_dinner", scale=w),
+    "run temperature": lambda w: attncli.run("dog_ate_dinner", temperature=w),
+    "load": lambda w: attncli.load(w),
+    "comparison": lambda w: attncli.comparison(w),
+    "comparison scale": lambda w: attncli.comparison("dog_ate_dinner", scale=w),
+    "comparison mask": lambda w: attncli.comparison("dog_ate_dinner", mask=w),
+    "comparison temperature": lambda w: attncli.comparison("dog_ate_dinner", temperature=w),
+    "display": lambda w: attncli.display(w),
+}
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_any_value_in_any_argument_gives_a_result_or_one_attncli_error(call):
+    for value in WEIRD:
+        try:
+            CALLS[call](value)
+        except attncli.AttncliError as error:
+            assert "\n" not in str(error) and str(error), (call, value)
+        except Exception as error:  # noqa: BLE001  (the point: no other type may escape)
+            pytest.fail(f"{call}({value!r}) raised {type(error).__name__}: {error}")
+
+
+def test_a_models_run_and_its_heads_take_any_value_too(tmp_path):
+    pytest.importorskip("tokenizers", reason="the model extra is not installed")
+    from tiny_bert import write_tiny_bert
+
+    folder = str(write_tiny_bert(tmp_path / "m"))
+    run = attncli.model("the dog", name=folder)
+    calls = {"text": lambda w: attncli.model(w, name=folder), "name": lambda w: attncli.model("the dog", name=w),
+             "float32": lambda w: attncli.model("the dog", name=folder, float32=w),
+             "layer": lambda w: run.head(w, 0), "head": lambda w: run.head(0, w)}
+    for call, value in [(c, v) for c in calls for v in WEIRD + [-1, 10 ** 30, "\x00", "/dev/zero", "a" * 5000]]:
+        if call == "name" and isinstance(value, str) and value not in ("\x00", "/dev/zero", "a" * 5000):
+            continue  # a word may be a hub id: not looked up here
+        try:
+            calls[call](value)
+        except attncli.AttncliError:
+            pass
+        except Exception as error:  # noqa: BLE001
+            pytest.fail(f"{call}={value!r} raised {type(error).__name__}: {error}")
+    assert message(lambda: run.head("0", 0)) == "layer should be a whole number (from 0), not '0'"

@@ -71,6 +71,10 @@ class ModelRun:
     def head(self, layer: int, head: int) -> HeadRun:
         """The head LlayerHhead (0-based), or a UsageError saying the valid range."""
         n_layers, n_heads = len(self.layers), len(self.layers[0].heads)
+        for name, value in (("layer", layer), ("head", head)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                shown = " ".join(repr(value).split())
+                raise UsageError(f"{name} should be a whole number (from 0), not {shown[:60]}")
         if not 0 <= layer < n_layers:
             raise UsageError(f"layer {layer} does not exist: this model has layers 0 to {n_layers - 1}")
         if not 0 <= head < n_heads:

@@ -39,7 +39,7 @@ def locate(ref: str | None) -> tuple[Path, str]:
                            "tokenizer.json or vocab.txt", origin=ref)
     try:
         kind = existing_kind(str(path))
-    except AttncliError:  # its words are for writing: a name too long, a loop further up the path
+    except (AttncliError, ValueError):  # its words are for writing: a name too long, a loop up the path, a NUL
         kind = "not a directory attncli can read"
     if kind == "a directory":
         return path, visible(path.resolve().name)  # a folder's name is shown as the model's
