@@ -20,7 +20,7 @@ MODEL_FILE_ENV = "ATTNCLI_MAX_MODEL_FILE_BYTES"
 # A tokenizer.json or vocab.txt: BERT's are under 2 MB, Llama 3's is 9 MB; a 50 MB vocabulary takes the
 # tokenizer library 11 s and 800 MB to build.
 _DEFAULT_MODEL_FILE_BYTES = 16_000_000
-_TEXT_PER_POSITION = 100  # characters of a model's TEXT per position it reads (a word longer is one [UNK])
+_TEXT_PER_POSITION = 100  # characters of a model's TEXT per position it reads: a longer word is one [UNK] anyway
 OUTPUT_ENV = "ATTNCLI_MAX_OUTPUT_BYTES"
 _DEFAULT_OUTPUT_BYTES = 50_000_000  # JSON or markdown of one view, estimated before it is written
 
@@ -43,7 +43,7 @@ def max_model_file_bytes() -> int:
 
 
 def max_model_text(positions: int) -> int:
-    """Characters of text tokenized for a model that reads `positions` tokens: more cannot be its sentence."""
+    """Characters of text tokenized for a model that reads `positions` tokens, checked before tokenizing."""
     return _TEXT_PER_POSITION * positions
 
 

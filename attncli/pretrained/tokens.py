@@ -44,6 +44,7 @@ class ModelTokenizer:
     def encode(self, text: str) -> Tokenized:
         """The tokens of text, or an AttncliError for empty text or text longer than the model reads."""
         from attncli import limits
+        from attncli.safe_text import visible
 
         if not isinstance(text, str):
             raise AttncliError(f"the text should be a string (str), not {type(text).__name__}")
@@ -51,12 +52,13 @@ class ModelTokenizer:
         if len(text) > most:  # before tokenizing: 5 MB of text takes the tokenizer 6 s and 1 GB
             raise AttncliError(f"the text is {len(text):,} characters long; for a model that reads at most "
                                f"{self.config.max_position_embeddings} tokens, attncli takes at most {most:,}")
-        from attncli.safe_text import visible
-
         bad = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
         if bad is not None:  # a byte of the command line that was not UTF-8, which Python keeps as a surrogate
             raise AttncliError(f"the text holds {visible(bad)}, which is not a character: give the text as UTF-8")
-        enc = self._tok.encode(text)
+        try:
+            enc = self._tok.encode(text)
+        except Exception as e:  # the library's own refusal, whatever its type
+            raise AttncliError(f"the tokenizer cannot read this text ({_first_line(e)})", origin=str(self.source)) from None
         if not text.strip() or len(enc.ids) <= self._template:
             raise AttncliError("the text is empty: give at least one word")
         limit = self.config.max_position_embeddings
