@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
 
-from attncli import core
+from attncli import checks, core
 from attncli import scenario as scenarios
 from attncli.errors import AttncliError
 from attncli.results import AttentionSteps, Comparison, HeadSteps, Scenario, display
@@ -61,10 +61,10 @@ def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, *, scale: float | None =
     """softmax(Q·Kᵀ·scale)·V, every step kept; scale None is 1/√d_k, mask True = may attend or "causal"."""
     q, k, v = as_matrix(q, "q"), as_matrix(k, "k"), as_matrix(v, "v")  # (n_q, d_k), (n_k, d_k), (n_k, d_v)
     if q.shape[1] != k.shape[1]:
-        raise AttncliError(f"q has {_count(q.shape[1], 'column')} but k has {k.shape[1]}: "
+        raise AttncliError(f"q has {checks.count(q.shape[1], 'column')} but k has {k.shape[1]}: "
                            "queries and keys need the same width d_k to take their dot products")
     if k.shape[0] != v.shape[0]:
-        raise AttncliError(f"k has {_count(k.shape[0], 'row')} but v has {v.shape[0]}: every key needs its value "
+        raise AttncliError(f"k has {checks.count(k.shape[0], 'row')} but v has {v.shape[0]}: every key needs its value "
                            "(one row of v per row of k)")
     _check_steps_size(q.shape[0], k.shape[0], 1)
     factor = _scale_factor(scale, q.shape[1])
@@ -124,20 +124,9 @@ def _check_text_size(text: str) -> None:
 
 
 def _check_steps_size(n_q: int, n_k: int, n_heads: int) -> None:
-    """The scenario reader's bound on the attention steps (every head's n_q × n_k scores, scaled scores and
-    weights), and the memory they would take, checked before they are allocated."""
-    from attncli import limits
-
-    cells = 3 * n_q * n_k * n_heads
-    if cells > limits.max_cells():
-        raise AttncliError(f"{n_q:,} queries × {n_k:,} keys × {n_heads} head(s) need {cells:,} numbers for the "
-                           f"attention steps; {limits.describe_size_limits()}")
-    if cells > 1_000_000:  # only then is it worth reading the free memory
-        free = limits.available_memory()
-        need = 8 * cells * 2  # float64, and NumPy's temporaries
-        if free is not None and need > 0.8 * free:
-            raise AttncliError(f"the attention steps need about {need / 2**30:.1f} GB, and this machine has "
-                               f"{free / 2**30:.1f} GB free; use fewer queries or keys")
+    problem = checks.steps_size(n_q, n_k, n_heads)
+    if problem:
+        raise AttncliError(problem)
 
 
 def _is_yaml_text(source: str) -> bool:
@@ -269,16 +258,10 @@ def _claimed_size(value: Any) -> tuple[int, ...] | None:
 
 def _check_input_size(value: Any, where: str) -> None:
     """The command line's bounds on a matrix, applied before anything is allocated for it."""
-    from attncli import limits
-
     shape = _claimed_size(value)
-    if shape is None:
-        return
-    cells = math.prod(shape)
-    if any(n > limits.max_tokens() for n in shape[:1]) or any(n > limits.max_dim() for n in shape[1:]) \
-            or cells > limits.max_cells():
-        raise AttncliError(f"{where} has shape {' × '.join(f'{n:,}' for n in shape)}; "
-                           f"{limits.describe_size_limits()}")
+    problem = None if shape is None else checks.matrix_size(shape, where)
+    if problem:
+        raise AttncliError(problem)
 
 
 _NUMBER_TYPES = (int, float, np.integer, np.floating)
@@ -309,7 +292,7 @@ def _object_numbers(a: np.ndarray, where: str) -> np.ndarray:
     out = np.empty(a.shape, dtype=np.float64)
     for index, cell in np.ndenumerate(a):
         if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, _NUMBER_TYPES):
-            raise AttncliError(f"{_place(index, where)} is {_shown(cell)}, not a number")
+            raise AttncliError(f"{_place(index, where)} is {checks.shown(cell)}, not a number")
         try:
             out[index] = float(cell)
         except OverflowError:
@@ -326,7 +309,7 @@ def _real(a: np.ndarray, where: str) -> np.ndarray:
             try:
                 float(cell)
             except ValueError:
-                raise AttncliError(f"{_place(index, where)} is {_shown(str(cell))}, not a number") from None
+                raise AttncliError(f"{_place(index, where)} is {checks.shown(str(cell))}, not a number") from None
         a = a.astype(np.float64)
     if a.dtype.kind == "c":
         raise AttncliError(f"{where} holds complex numbers; attention here is over real numbers")
@@ -336,10 +319,9 @@ def _real(a: np.ndarray, where: str) -> np.ndarray:
 
 
 def _finite(a: np.ndarray, where: str) -> np.ndarray:
-    bad = np.argwhere(~np.isfinite(a))
-    if bad.size:
-        i, j = (int(n) for n in bad[0])
-        raise AttncliError(f"{where} row {i}, column {j} is {a[i, j]}: NaN and infinity are not allowed")
+    problem = checks.first_not_finite(a, where)
+    if problem:
+        raise AttncliError(problem)
     return a
 
 
@@ -355,43 +337,27 @@ def _regular_rows(value: Any, where: str) -> list[list]:
         try:
             n = len(row)
         except TypeError:
-            raise AttncliError(f"{where} row {i} should be a list of numbers, not {_shown(row)}") from None
+            raise AttncliError(checks.not_a_row(where, i, checks.shown(row))) from None
         if width is None:
             width = n
         elif n != width:
-            raise AttncliError(f"{where} row {i} has {_count(n, 'number')}, but row 0 has {width}")
+            raise AttncliError(checks.ragged_row(where, i, n, width))
         for j, cell in enumerate(row):
             if not isinstance(cell, _NUMBER_TYPES) or isinstance(cell, (bool, np.bool_)):
-                raise AttncliError(f"{where} row {i}, column {j} is {_shown(cell)}, not a number")
+                raise AttncliError(f"{where} row {i}, column {j} is {checks.shown(cell)}, not a number")
     return [list(row) for row in rows]
-
-
-def _shown(value: Any, limit: int = 60) -> str:
-    """A value quoted in a message, on one line and cut short: an array is named by its shape."""
-    if isinstance(value, np.ndarray) and value.ndim:
-        return f"an array of shape {value.shape}"
-    text = " ".join(repr(value).split())
-    return text if len(text) <= limit else f"{text[:limit - 1]}…"
-
-
-def _count(n: int, noun: str) -> str:
-    """'1 row', '3 rows', '2 entries'."""
-    if n == 1:
-        return f"1 {noun}"
-    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise AttncliError(f"{where} should be True or False, not {_shown(value)}")
+        raise AttncliError(f"{where} should be True or False, not {checks.shown(value)}")
     return bool(value)
 
 
 def _check_temperature(temperature: Any) -> None:
-    ok = isinstance(temperature, (int, float, np.integer, np.floating)) and not isinstance(temperature, bool)
-    if not ok or not math.isfinite(temperature) or temperature <= 0:
-        raise AttncliError(f"temperature must be a positive number, not {_shown(temperature)} "
-                           "(it divides the scores: below 1 sharpens the weights, above 1 flattens them)")
+    problem = checks.temperature(temperature)
+    if problem:
+        raise AttncliError(problem)
 
 
 def _scale_factor(scale: Any, d_k: int) -> float:
@@ -400,7 +366,7 @@ def _scale_factor(scale: Any, d_k: int) -> float:
     ok = isinstance(scale, (int, float, np.integer, np.floating)) and not isinstance(scale, (bool, np.bool_))
     if not ok or not math.isfinite(scale) or scale <= 0:
         raise AttncliError(f"scale must be a positive number (the scores are multiplied by it), or None for "
-                           f"1/√d_k, not {_shown(scale)}")
+                           f"1/√d_k, not {checks.shown(scale)}")
     return float(scale)
 
 
@@ -411,7 +377,7 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
     if isinstance(mask, str):
         if mask in causal_words:
             return core.causal_mask(n_q, n_k)
-        raise AttncliError(f"mask should be a boolean array (True = may attend) or \"causal\", not {_shown(mask)}")
+        raise AttncliError(f"mask should be a boolean array (True = may attend) or \"causal\", not {checks.shown(mask)}")
     shape = _claimed_size(mask)
     if shape is not None and len(shape) == 2 and shape != (n_q, n_k):  # before converting it, however large
         raise AttncliError(f"mask is {shape[0]}×{shape[1]}, but it needs one row per query and one column "
@@ -435,7 +401,7 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
         if bad.size:
             i, j = (int(n) for n in bad[0])
             cell = a[i, j].item() if isinstance(a[i, j], np.generic) else a[i, j]
-            raise AttncliError(f"mask row {i}, column {j} is {_shown(cell)}; it should be True or 1 (may attend) "
+            raise AttncliError(f"mask row {i}, column {j} is {checks.shown(cell)}; it should be True or 1 (may attend) "
                                "or False or 0 (hidden)")
         a = a.astype(bool)
     if a.shape != (n_q, n_k):
@@ -483,8 +449,9 @@ def _tokens(tokens: Sequence[str] | None, n: int, where: str, rows_of: str, pref
             (isinstance(tokens, np.ndarray) and tokens.ndim != 1):
         raise AttncliError(f"{where} should be a list of names, one per row of {rows_of}, or one string of "
                            f"words, not {type(tokens).__name__}")
-    if len(tokens) != n:  # before the names are made: a list may be as long as anything
-        raise AttncliError(f"there are {len(tokens)} {where}, but {rows_of} has {_count(n, 'row')} (one per token)")
+    problem = checks.tokens(len(tokens), where, rows_of, n)  # before the names are made: a list may be any length
+    if problem:
+        raise AttncliError(problem)
     return tuple(_label(t, f"{where}[{i}]") for i, t in enumerate(tokens))
 
 
@@ -540,7 +507,7 @@ def _head_fields(spec: HeadSpec, i: int) -> dict:
                 lowered = {k.lower(): k for k in _HEAD_KEYS}
                 close = difflib.get_close_matches(str(key).lower(), lowered, n=1, cutoff=0.6)
                 hint = f"; did you mean {lowered[close[0]]}?" if close else f" (known keys: {', '.join(_HEAD_KEYS)})"
-                raise AttncliError(f"heads[{i}]: unknown key {_shown(key)}{hint}")
+                raise AttncliError(f"heads[{i}]: unknown key {checks.shown(key)}{hint}")
             fields[canonical] = value
         missing = [k for k in ("W_Q", "W_K", "W_V") if k not in fields]
         if missing:
@@ -555,23 +522,11 @@ def _head_fields(spec: HeadSpec, i: int) -> dict:
 def _head(fields: dict, prefix: str, name: str, d_model: int, d_source: int | None) -> core.HeadWeights:
     """The reader's checks of one head, with the reader's words."""
     w = {key: as_matrix(fields[key], f"{prefix}{key}") for key in ("W_Q", "W_K", "W_V")}
-    owner = "x has" if d_source is None else "source has"
-    expected = {"W_Q": (d_model, "x has", "d_model × d_k"), "W_K": (d_source or d_model, owner, "d_model × d_k"),
-                "W_V": (d_source or d_model, owner, "d_model × d_v")}
-    for key, (rows, who, shape) in expected.items():
-        if w[key].shape[0] != rows:
-            raise AttncliError(f"{prefix}{key} has {_count(w[key].shape[0], 'row')}, but {who} "
-                               f"d_model = {_count(rows, 'column')} ({key} is {shape})")
-    if w["W_Q"].shape[1] != w["W_K"].shape[1]:
-        raise AttncliError(f"{prefix}W_Q has {_count(w['W_Q'].shape[1], 'column')} but W_K has {w['W_K'].shape[1]}: "
-                           "queries and keys need the same width d_k to take their dot products")
-    b = {}
-    for key in ("b_Q", "b_K", "b_V"):
-        width = w["W_" + key[-1]].shape[1]
-        b[key] = None if fields.get(key) is None else as_vector(fields[key], f"{prefix}{key}")
-        if b[key] is not None and b[key].shape[0] != width:
-            raise AttncliError(f"{prefix}{key} has {_count(b[key].shape[0], 'entry')}, but W_{key[-1]} has "
-                               f"{_count(width, 'column')} (one bias per column)")
+    b = {key: None if fields.get(key) is None else as_vector(fields[key], f"{prefix}{key}")
+         for key in ("b_Q", "b_K", "b_V")}
+    problems = checks.head(w, b, prefix, d_model, d_source, "x has", "x has" if d_source is None else "source has")
+    if problems:
+        raise AttncliError(problems[0][1])
     return core.HeadWeights(name, w["W_Q"], w["W_K"], w["W_V"], b["b_Q"], b["b_K"], b["b_V"])
 
 
@@ -582,13 +537,8 @@ def _output_projection(w_o: ArrayLike | None, b_o: ArrayLike | None,
             raise AttncliError("b_O is added after W_O; give w_o too, or leave b_o out")
         return None, None
     out_w = as_matrix(w_o, "W_O")  # (Σ d_v, d_out)
-    total = sum(h.w_v.shape[1] for h in heads)
-    if out_w.shape[0] != total:
-        widths = " + ".join(str(h.w_v.shape[1]) for h in heads)
-        raise AttncliError(f"W_O has {_count(out_w.shape[0], 'row')}, but the heads' outputs concatenate to "
-                           f"Σ d_v = {widths} = {total} columns")
     out_b = None if b_o is None else as_vector(b_o, "b_O")
-    if out_b is not None and out_b.shape[0] != out_w.shape[1]:
-        raise AttncliError(f"b_O has {_count(out_b.shape[0], 'entry')}, but W_O has "
-                           f"d_out = {_count(out_w.shape[1], 'column')}")
+    problems = checks.output_projection(out_w, out_b, [h.w_v.shape[1] for h in heads])
+    if problems:
+        raise AttncliError(problems[0][1])
     return out_w, out_b

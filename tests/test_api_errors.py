@@ -124,9 +124,9 @@ SQUARE = np.zeros((3000, 3000))
 
 @pytest.mark.parametrize("call,words", [
     (lambda: attncli.attention(LONG, LONG, LONG),
-     f"30,000 queries × 30,000 keys × 1 head(s) need 2,700,000,000 numbers for the attention steps; {SIZE}"),
+     f"30000 queries × 30000 keys × 1 head(s) need 2,700,000,000 numbers for the attention steps; {SIZE}"),
     (lambda: attncli.multi_head(LONG, [(np.eye(4), np.eye(4), np.eye(4))]),
-     f"30,000 queries × 30,000 keys × 1 head(s) need 2,700,000,000 numbers for the attention steps; {SIZE}"),
+     f"30000 queries × 30000 keys × 1 head(s) need 2,700,000,000 numbers for the attention steps; {SIZE}"),
     (lambda: attncli.softmax(SQUARE), f"x has shape 3,000 × 3,000; {SIZE}"),
     (lambda: attncli.attention(np.zeros((1, 200_000)), [[1]], [[1]]), f"q has shape 1 × 200,000; {SIZE}"),
     (lambda: attncli.attention([[1]], [[1]], [[1]], mask=[[True]] * 1_000_000),

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from attncli.checks import first_line
 from attncli.errors import AttncliError
 from attncli.pretrained.config import BertConfig
 
@@ -58,7 +59,7 @@ class ModelTokenizer:
         try:
             enc = self._tok.encode(text)
         except Exception as e:  # the library's own refusal, whatever its type
-            raise AttncliError(f"the tokenizer cannot read this text ({_first_line(e)})", origin=str(self.source)) from None
+            raise AttncliError(f"the tokenizer cannot read this text ({first_line(e)})", origin=str(self.source)) from None
         if not text.strip() or len(enc.ids) <= self._template:
             raise AttncliError("the text is empty: give at least one word")
         limit = self.config.max_position_embeddings
@@ -97,7 +98,7 @@ def _from_json(path: Path):
     try:
         return Tokenizer.from_str(text)
     except Exception as e:  # tokenizers raises a bare Exception for malformed files
-        raise AttncliError(f"not a readable tokenizer file ({_first_line(e)})", origin=str(path)) from None
+        raise AttncliError(f"not a readable tokenizer file ({first_line(e)})", origin=str(path)) from None
 
 
 # What Rust's str::trim_end removes (char::is_whitespace), as WordPiece.read_file does to each line;
@@ -121,7 +122,7 @@ def _from_vocab(path: Path, lowercase: bool):
     try:
         return BertWordPieceTokenizer(vocab, lowercase=lowercase)
     except Exception as e:  # a vocab without [CLS]/[SEP]
-        raise AttncliError(f"not a usable WordPiece vocabulary ({_first_line(e)})", origin=str(path)) from None
+        raise AttncliError(f"not a usable WordPiece vocabulary ({first_line(e)})", origin=str(path)) from None
 
 
 def _lowercase(path: Path) -> bool:
@@ -133,8 +134,3 @@ def _lowercase(path: Path) -> bool:
     settings = parse_json(_read(path), str(path))
     value = settings.get("do_lower_case", True) if isinstance(settings, dict) else True
     return value if isinstance(value, bool) else True
-
-
-def _first_line(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__
