@@ -422,7 +422,7 @@ def model_command(
         return commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32,
                                    force=force, focus=focus, link=link)
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
-                           precision=precision), how)
+                           precision=precision), commands.keeping_model_files(how, model_ref))
 
 
 PatternKind = _choices("PatternKind", "agreement", "coreference", "positional", "separator")
@@ -453,5 +453,6 @@ def patterns_command(
     from attncli import commands
     from attncli.deliver import deliver
 
+    how = commands.keeping_set(how, model_ref, set_file)
     deliver(commands.patterns(model=model_ref, set_file=set_file, kind=kind.value if kind else None,
                               precision=precision), how)

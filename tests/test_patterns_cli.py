@@ -115,3 +115,15 @@ def test_the_real_program_measures_minilm_on_the_built_in_set(tmp_path):
     (kind,) = json.loads(done.stdout)["kinds"]
     assert kind["kind"] == "coreference" and kind["pairs"] == 41
     assert kind["verdict"].startswith("Evidence: L1H3 points a pronoun to its antecedent in 30 of 41 pairs")
+
+
+def test_an_export_never_replaces_the_set_it_was_computed_from(tiny, tmp_path):
+    # JSON is YAML: a set may be a .json file, which --export could otherwise write over
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps({"sentences": [{"text": "The dog ate.", "agreement": ["2 ate -> 1 dog"]}]}),
+                    encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    refused(["--model", tiny, "--set", str(path), "--export", str(tmp_path / "." / "set.json")], 1,
+            f"{tmp_path / '.' / 'set.json'}: is the labelled set this was computed from; attncli will not overwrite "
+            "it: choose another file name")
+    assert path.read_text(encoding="utf-8") == before
