@@ -572,7 +572,7 @@ def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bo
         by_hand = tuple(handcalc.focus_lines(ev, row, precision))
     return model_view.head_view(ev, model=run.model, layer=layer, head=head, pattern=pattern, difference=difference,
                                 float32=float32, precision=precision, by_hand=by_hand,
-                                focus_token=run.tokens[row] if row is not None else "")
+                                focus_token=run.tokens[row] if row is not None else "", focus=row)
 
 
 def _gallery(run) -> View:

@@ -144,8 +144,7 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
         cell, upright = (2 if 2 * n_cols <= room else 1), False
     cols = _kept(n_cols, max(2, room // cell))
     tall = 1 if upright else min(max(cell_len(t) for t in col_labels), 6)  # rows of column labels
-    # On a screen: room for the step's heading, lesson and note, the caption, the labels and legend.
-    rows = _kept(n_rows, max(3, (look.height or 10**6) - 8 - tall))
+    rows = list(range(n_rows))  # every row, however tall: presenter mode pages it like any step
     lines = [[(" " + view.caption, "bold")]]
     indent = (" " * (label_width + 2), "")
     if upright:
@@ -155,19 +154,19 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
             words = ["…" if j is None else _abbreviate(col_labels[j], tall) for j in cols]
             lines.append([indent] + [((word[k] if k < len(word) else " ").ljust(cell), "bold") for word in words])
     for i in rows:
-        line = [(" ", ""), (("⋮" if i is None else row_labels[i]).ljust(label_width), "bold"), (" ", "")]
+        line = [(" ", ""), (row_labels[i].ljust(label_width), "bold"), (" ", "")]
         for j in cols:
-            if i is None or j is None:
-                line.append(("…".center(cell) if j is None else "⋮".center(cell), ""))
+            if j is None:
+                line.append(("…".center(cell), ""))
             elif look.color:
                 line.append((" " * cell, f"on {shade(values[i, j], look.system)}"))
             else:
                 line.append((RAMP[band(values[i, j])] * cell, ""))
         lines.append(line)
-    if len(rows) < n_rows or len(cols) < n_cols:
-        shown = sum(i is not None for i in rows), sum(j is not None for j in cols)
-        lines.append([(f" showing {shown[0]} of {n_rows} rows, {shown[1]} of {n_cols} columns", "")])
-    return pad_block(lines)
+    if len(cols) < n_cols:
+        shown = sum(j is not None for j in cols)
+        lines.append([(f" showing all {n_rows} rows, {shown} of {n_cols} columns", "")])
+    return pad_block(lines, 1 + tall + view.focus if view.focus is not None else None)
 
 
 def heatmap_legend(look: Look) -> Text:

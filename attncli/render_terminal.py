@@ -56,32 +56,46 @@ def heat_legend(color: bool, system: str | None = "truecolor") -> Text:
 MAX_ROWS = 40  # rows shown per table before the middle ones are elided
 
 
-def _kept(n: int, room: int) -> list[int | None]:
-    """Indices to show out of n when only `room` fit: the first and last ones, None for the gap."""
+def _kept(n: int, room: int, keep: int | None = None) -> list[int | None]:
+    """Indices to show out of n when only `room` fit: the first and last ones, None for the gap; `keep`
+    (a focus row) is shown in the gap when it falls there."""
     if n <= room:
         return list(range(n))
     head = room // 2
     tail = room - 1 - head
-    return list(range(head)) + [None] + list(range(n - tail, n))
+    if keep is None or keep < head or keep >= n - tail:
+        return list(range(head)) + [None] + list(range(n - tail, n))
+    head = max(1, (room - 3) // 2)
+    tail = max(1, room - 3 - head)
+    head, tail = min(head, keep), min(tail, n - 1 - keep)  # no gap of nothing beside it
+    before = [None] if keep > head else []
+    after = [None] if keep < n - 1 - tail else []
+    return list(range(head)) + before + [keep] + after + list(range(n - tail, n))
 
 
 def _cell_width(view: MatrixView, precision: int) -> int:
     """The widest a cell of this matrix gets, from its largest magnitude."""
     if view.kind == "flags":
         return 1
-    finite = np.abs(view.values[np.isfinite(view.values)])
-    widest = len(fixed(float(finite.max()) if finite.size else 0.0, precision)) + 1  # room for a sign
-    return widest + 2 if view.kind == "weights" else widest
+    finite = view.values[np.isfinite(view.values)]
+    # The longest text is that of the largest or of the most negative value: no room kept for a sign
+    # that no value has (weights are never negative, and a 12×12 A then fits 120 columns).
+    widest = max((len(fixed(float(v), precision)) for v in (finite.max(), finite.min())) if finite.size else (1,))
+    if view.kind != "weights":
+        return widest
+    return widest + 2 + (view.previous is not None)  # shaded with a space either side; ▲/▼ after a change
 
 
 Run = tuple  # (text, style): a piece of a line in one Rich style; "" for none
 
 
 class Laid(Record):
-    """A laid-out block, such as a matrix: lines of runs, every line `width` cells wide."""
+    """A laid-out block, such as a matrix: lines of runs, every line `width` cells wide; `anchor`, the
+    line of its focus row, which presenter mode keeps on screen."""
 
     lines: tuple[tuple[Run, ...], ...]
     width: int
+    anchor: int | None = None
 
 
 def _width(runs) -> int:
@@ -96,10 +110,11 @@ class Drawn:
     about half of explain's rendering (benchmarks/startup.py). A line wider than the room is cropped.
     """
 
-    def __init__(self, lines, width: int | None = None):
-        """width: of the widest line, measured here when not given."""
+    def __init__(self, lines, width: int | None = None, anchor: int | None = None):
+        """width: of the widest line, measured here when not given; anchor: the line of a focus row."""
         self.lines = lines
         self.width = max((_width(line) for line in lines), default=0) if width is None else width
+        self.anchor = anchor
 
     def __rich_console__(self, console, options):
         from rich.segment import Segment
@@ -137,7 +152,7 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     """
     look = look or Look(color, width)
     n_rows, n_cols = view.values.shape
-    rows = _kept(n_rows, table_rows(look))
+    rows = _kept(n_rows, table_rows(look), view.focus)
     labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
     label_width = max([cell_len(t) for t in labels.values()] + [1])
     per_column = _cell_width(view, precision) + _GAP
@@ -173,14 +188,15 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
         shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
         lines.append([(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
                        "--format json has them all", "")])
-    return pad_block(lines)
+    return pad_block(lines, 3 + rows.index(view.focus) if view.focus in rows else None)
 
 
-def pad_block(lines: list[list]) -> Laid:
+def pad_block(lines: list[list], anchor: int | None = None) -> Laid:
     """Lines of runs made one width, with spaces after the shorter ones."""
     widths = [_width(runs) for runs in lines]
     block_width = max(widths)
-    return Laid(tuple(tuple(runs) + ((" " * (block_width - w), ""),) for runs, w in zip(lines, widths)), block_width)
+    return Laid(tuple(tuple(runs) + ((" " * (block_width - w), ""),) for runs, w in zip(lines, widths)), block_width,
+                anchor)
 
 
 def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
@@ -195,9 +211,12 @@ def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
             bands.append([block])
             used = block.width
     out: list[tuple] = []
+    anchor = None
     for b, band in enumerate(bands):
         if b:
             out.append(())
+        if anchor is None:
+            anchor = min((len(out) + block.anchor for block in band if block.anchor is not None), default=None)
         for k in range(max(len(block.lines) for block in band)):
             line: list = []
             for n, block in enumerate(band):
@@ -205,7 +224,7 @@ def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
                     line.append((" " * gap, ""))
                 line.extend(block.lines[k] if k < len(block.lines) else ((" " * block.width, ""),))
             out.append(tuple(line))
-    return Drawn(out, max(sum(block.width for block in band) + gap * (len(band) - 1) for band in bands))
+    return Drawn(out, max(sum(block.width for block in band) + gap * (len(band) - 1) for band in bands), anchor)
 
 
 def swatch(rgb, color: bool) -> list:

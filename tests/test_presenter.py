@@ -301,8 +301,11 @@ def test_presenter_draws_a_table_too_big_for_the_screen_as_a_heatmap(tmp_path):
     screen.frame()
     frame = screen.press("4\r")
     assert "does not fit this screen, so each weight is one cell" in frame
-    assert "each cell one weight: 0" in frame
     fits(frame, 24, 80)
+    while "↓ more below" in frame:  # all 48 rows: the legend is below them
+        frame = screen.press("\x1b[B")
+        fits(frame, 24, 80)
+    assert "each cell one weight: 0" in frame
     assert screen.quit() == 0
 
 
@@ -339,3 +342,86 @@ def test_the_plot_says_which_plane_it_draws_and_the_exact_dot_products():
     assert "k:dinner 2.47500" in precise  # --precision applies to the picture's numbers too
     wide = runner.invoke(app, ["explain", "saturation", "--width", "80", "--no-color"]).stdout
     assert re.search(r"d_k = 512: the first two principal components of Q and K, which keep \d+%", wide)
+
+
+# ---- tall weights: every row, paged, the focus row on screen ------------------------------------
+
+SENTENCE = "The dog ate his dinner because he was hungry."  # 12 tokens
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    pytest.importorskip("safetensors", reason="the model extra is not installed")
+    pytest.importorskip("tokenizers", reason="the model extra is not installed")
+    from tiny_bert import write_tiny_bert
+
+    return str(write_tiny_bert(tmp_path_factory.mktemp("models") / "tiny", seed=3))
+
+
+def heatmap_rows(frame: str, tokens) -> list[str]:
+    """The row labels of the compact heatmap on a screen, in order."""
+    return [line.split()[0] for line in frame.split("\n")
+            if line.startswith(" ") and line.split() and line.split()[0] in tokens]
+
+
+def test_a_real_heads_heatmap_hides_no_row_at_80x24_and_the_focus_row_is_on_the_first_screen(tiny_model):
+    screen = Screen("model", SENTENCE, "--model", tiny_model, "--layer", "1", "--head", "2", "--focus", "he",
+                    "--step", rows=24, cols=80)
+    screen.frame()
+    first = screen.press("4\r")
+    fits(first, 24, 80)
+    assert "each weight is one cell" in first and "showing" not in first
+    tokens = ["[CLS]", "the", "dog", "ate", "his", "dinner", "because", "he", "was", "hungry", ".", "[SEP]"]
+    assert "he" in heatmap_rows(first, tokens)  # the row the hand calculation is about
+    seen = heatmap_rows(first, tokens)
+    frame = first
+    while "↓ more below" in frame.rstrip().split("\n")[-1]:  # it pages like any step
+        frame = screen.press("\x1b[B")
+        fits(frame, 24, 80)
+        seen += [t for t in heatmap_rows(frame, tokens) if t not in seen]
+    assert seen == tokens
+    assert screen.quit() == 0
+
+
+def test_a_12x12_real_head_keeps_its_numbers_at_120x40(tiny_model):
+    screen = Screen("model", SENTENCE, "--model", tiny_model, "--layer", "1", "--head", "2", "--step",
+                    rows=40, cols=120)
+    screen.frame()
+    frame = screen.press("4\r")
+    fits(frame, 40, 120)
+    assert "each weight is one cell" not in frame and "showing" not in frame
+    result = runner.invoke(app, ["model", SENTENCE, "--model", tiny_model, "--layer", "1", "--head", "2",
+                                 "--format", "json"])
+    weights = [[f"{w:.3f}" for w in row] for row in json.loads(result.stdout)["heads"][0]["weights"]]
+    assert weights_on(frame, range(12)) == weights
+    assert screen.quit() == 0
+
+
+def test_the_focus_row_of_a_tall_heatmap_is_on_screen_and_follows_f(tmp_path):
+    path = tmp_path / "r48.yaml"
+    path.write_text("random: {seed: 0, tokens: 48, d_model: 8, d_k: 4}\n")
+    tokens = [f"t{i}" for i in range(48)]
+    screen = Screen("explain", str(path), "--focus", "t47", "--step", rows=24, cols=80)
+    screen.frame()
+    frame = screen.press("4\r")
+    fits(frame, 24, 80)
+    assert "t47" in heatmap_rows(frame, tokens) and "t0" not in heatmap_rows(frame, tokens)
+    frame = screen.press("f")  # the focus moves on to the next row, t0, at the top: the screen goes with it
+    assert "focus t0" in frame.rstrip().split("\n")[-1] and "t0" in heatmap_rows(frame, tokens)
+    assert screen.quit() == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 200), st.integers(3, 60), st.data())
+def test_a_table_elides_its_middle_but_never_the_focus_row(n, room, data):
+    from attncli.render_terminal import _kept
+
+    keep = data.draw(st.integers(0, n - 1))
+    kept = _kept(n, room, keep)
+    shown = [i for i in kept if i is not None]
+    assert keep in shown and shown == sorted(set(shown))
+    assert len(shown) <= room and shown[0] == 0 and shown[-1] == n - 1
+    assert all((a is None) != (b is None) for a, b in zip(kept, kept[1:]) if a is None or b is None)
+    gaps = [k for k, i in enumerate(kept) if i is None]
+    assert all(kept[g - 1] + 1 < kept[g + 1] for g in gaps)  # a gap stands for at least one hidden row
+    assert (len(shown) == n) == (not gaps)
