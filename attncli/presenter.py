@@ -234,6 +234,24 @@ def _draw(console, lines: list, height: int, footer) -> None:
     console.print(footer, end="", overflow="crop", no_wrap=True)
 
 
+_NUMBER = re.compile(r"[-−]?\d[\d.,]*")
+
+
+def clip(text: str, width: int) -> str:
+    """The text in `width` cells: whole when it fits, else cut with '…' at its end, and never inside a
+    number (a temperature of 0.5 must not read '0.')."""
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) <= width:
+        return text
+    kept = set_cell_size(text, max(width - 1, 0)).rstrip()
+    for number in _NUMBER.finditer(text):
+        if number.start() < len(kept) < number.end():
+            kept = text[:number.start()].rstrip()
+            break
+    return kept + "…"
+
+
 def _footer(pages, state: _State, total: int, body: int, width: int, changed: str):
     """One line: the step's number and name, whether there is more below, the changed settings, the keys."""
     from rich.cells import cell_len, set_cell_size
@@ -257,10 +275,9 @@ def _footer(pages, state: _State, total: int, body: int, width: int, changed: st
     while cell_len(right) > width - 14 and len(notes) > 1:  # keep the name readable; drop the help first
         notes.pop()
         right = "  " + "  ·  ".join(notes) + " "
-    room = max(0, width - cell_len(right))
-    if cell_len(left) > room:
-        left = set_cell_size(left, max(room - 1, 0)) + "…"
-    text = Text.assemble((left, "reverse bold"), (set_cell_size(right, width - cell_len(left)), "bold"))
+    left = clip(left, max(0, width - cell_len(right)))
+    room = width - cell_len(left)
+    text = Text.assemble((left, "reverse bold"), (set_cell_size(clip(right, room), room), "bold"))
     return text
 
 
@@ -271,10 +288,10 @@ def _overview_lines(pages, state: _State, width: int) -> list:
 
     heading = (" Steps: ↑/↓ then Enter opens one, or type its number and Enter; o goes back",
                " Live in explain: t/T temperature up/down (flatter/sharper)  s √d_k  m mask  f focus row")
-    lines = [[Segment(set_cell_size(line, width), Style(bold=True))] for line in heading] + [[]]
+    lines = [[Segment(set_cell_size(clip(line, width), width), Style(bold=True))] for line in heading] + [[]]
     for k, page in enumerate(pages):
         number, name = label(page.heading)
-        text = set_cell_size(f" {'▶' if k == state.cursor else ' '} {number:<9} {name}", width)
+        text = set_cell_size(clip(f" {'▶' if k == state.cursor else ' '} {number:<9} {name}", width), width)
         lines.append([Segment(text, Style(reverse=k == state.cursor))])
     return lines
 

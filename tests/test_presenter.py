@@ -425,3 +425,31 @@ def test_a_table_elides_its_middle_but_never_the_focus_row(n, room, data):
     gaps = [k for k, i in enumerate(kept) if i is None]
     assert all(kept[g - 1] + 1 < kept[g + 1] for g in gaps)  # a gap stands for at least one hidden row
     assert (len(shown) == n) == (not gaps)
+
+
+# ---- lines cut to the screen: an ellipsis, and never inside a number ----------------------------
+
+def test_the_overview_cuts_lines_with_an_ellipsis_and_never_inside_a_number():
+    screen = Screen("explain", "--temperature", "0.5", "--precision", "7", "--step", rows=24, cols=80)
+    screen.frame()
+    overview = screen.press("o")
+    fits(overview, 24, 80)
+    lines = overview.split("\n")
+    assert lines[1].rstrip().endswith("…") and "Live in explain" in lines[1]  # 88 characters on 80 columns
+    scale = next(line for line in lines if "Step 3" in line)
+    # 83 characters: the temperature goes whole, not as 0.5 (a cut 0.5000000)
+    assert scale.rstrip().endswith("then ÷ temperature…"), scale
+    footer = screen.press("3\r").rstrip().split("\n")[-1]
+    assert re.search(r"Step 3 Scale: .*…", footer) and not re.search(r"\d…", footer)
+    assert screen.quit() == 0
+
+
+@pytest.mark.parametrize("width, expected", [
+    (80, "a temperature of 0.5"), (20, "a temperature of 0.5"), (19, "a temperature of…"),
+    (17, "a temperature of…"), (16, "a temperature o…"), (2, "a…"), (1, "…"),
+])
+def test_clip_ends_in_an_ellipsis_and_keeps_numbers_whole(width, expected):
+    from attncli.presenter import clip
+
+    assert clip("a temperature of 0.5", width) == expected
+    assert cell_len(clip("a temperature of 0.5", width)) <= width
