@@ -177,13 +177,14 @@ def complexity(max_n: int, d: int, use_tiled: bool, progress: bool, precision: i
                          f"machine has {free / 2**30:.1f} GB free; use a smaller --max-n"
                          f"{'' if use_tiled else ', or --tiled'}")
     ns = cost.sizes(max_n)
-    results = _measure_with_progress(ns, d, use_tiled) if progress else [
-        cost.measure(n, d, use_tiled=use_tiled) for n in ns]
+    with cost.one_blas_thread() as one_thread:
+        results = _measure_with_progress(ns, d, use_tiled) if progress else [
+            cost.measure(n, d, use_tiled=use_tiled) for n in ns]
     time_growth = cost.fit_growth(ns, [r.seconds for r in results], floor=cost.WORK_OVER_OVERHEAD * results[0].seconds)
     memory_growth = cost.fit_growth(ns, [r.peak_bytes for r in results],
                                     floor=cost.WORK_OVER_OVERHEAD * results[0].peak_bytes)
     return costs.view(results, time_growth, memory_growth, d=d, use_tiled=use_tiled,
-                      max_n=max_n, precision=precision)
+                      max_n=max_n, precision=precision, one_thread=one_thread)
 
 
 def cost_peak_bytes(n: int, d: int, use_tiled: bool) -> int:

@@ -338,7 +338,7 @@ def test_explain_imports_nothing_of_the_model_command(tmp_path):
 
 
 BLAS = "import os, sys; from attncli import cli; sys.argv = ['attncli'] + sys.argv[1:]; " \
-       "cli._one_blas_thread_for_model(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+       "cli._one_blas_thread(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
 
 
 @pytest.mark.parametrize("argv, preset, expected", [

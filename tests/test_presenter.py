@@ -453,3 +453,15 @@ def test_clip_ends_in_an_ellipsis_and_keeps_numbers_whole(width, expected):
 
     assert clip("a temperature of 0.5", width) == expected
     assert cell_len(clip("a temperature of 0.5", width)) <= width
+
+
+def test_complexity_at_80x24_shows_every_number_whole():
+    screen = Screen("complexity", "--max-n", "512", "--d", "8", "--step", rows=24, cols=80)
+    frames = every_screen(screen)
+    assert screen.quit() == 0
+    shown = "\n".join(frames)
+    for frame in frames:
+        fits(frame, 24, 80)
+    rows = {line for line in shown.split("\n") if re.match(r" (128|256|512) +\d", line)}
+    assert len(rows) == 3 and not any("…" in row for row in rows)
+    assert all(re.search(r"\d+\.\d{3}–\d+\.\d{3}", row) for row in rows)
