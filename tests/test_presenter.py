@@ -465,3 +465,42 @@ def test_complexity_at_80x24_shows_every_number_whole():
     rows = {line for line in shown.split("\n") if re.match(r" (128|256|512) +\d", line)}
     assert len(rows) == 3 and not any("…" in row for row in rows)
     assert all(re.search(r"\d+\.\d{3}–\d+\.\d{3}", row) for row in rows)
+
+
+def picture(name: str, width: int, *flags) -> list[str]:
+    out = runner.invoke(app, ["explain", name, "--width", str(width), "--no-color", *flags]).stdout.split("\n")
+    top = next(k for k, line in enumerate(out) if line.startswith("q·k as geometry"))
+    return out[top:top + 30]
+
+
+def test_the_arrows_picture_names_a_zero_query_and_tells_repeated_tokens_apart():
+    lines = picture("two_heads", 80)  # head 0: the query of 'the' is all zeros
+    text = "\n".join(lines)
+    assert "q:the#0 = 0" in text and "q_the#0 is the zero vector (all 6 numbers 0)" in text
+    assert "k:the#0 0.000" in text and "k:the#4 0.000" in text and "k:the " not in text
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_every_key_of_the_arrows_picture_is_labelled_once_and_off_the_axes(name, width):
+    from attncli.render_pictures import plot_lines
+    from attncli.render_terminal import Drawn, Look
+    from attncli.views.pictures import Plot, told_apart
+
+    view = commands.explain(name)
+    plot = next(b for page in view.pages for b in page.blocks if isinstance(b, Plot))
+    parts = plot_lines(plot, Look(color=False, width=width))
+    canvas = next(p for p in parts if isinstance(p, Drawn)).plain.split("\n")
+    dotted = lambda ch: "\u2800" <= ch <= "\u28ff" or ch == "●"
+    x_axis = max(canvas, key=lambda line: sum(map(dotted, line)))
+    assert not re.search(r"[A-Za-z0-9]", x_axis)  # the x axis's row carries no label
+    y_axis = max(range(len(canvas[0])), key=lambda c: sum(dotted(line[c]) for line in canvas))
+    assert all(dotted(line[y_axis]) for line in canvas)  # nor does a label break the y axis
+    text = "\n".join(p.plain for p in parts)
+    for key in told_apart(loader.load(name).key_tokens):
+        assert len(re.findall(rf"k:{re.escape(key)}(?: = 0 →)? -?\d", text)) == 1, key
+
+
+def test_markdown_names_the_zero_query_too():
+    md = runner.invoke(app, ["explain", "two_heads", "--format", "markdown"]).stdout
+    assert "q_the#0 is the zero vector (all 6 numbers 0)" in md and "| query the#4 |" in md
