@@ -1,6 +1,7 @@
 """`attncli model` as a user meets it: every mode and every refusal, on tiny random models and the real weights."""
 
 import io
+import re
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ pytest.importorskip("safetensors", reason="the model extra is not installed")
 pytest.importorskip("tokenizers", reason="the model extra is not installed")
 
 from conftest import oracle, program, program_env  # noqa: E402
+from test_handcalc_arithmetic import unwrapped  # noqa: E402
 from rich.cells import cell_len  # noqa: E402
 from rich.console import Console  # noqa: E402
 from tiny_bert import write_tiny_bert  # noqa: E402
@@ -87,7 +89,8 @@ def test_focus_writes_the_row_by_hand(tiny, tiny_run):
     assert result.exit_code == 0, result.output
     weights = tiny_run.head(1, 0).steps.weights[2]
     assert "By hand: the row of dog" in result.stdout and "S[dog,[CLS]] = (" in result.stdout
-    assert f"A[dog] = {vector(weights, 3)}" in result.stdout
+    lines = [line.strip().strip("│").strip() for line in result.stdout.splitlines()]
+    assert f"A[dog] = {vector(weights, 3)}" in unwrapped(lines)  # 12 weights: a line and a continued one
 
 
 def test_float32_runs_the_model_in_float32_and_says_how_far_float64_is(tiny):
@@ -425,3 +428,29 @@ def test_the_python_api_runs_a_model(tmp_path):
     np.testing.assert_array_equal(run.weights[1, 0], head.steps.weights)
     with pytest.raises(attncli.AttncliError):
         attncli.model("", name=str(folder))
+
+
+def test_a_real_heads_focus_scores_are_readable_at_80_columns(tmp_path):
+    """d_k = 32, as MiniLM's: the query once, each key's vector with a continuation indent, a few lines a score."""
+    from test_handcalc_arithmetic import check
+    from tiny_bert import tiny_config
+
+    folder = write_tiny_bert(tmp_path / "d32", seed=5, config=tiny_config(hidden_size=96, num_attention_heads=3))
+    result = invoke(TEXT, "--model", str(folder), "--layer", "1", "--head", "0", "--focus", "he", "--no-color",
+                    "--width", "80")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("\n")
+    box = [line[2:-1].rstrip() for line in lines[lines.index(next(l for l in lines if "By hand" in l)) + 1:]
+           if line.startswith("│")]
+    assert all(cell_len(line) <= 80 for line in lines)
+    query = next(k for k, line in enumerate(box) if line.startswith("   q_he = ["))
+    scores = [k for k, line in enumerate(box) if line.startswith("   S[he,")]
+    assert len(scores) == 12
+    for k, next_k in zip(scores, scores[1:] + [box.index("", scores[-1])]):
+        score = box[k:next_k]
+        assert len(score) <= 6 and score[0].startswith(f"   S[he,") and "= q_he·[" in score[0]
+        indent = score[0].index("[", score[0].index("q_he·")) + 1
+        assert all(line.startswith(" " * indent) and line[indent] != " " for line in score[1:])
+        assert re.search(r"\] [=≈] -?\d+(\.\d+)?$", score[-1])
+    assert box[query + 1].startswith(" " * len("   q_he = ["))
+    assert check(box, 3) >= 12 + 2  # every score, the sum and the weights redone from the printed numbers
