@@ -388,36 +388,97 @@ def grid_table(headers, rows, title: str = "", numeric: bool = True) -> Table:
 
 
 def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[RenderableType]:
-    """Heads as heatmaps of one cell per weight, as many side by side as fit `width`; the axes' labels once per band."""
+    """Each layer on a row of its own, its heads side by side: a heatmap of one cell per weight when a
+    layer fits `width` so in at most two bands, else a thumbnail of spans of tokens per head, a layer
+    to a row (a long text, a model with many heads)."""
+    width = width or 120
+    layers: dict[int, list] = {}
+    for tile in block.tiles:
+        layers.setdefault(tile.layer, []).append(tile)
     label_width = max([cell_len(t) for t in block.row_labels] + [1])
-    n_rows, n_cols = (len(block.row_labels), len(block.col_labels))
-    room = (width or 120) - label_width - 1
-    cols = _kept(n_cols, max(2, room))
-    tile_width = max([len(cols)] + [cell_len(f"{t.name} {t.kind}") for t in block.tiles])
-    per_band = max(1, (room + _GAP) // (tile_width + _GAP))
-    rows = _kept(n_rows, MAX_ROWS)
+    n = len(block.col_labels)
+    tile_width = max([n] + [cell_len(f"{t.name} {t.kind}") for t in block.tiles])
+    most = max(len(heads) for heads in layers.values())
     out: list[RenderableType] = [Text(block.title, style="bold")] if block.title else []
-    axis = ("".join("…" if j is None else block.col_labels[j] for j in cols), "dim")
-    for start in range(0, len(block.tiles), per_band):
-        band = block.tiles[start:start + per_band]
-        names, axes = [(" " * label_width, "")], [(" " * label_width, "")]
-        for tile in band:
-            heading = f"{tile.name} {tile.kind}"
-            names += [(" " * _GAP, ""), (tile.name, "bold"),
-                      (" " + tile.kind + " " * (tile_width - cell_len(heading)), "")]
-            axes += [(" " * _GAP, ""), axis, (" " * (tile_width - len(cols)), "")]
-        lines = [names, axes]
-        for i in rows:
-            label = "⋮" if i is None else block.row_labels[i]
-            line = [(label + " " * (label_width - cell_len(label)), "bold")]
-            for tile in band:
-                line += [(" " * _GAP, ""), *_tile_row(tile.weights, i, cols, color),
-                         (" " * (tile_width - len(cols)), "")]
-            lines.append(line)
-        laid = pad_block(lines)
-        out += [Drawn(laid.lines, laid.width), Text("")]
+    per_band = max(1, (width - label_width) // (_GAP + tile_width))
+    if label_width + _GAP + tile_width <= width and most <= 2 * per_band:
+        out.append(Text("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order of the tokens."))
+        for heads in layers.values():
+            for start in range(0, len(heads), per_band):
+                laid = _full_band(block, heads[start:start + per_band], tile_width, label_width, color)
+                out += [Drawn(laid.lines, laid.width), Text("")]
+    else:
+        out += _thumbnails(block, list(layers.items()), most, color, width)
     out.append(heat_legend(color))
     return out
+
+
+def _full_band(block: HeadGrid, band: list, tile_width: int, label_width: int, color: bool) -> Laid:
+    """Heads side by side, one cell per weight, the keys' initials above each and the queries to the left."""
+    n_rows, n_cols = len(block.row_labels), len(block.col_labels)
+    cols, rows = list(range(n_cols)), _kept(n_rows, MAX_ROWS)
+    axis = ("".join(block.col_labels), "dim")
+    names, axes = [(" " * label_width, "")], [(" " * label_width, "")]
+    for tile in band:
+        heading = f"{tile.name} {tile.kind}"
+        names += [(" " * _GAP, ""), (tile.name, "bold"), (" " + tile.kind + " " * (tile_width - cell_len(heading)), "")]
+        axes += [(" " * _GAP, ""), axis, (" " * (tile_width - n_cols), "")]
+    lines = [names, axes]
+    for i in rows:
+        label = "⋮" if i is None else block.row_labels[i]
+        line = [(label + " " * (label_width - cell_len(label)), "bold")]
+        for tile in band:
+            line += [(" " * _GAP, ""), *_tile_row(tile.weights, i, cols, color), (" " * (tile_width - n_cols), "")]
+        lines.append(line)
+    return pad_block(lines)
+
+
+def spans(n: int, parts: int) -> list[tuple[int, int]]:
+    """n positions cut into `parts` spans as even as can be: [(start, end), …]."""
+    edges = [round(n * k / parts) for k in range(parts + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def pooled(weights: np.ndarray, rows: list[tuple[int, int]], cols: list[tuple[int, int]]) -> np.ndarray:
+    """The share of its weight a span of queries gives a span of keys: summed over the keys, averaged over
+    the queries, so each row of the result still sums to 1 and a sharp pattern stays sharp."""
+    by_key = np.stack([weights[:, a:b].sum(axis=1) for a, b in cols], axis=1)  # (n, len(cols))
+    return np.stack([by_key[a:b].mean(axis=0) for a, b in rows])  # (len(rows), len(cols))
+
+
+def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: int) -> list[RenderableType]:
+    n = len(block.col_labels)
+    label_width = max(len(f"{n - 1}–{n - 1}"), len(f"L{layers[-1][0]}"))
+    cell = max(2, min(n, (width - label_width) // most - 1))  # a tile's columns, a space between tiles
+    per_band = max(1, (width - label_width) // (cell + 1))
+    cols = spans(n, cell)
+    rows = spans(n, max(1, (len(cols) + 1) // 2))  # a terminal cell is about twice as tall as wide: tiles look square
+    words = (f"{len(block.tiles)} heads, one row per layer: each cell is the share of its weight that a span of "
+             f"about {n / len(rows):.0f} queries (positions on the left, from 0) gives a span of about "
+             f"{n / len(cols):.0f} keys, left to right; --layer L --head H shows one head whole.")
+    out: list[RenderableType] = [Text(words)]
+    fit = lambda text: (text if len(text) <= len(cols) else text[:len(cols) - 1] + "…").ljust(len(cols))
+    widest = max((heads for _, heads in layers), key=len)
+    lines: list[list] = []
+    for start in range(0, len(widest), per_band):  # the heads' numbers once, above every layer's row
+        lines.append([(" " * label_width, "")] + [piece for tile in widest[start:start + per_band]
+                                                   for piece in ((" ", ""), (fit(f"H{tile.head}"), "bold"))])
+    for layer, heads in layers:
+        for start in range(0, len(heads), per_band):
+            band = heads[start:start + per_band]
+            title = [(f"L{layer}".ljust(label_width), "bold")]
+            for tile in band:
+                title += [(" ", ""), (fit(tile.kind), "bold" if tile.kind != "broad" else "")]
+            lines.append(title)
+            grids = [pooled(tile.weights, rows, cols) for tile in band]
+            for r, (a, b) in enumerate(rows):
+                line = [(f"{a}–{b - 1}" if b - a > 1 else f"{a}").rjust(label_width), "dim"]
+                line = [line]
+                for grid in grids:
+                    line += [(" ", ""), *_tile_row(grid, r, list(range(len(cols))), color)]
+                lines.append(line)
+    laid = pad_block(lines)
+    return out + [Drawn(laid.lines, laid.width), Text("")]
 
 
 def _tile_row(weights: np.ndarray, i: int | None, cols: list[int | None], color: bool) -> list:

@@ -98,6 +98,8 @@ class HeadTile(Record):
     name: str
     kind: str
     weights: np.ndarray  # (n, n) in [0, 1]
+    layer: int = 0  # the gallery shows one row per layer
+    head: int = 0
 
 
 class HeadGrid(Record):

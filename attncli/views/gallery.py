@@ -27,7 +27,8 @@ def kind_words(kind: str, kinds: dict, tokens) -> str:
 
 def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float) -> View:
     """heads: (layer, head, kind, weights) for every head, in layer then head order."""
-    tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights) for layer, head, kind, weights in heads)
+    tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights, layer, head)
+                  for layer, head, kind, weights in heads)
     n_layers = len({layer for layer, *_ in heads})
     grid = HeadGrid(tuple(abbreviate(t) for t in tokens), tuple(initial(t) for t in tokens), tiles,
                     f"All {len(heads)} heads ({n_layers} layers): rows are queries, columns keys")
@@ -39,7 +40,6 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
             found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens)}; {many}: {', '.join(names)}")
     blocks = (Title(f"{model}: every head on your sentence", text),
               Paragraph(tokens_line(tokens)),
-              Paragraph("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
               grid,
               Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
                         f"{threshold:g} of the weight; broad: none does.", "note"),
