@@ -23,8 +23,10 @@ MIN_R2 = 0.98  # below this the sizes do not lie on one power law
 RUNS = 5  # timed runs per size; the median of their per-call times is kept
 LONG_RUN = 0.5  # seconds: a size whose single call takes longer is timed 3 times, not 5
 # As timeit's autorange: a run repeats the call 1, 2, 5, 10, 20, … times until it lasts this long, so
-# the clock's resolution and what a run costs apart from the calls are spread over many calls.
-MIN_RUN = 0.2
+# the clock's resolution and what a run costs apart from the calls are spread over many calls. Shorter
+# than timeit's 0.2 s: 50 ms is still 50,000 times the clock's microsecond, and 5 runs of each of the
+# default 6 sizes stay a few seconds of CPU time.
+MIN_RUN = 0.05
 
 
 @dataclass(frozen=True)
