@@ -125,8 +125,10 @@ def plot_lines(plot: Plot, look: Look) -> list:
         row, col = y // 4, x // 2
         label = _label(p)
         size = cell_len(label)
-        spots = [(row + dr, c) for dr in (0, -1, 1, -2, 2) for c in (col + 2, col - 1 - size, col + 1, col - size)]
-        spot = next((s for over in (False, True) for s in spots if canvas.free(s[0], s[1], size, over)), None)
+        near, far = ([(row + dr, c) for dr in rows for c in (col + 2, col - 1 - size, col + 1, col - size)]
+                     for rows in ((0, -1, 1), (-2, 2)))
+        tries = [(s, over) for spots in (near, far) for over in (False, True) for s in spots]
+        spot = next((s for s, over in tries if canvas.free(s[0], s[1], size, over)), None)
         if spot is not None:
             canvas.write(spot[0], spot[1], label, "bold" if p.role == "focus" else "")
         elif p.role != "query":

@@ -105,7 +105,8 @@ def test_without_threadpoolctl_the_environment_says_whether_blas_is_held(monkeyp
         assert not held
 
 
-BLAS = ("import os, sys; from attncli import cli; sys.argv = ['attncli'] + sys.argv[1:]; cli._one_blas_thread(); "
+BLAS = ("import os, sys; from attncli import entry; sys.argv = ['attncli'] + sys.argv[1:]; "
+        "entry._one_blas_thread(); "
         "print(*(os.environ.get(n) for n in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')))")
 
 
