@@ -504,3 +504,20 @@ def test_every_key_of_the_arrows_picture_is_labelled_once_and_off_the_axes(name,
 def test_markdown_names_the_zero_query_too():
     md = runner.invoke(app, ["explain", "two_heads", "--format", "markdown"]).stdout
     assert "q_the#0 is the zero vector (all 6 numbers 0)" in md and "| query the#4 |" in md
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["0.5", "-12.75", "1,024", "√32", "×", " ", "  ", "temperature", "…"]),
+                          st.text(alphabet="ab ()→", max_size=4)), max_size=12), st.integers(1, 60))
+def test_clip_never_leaves_a_number_cut(pieces, width):
+    from attncli.presenter import _NUMBER, clip
+
+    text = "".join(pieces)
+    cut = clip(text, width)
+    assert cell_len(cut) <= width
+    if cell_len(text) <= width:
+        assert cut == text
+        return
+    assert cut.endswith("…") and text.startswith(cut[:-1])
+    whole = {(m.start(), m.group()) for m in _NUMBER.finditer(text)}
+    assert all((m.start(), m.group()) in whole for m in _NUMBER.finditer(cut[:-1]))
