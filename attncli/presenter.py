@@ -244,7 +244,9 @@ def clip(text: str, width: int) -> str:
 
     if cell_len(text) <= width:
         return text
-    kept = set_cell_size(text, max(width - 1, 0)).rstrip()
+    if width < 1:
+        return ""
+    kept = set_cell_size(text, width - 1).rstrip()
     for number in _NUMBER.finditer(text):
         if number.start() < len(kept) < number.end():
             kept = text[:number.start()].rstrip()
