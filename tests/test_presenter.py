@@ -414,10 +414,10 @@ def test_the_focus_row_of_a_tall_heatmap_is_on_screen_and_follows_f(tmp_path):
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 200), st.integers(3, 60), st.data())
 def test_a_table_elides_its_middle_but_never_the_focus_row(n, room, data):
-    from attncli.render_terminal import _kept
+    from attncli.layout import kept_indices
 
     keep = data.draw(st.integers(0, n - 1))
-    kept = _kept(n, room, keep)
+    kept = kept_indices(n, room, keep)
     shown = [i for i in kept if i is not None]
     assert keep in shown and shown == sorted(set(shown))
     assert len(shown) <= room and shown[0] == 0 and shown[-1] == n - 1
@@ -483,8 +483,8 @@ def test_the_arrows_picture_names_a_zero_query_and_tells_repeated_tokens_apart()
 @pytest.mark.parametrize("name", BUILTINS)
 @pytest.mark.parametrize("width", [40, 80, 120])
 def test_every_key_of_the_arrows_picture_is_labelled_once_and_off_the_axes(name, width):
+    from attncli.layout import Drawn, Look
     from attncli.render_pictures import plot_lines
-    from attncli.render_terminal import Drawn, Look
     from attncli.views.pictures import Plot, told_apart
 
     view = commands.explain(name)

@@ -8,10 +8,9 @@ import numpy as np
 from attncli.numbers import fixed, rgb_hex
 from attncli.record import Record
 from attncli.scenario import Evaluation
-from attncli.views import (Banner, Boxed, Heading, Matrices, MatrixView, Page, Paragraph, Title, View, dims,
+from attncli.views import (FORMULA, Banner, Boxed, Heading, Matrices, MatrixView, Page, Paragraph, Title, View, dims,
                            matrix_json)
 
-FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
 _dims = dims
 
 
