@@ -329,20 +329,9 @@ def _full_band(block: HeadGrid, band: list, tile_width: int, label_width: int, c
     return pad_block(lines)
 
 
-def spans(n: int, parts: int) -> list[tuple[int, int]]:
-    """n positions cut into `parts` spans as even as can be: [(start, end), …]."""
-    edges = [round(n * k / parts) for k in range(parts + 1)]
-    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
-
-
-def pooled(weights: np.ndarray, rows: list[tuple[int, int]], cols: list[tuple[int, int]]) -> np.ndarray:
-    """The share of its weight a span of queries gives a span of keys: summed over the keys, averaged over
-    the queries, so each row of the result still sums to 1 and a sharp pattern stays sharp."""
-    by_key = np.stack([weights[:, a:b].sum(axis=1) for a, b in cols], axis=1)  # (n, len(cols))
-    return np.stack([by_key[a:b].mean(axis=0) for a, b in rows])  # (len(rows), len(cols))
-
-
 def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: int) -> list[RenderableType]:
+    from attncli.views.gallery import pooled, spans
+
     n = len(block.col_labels)
     label_width = max(len(f"{n - 1}–{n - 1}"), len(f"L{layers[-1][0]}"))
     cell = max(2, min(n, (width - label_width) // most - 1))  # a tile's columns, a space between tiles

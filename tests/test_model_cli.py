@@ -240,7 +240,7 @@ def test_gallery_shows_one_row_per_layer_with_its_heads_side_by_side_at_any_widt
 
 
 def test_a_thumbnail_keeps_a_sharp_pattern_sharp_and_every_row_a_distribution():
-    from attncli.render_terminal import pooled, spans
+    from attncli.views.gallery import pooled, spans
 
     n = 73
     previous = np.eye(n, k=-1)

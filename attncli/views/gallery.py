@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
@@ -68,3 +70,18 @@ def of_run(run) -> View:
     heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens), h.steps.weights)
              for layer in run.layers for h in layer.heads]
     return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD)
+
+
+# A long text's thumbnails: the gallery's renderer asks for spans that fit its width and draws what
+# pooled gives (the arithmetic stays here, with the views).
+def spans(n: int, parts: int) -> list[tuple[int, int]]:
+    """n positions cut into `parts` spans as even as can be: [(start, end), …]."""
+    edges = [round(n * k / parts) for k in range(parts + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def pooled(weights: np.ndarray, rows: list[tuple[int, int]], cols: list[tuple[int, int]]) -> np.ndarray:
+    """The share of its weight a span of queries gives a span of keys: summed over the keys, averaged over
+    the queries, so each row of the result still sums to 1 and a sharp pattern stays sharp."""
+    by_key = np.stack([weights[:, a:b].sum(axis=1) for a, b in cols], axis=1)  # (n, len(cols))
+    return np.stack([by_key[a:b].mean(axis=0) for a, b in rows])  # (len(rows), len(cols))
