@@ -421,4 +421,4 @@ def model_command(
         return commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32,
                                    force=force, focus=focus, link=link)
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
-                           precision=precision), how)
+                           precision=precision), commands.keeping_model_files(how, model_ref))
