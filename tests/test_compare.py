@@ -75,6 +75,17 @@ def test_sweep_rich_and_markdown():
     assert "| d_k | var scaled | var raw |" in md
 
 
+def test_every_sweep_table_caption_says_what_its_columns_are():
+    """The first caption names 'var' too, not only the columns after it."""
+    from attncli.commands import sweep
+
+    grids = [b for b in sweep("8,32", 3).pages[0].blocks if type(b).__name__ == "Grid"]
+    assert grids[0].title == ("var: variance of the scores entering softmax; max w: mean largest weight; "
+                              "saturated: rows with largest weight ≥ 0.99")
+    md = runner.invoke(app, ["compare", "--sweep-dk", "8,32", "--format", "markdown"]).stdout
+    assert "var: variance of the scores entering softmax; max w:" in md
+
+
 def test_temperature_half_doubles_the_scores():
     doc = run_json("--temperature", "0.5")
     base = doc["baseline"]["heads"][0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
@@ -33,7 +35,8 @@ def kind_words(kind: str, kinds: dict, tokens) -> str:
 
 def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float) -> View:
     """heads: (layer, head, kind, weights) for every head, in layer then head order."""
-    tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights) for layer, head, kind, weights in heads)
+    tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights, layer, head)
+                  for layer, head, kind, weights in heads)
     n_layers = len({layer for layer, *_ in heads})
     grid = HeadGrid(tuple(abbreviate(t) for t in tokens), tuple(initial(t) for t in tokens), tiles,
                     f"All {len(heads)} heads ({n_layers} layers): rows are queries, columns keys")
@@ -45,7 +48,6 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
             found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens)}; {many}: {', '.join(names)}")
     blocks = (Title(f"{model}: every head on your sentence", text),
               Paragraph(tokens_line(tokens)),
-              Paragraph("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
               grid,
               Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
                         f"{threshold:g} of the weight; broad: none does."
@@ -81,3 +83,18 @@ def of_run(run, model: str | None = None) -> View:
     labels = labels_of_run(run, model)
     heads = [(h.layer, h.head, labels[(h.layer, h.head)], h.steps.weights) for layer in run.layers for h in layer.heads]
     return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD)
+
+
+# A long text's thumbnails: the gallery's renderer asks for spans that fit its width and draws what
+# pooled gives (the arithmetic stays here, with the views).
+def spans(n: int, parts: int) -> list[tuple[int, int]]:
+    """n positions cut into `parts` spans as even as can be: [(start, end), …]."""
+    edges = [round(n * k / parts) for k in range(parts + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def pooled(weights: np.ndarray, rows: list[tuple[int, int]], cols: list[tuple[int, int]]) -> np.ndarray:
+    """The share of its weight a span of queries gives a span of keys: summed over the keys, averaged over
+    the queries, so each row of the result still sums to 1 and a sharp pattern stays sharp."""
+    by_key = np.stack([weights[:, a:b].sum(axis=1) for a, b in cols], axis=1)  # (n, len(cols))
+    return np.stack([by_key[a:b].mean(axis=0) for a, b in rows])  # (len(rows), len(cols))

@@ -21,12 +21,14 @@ def _match_note(name: str, difference: float, float32: bool) -> str:
 
 
 def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str, difference: float,
-              float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "") -> View:
+              float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "",
+              focus: int | None = None) -> View:
     """Explain's walkthrough of one head, after the model's tokens and what the head's weights show."""
     name = f"L{layer}H{head}"
     by_hand_title = f"By hand: the row of {focus_token}" if by_hand else "By hand"
     inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title,
-                             extra={"model": model, "layer": layer, "head": head})
+                             extra={"model": model, "layer": layer, "head": head},
+                             pictures=walkthrough.Pictures(focus or 0))
     intro = (Paragraph(tokens_line(ev.scenario.tokens)),
              Paragraph(f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
                        f"entering layer {layer}; each head has d_k = {ev.steps.heads[0].d_k} columns of the "
@@ -140,7 +142,7 @@ def one_head(run, layer: int, head: int, row: int | None, float32: bool, precisi
         by_hand = tuple(handcalc.focus_lines(ev, row, precision))
     return head_view(ev, model=run.model, layer=layer, head=head, pattern=pattern_sentence(h.steps.weights, run.tokens),
                      difference=difference, float32=float32, precision=precision, by_hand=by_hand,
-                     focus_token=run.tokens[row] if row is not None else "")
+                     focus_token=run.tokens[row] if row is not None else "", focus=row)
 
 
 def gallery_then_clearest(run, float32: bool, precision: int, model: str | None = None) -> View:
