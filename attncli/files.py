@@ -3,6 +3,7 @@ never over something that must survive."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -187,6 +188,68 @@ def _line_of_depth(text: str) -> int | None:
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))
+
+
+def link_problem(path: str) -> str | None:
+    """What is wrong with a symbolic link that leads nowhere (broken, or a loop), or None."""
+    if not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return f"is a broken link: it points to {os.readlink(path)!r}, which does not exist"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "is a link that leads back to itself (a loop of links)"
+        return None
+    return None
+
+
+def regular_file_size(path) -> int:
+    """The size of the regular file at path, or one AttncliError saying what else is there (a broken
+    link, a loop, a device, a pipe, a directory); FileNotFoundError when there is nothing."""
+    origin = str(path)
+    problem = link_problem(origin)
+    if problem:
+        raise AttncliError(problem, origin=origin)
+    try:
+        found = os.stat(origin)
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=origin) from None
+    if not stat.S_ISREG(found.st_mode):
+        kind = next((name for test, name in _KINDS if test(found.st_mode)), "not a regular file")
+        raise AttncliError(f"is {kind}, not a regular file; attncli reads only regular files", origin=origin)
+    return found.st_size
+
+
+def read_file_bounded(path, limit: int, env: str) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, or one AttncliError naming it.
+
+    The file is examined before it is opened, so a device (a link to /dev/zero), a pipe, a directory
+    or a file over the limit is refused without reading a byte; the read itself stops one byte past
+    the limit, for a file that grows while it is read. A missing file raises FileNotFoundError, for
+    the caller to say what was expected there. `env` names the variable that raises the limit.
+    """
+    origin = str(path)
+    try:
+        size = regular_file_size(origin)
+        if size > limit:
+            raise AttncliError(f"the file is {size:,} bytes, larger than {limit:,}; raise the limit with "
+                               f"{env}=<bytes> if you mean it", origin=origin)
+        with open(origin, "rb") as f:
+            data = read_at_most(f, limit)
+    except FileNotFoundError:
+        raise
+    except PermissionError:
+        raise AttncliError("permission denied: cannot read the file", origin=origin) from None
+    except OSError as e:
+        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=origin) from None
+    if len(data) > limit:
+        raise AttncliError(f"the file grew past {limit:,} bytes while it was read; raise the limit with "
+                           f"{env}=<bytes> if you mean it", origin=origin)
+    return data
 
 
 def existing_kind(path: str) -> str | None:

@@ -19,6 +19,13 @@ _MAX_ANSWERS = 10_000  # answers in one answer file: a sheet asks a few dozen qu
 _MAX_TRIES = 50  # lines in a row without an answer to one quiz question (hints, typos) before the quiz stops
 _MAX_ANSWER_CHARS = 10_000  # characters read of one typed or piped quiz line; the rest of the line is skipped
 _MAX_HAND_KEYS = 2_000  # keys a hand calculation (--focus, --tiled) writes out term by term
+MODEL_FILE_ENV = "ATTNCLI_MAX_MODEL_FILE_BYTES"
+# A tokenizer.json or vocab.txt: BERT's are under 2 MB, Llama 3's is 9 MB; a 50 MB vocabulary takes the
+# tokenizer library 11 s and 800 MB to build.
+_DEFAULT_MODEL_FILE_BYTES = 16_000_000
+_TEXT_PER_POSITION = 100  # characters of a model's TEXT per position it reads: a longer word is one [UNK] anyway
+_MAX_SET_SENTENCES = 500  # sentences in a labelled set (attncli patterns): each is a run of the model
+_MAX_SET_PAIRS = 20  # labelled pairs of one kind in one sentence
 OUTPUT_ENV = "ATTNCLI_MAX_OUTPUT_BYTES"
 _DEFAULT_OUTPUT_BYTES = 50_000_000  # JSON or markdown of one view, estimated before it is written
 
@@ -33,6 +40,16 @@ def _env_int(name: str, default: int) -> int:
 
 def max_file_bytes() -> int:
     return _env_int(FILE_ENV, _DEFAULT_FILE_BYTES)
+
+
+def max_model_file_bytes() -> int:
+    """A model folder's tokenizer files; its config is a settings file, bounded by max_file_bytes."""
+    return _env_int(MODEL_FILE_ENV, _DEFAULT_MODEL_FILE_BYTES)
+
+
+def max_model_text(positions: int) -> int:
+    """Characters of text tokenized for a model that reads `positions` tokens, checked before tokenizing."""
+    return _TEXT_PER_POSITION * positions
 
 
 def max_cells() -> int:
@@ -73,6 +90,14 @@ def max_answer_chars() -> int:
 
 def max_hand_keys() -> int:
     return _MAX_HAND_KEYS
+
+
+def max_set_sentences() -> int:
+    return _MAX_SET_SENTENCES
+
+
+def max_set_pairs() -> int:
+    return _MAX_SET_PAIRS
 
 
 def max_output_bytes() -> int:

@@ -420,10 +420,9 @@ class Reader:
 
     def _check_weights_size(self, node, n_q: int, n_k: int, n_heads: int) -> None:
         """Every head holds n_q × n_k scores, scaled scores and weights: bound them before computing."""
-        cells = 3 * n_q * n_k * n_heads
-        if cells > limits.max_cells():
-            self.report(node, f"{n_q} queries × {n_k} keys × {n_heads} head(s) need {cells:,} numbers for "
-                        f"the attention steps; {limits.describe_size_limits()}")
+        problem = checks.steps_size(n_q, n_k, n_heads)
+        if problem:
+            self.report(node, problem)
 
     def _tokens_for(self, node, x, where: str, rows_key: str, prefix: str) -> tuple[str, ...]:
         if node is None:
