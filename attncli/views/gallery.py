@@ -5,7 +5,8 @@ from __future__ import annotations
 from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
-         "punctuation": "punct", "broad": "broad"}
+         "punctuation": "punct", "coreference": "coref", "agreement": "agree", "broad": "broad"}
+MEASURED = ("coreference", "agreement")  # labels that come from `attncli patterns`, not from this sentence
 LABEL_WIDTH = 6  # characters of a token kept on the rows' axis
 
 
@@ -47,7 +48,10 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
               Paragraph("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
               grid,
               Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
-                        f"{threshold:g} of the weight; broad: none does.", "note"),
+                        f"{threshold:g} of the weight; broad: none does."
+                        + (" coref and agree come from attncli patterns instead: heads whose accuracy on attncli's "
+                           "labelled set lies above every baseline." if any(k in MEASURED for _, _, k, _ in heads)
+                           else ""), "note"),
               Bullets(tuple(found)),
               Paragraph("One head's four steps: attncli model TEXT --layer L --head H; which heads link two "
                         "words: --link FROM TO.", "note"))
@@ -60,11 +64,20 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
     return View(f"{model}: all heads", (Page("All heads", blocks),), document)
 
 
-def of_run(run) -> View:
+def labels_of_run(run, model: str | None = None) -> dict:
+    """(layer, head) → kind: coreference or agreement where `attncli patterns` found evidence for the model
+    --model names (None: the default), else the pattern this sentence's weights show."""
+    from attncli.pretrained.measured import measured_labels
+    from attncli.pretrained.patterns import head_labels
+
+    return head_labels(run, measured_labels(model or "minilm"))
+
+
+def of_run(run, model: str | None = None) -> View:
     """Every head of a model's run as a gallery, each labelled with its pattern."""
-    from attncli.pretrained import KINDS, label_head
+    from attncli.pretrained import KINDS
     from attncli.pretrained.patterns import THRESHOLD
 
-    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens), h.steps.weights)
-             for layer in run.layers for h in layer.heads]
+    labels = labels_of_run(run, model)
+    heads = [(h.layer, h.head, labels[(h.layer, h.head)], h.steps.weights) for layer in run.layers for h in layer.heads]
     return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD)
