@@ -206,8 +206,11 @@ def _gradient_lines(cmp: Comparison, head: int, b, v, p: int) -> list[str]:
                      f"{p} decimal{'s' if p > 1 else ''}")
             return [_left_out(words, left_out) + "."] + _scale_line(cmp, head, p)
     if hi < 1:
+        # The factor printed is baseline over variant, so its median is taken over those ratios: with an
+        # even number of rows the median of 1/r is not 1/median(r).
+        shrink = float(np.median(b.grad_norm[usable] / v.grad_norm[usable]))
         words = (f"Per row, the softmax Jacobian ‖J‖ is smaller in the variant in every row, by a factor of "
-                 f"{_factor(1 / med, p)} (median; from {_factor(1 / hi, p)} to {_factor(1 / lo, p)})")
+                 f"{_factor(shrink, p)} (median; from {_factor(1 / hi, p)} to {_factor(1 / lo, p)})")
     elif lo > 1:
         words = (f"Per row, the softmax Jacobian ‖J‖ is larger in the variant in every row, by a factor of "
                  f"{_factor(med, p)} (median; from {_factor(lo, p)} to {_factor(hi, p)})")
