@@ -150,11 +150,12 @@ def model(text: str, *, name: str | None = None, float32: bool = False):
     """A pretrained BERT-family encoder on your text (default all-MiniLM-L6-v2): every layer's and head's steps.
 
     `name` is a model directory or a hub id; `.head(layer, head).steps` is one head's HeadSteps,
-    `.weights` all attention weights as (layers, heads, n, n). Needs safetensors, tokenizers and the weights.
+    `.weights` all attention weights as (layers, heads, n, n); in Jupyter the run shows every head. Needs safetensors, tokenizers and the weights.
     """
+    from attncli.model_run import ModelRun
     from attncli.pretrained import load_model
 
-    return load_model(name, dtype=np.float32 if float32 else np.float64).run(text)
+    return ModelRun.of(load_model(name, dtype=np.float32 if float32 else np.float64).run(text))
 
 
 def as_matrix(value: ArrayLike, where: str) -> np.ndarray:

@@ -325,3 +325,24 @@ def test_run_mask_keeps_or_replaces_the_scenarios_masks_as_documented():
     assert np.all(weights["False"] > 0)  # every mask off, as --no-mask
     assert api_error(lambda: attncli.run(padded, mask="upper")) == (
         "mask should be a boolean array (True = may attend) or \"causal\", not 'upper'")
+
+
+def test_the_arrays_of_every_result_are_read_only():
+    """Read-only means the numbers too: an array changed in place would no longer be the step it names."""
+    steps = attncli.run("two_heads")
+    arrays = {"weights": steps.heads[0].weights, "q": steps.heads[1].q, "output": steps.output,
+              "concat": steps.concat, "scenario x": steps.scenario.x, "W_Q": steps.scenario.heads[0].w_q,
+              "attention weights": attncli.attention(X, X, X).weights,
+              "comparison stats": attncli.comparison("dog_ate_dinner", scale=False).variant_stats.entropy}
+    for name, array in arrays.items():
+        assert not array.flags.writeable, name
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 5
+    assert attncli.run("two_heads").heads[0].weights[0, 0] == steps.heads[0].weights[0, 0] != 5
+
+
+def test_arrays_given_to_the_api_stay_writable():
+    q = np.array(X)
+    attncli.attention(q, q, q)
+    q[0, 0] = 7.0
+    assert q.flags.writeable
