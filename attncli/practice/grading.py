@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from attncli.errors import AttncliError
+from attncli.numbers import fixed
 from attncli.practice.answers import Submission, parse_submission, read_file
 from attncli.practice.keyfile import Key, read_key
 from attncli.practice.questions import Question
@@ -102,7 +103,7 @@ class GradeReport:
         rows = [["student", "score", "max", "percent", "file", "mistakes"]]
         for s in self.students:
             percent = 100.0 * s.score / s.max if s.max else 0.0
-            rows.append([s.student, str(s.score), str(s.max), f"{percent:.1f}", s.origin,
+            rows.append([s.student, str(s.score), str(s.max), fixed(percent, 1), s.origin,
                          " ".join(q.id for q in s.mistakes)])
         rows += [[student, "", "", "", "", "no answer file graded"] for student in self.missing]
         return rows

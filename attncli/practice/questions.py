@@ -36,7 +36,9 @@ def check_level(level: str) -> str:
 
 def show(x: float, places: int = 4) -> str:
     """x to at most `places` decimals, trailing zeros dropped, never '-0': 2, -0.5, 1.3125."""
-    text = f"{float(x):.{places}f}".rstrip("0").rstrip(".")
+    from attncli.numbers import fixed  # the tables' rounding: half away from zero, as by hand
+
+    text = fixed(float(x), places).rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 

@@ -83,7 +83,9 @@ def grade_view(report, key_path: str) -> View:
 
 
 def percent(score: int, most: int) -> str:
-    return f"{100.0 * score / most:.0f}%" if most else "—"
+    from attncli.numbers import fixed  # 12.5 % shows as 13 %, as a person rounds it
+
+    return f"{fixed(100.0 * score / most, 0)}%" if most else "—"
 
 
 def _student_blocks(s, decimals: int, words: dict) -> list:
