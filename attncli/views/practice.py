@@ -64,13 +64,18 @@ def grade_view(report, key_path: str) -> View:
     blocks: list = [Title("Grades", f"{key_path}: course seed {key.seed!r}, {len(key.students)} "
                                     f"student{'s' if len(key.students) != 1 else ''}",
                           f"Questions on {LEVEL_WORDS[key.level]}. Tolerance: {describe(key.decimals)}.")]
-    rows = tuple((s.student, str(s.score), str(s.max), percent(s.score, s.max),
-                  ", ".join(q.id for q in s.mistakes) or "none") for s in report.students)
+    rows = tuple((s.student, str(s.score), str(s.max), percent(s.score, s.max), s.summary()) for s in report.students)
+    rows += tuple((u.student or "?", "—", "—", "—", f"file {u.status}") for u in report.ungraded)
     blocks.append(Grid(("student", "score", "max", "%", "mistakes"), rows, "Per student"))
     if len(rows) > MAX_ROWS:
         blocks.append(Paragraph("The table shows the first and last students; --format csv lists all.", "note"))
+    for u in report.ungraded:
+        from attncli.safe_text import visible
+
+        whose = f" ({u.student})" if u.student else ""
+        blocks.append(Paragraph(f"{visible(u.origin)}{whose}: {u.status}: {u.reason}", "note"))
     if report.missing:
-        blocks.append(Paragraph(f"No answer file graded for: {', '.join(report.missing)}.", "note"))
+        blocks.append(Paragraph(f"No answer file for: {', '.join(report.missing)}.", "note"))
     if report.students:
         blocks += [Paragraph(""), _by_kind(report.students)]
     for s in report.students:
