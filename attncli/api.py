@@ -122,7 +122,7 @@ def run(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: 
 
 def comparison(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: bool | None = None,
             temperature: float | None = None) -> Comparison:
-    """The scenario as written against a variant changed by scale, mask or temperature, with per-row statistics."""
+    """The scenario as written against a variant changed by scale, mask or temperature (none: scaling flipped)."""
     from attncli import compare as comparing
     from attncli.errors import UsageError
 
@@ -135,7 +135,7 @@ def comparison(scenario: scenarios.Scenario | str, *, scale: bool | None = None,
             base, scale=None if scale is None else _flag(scale, "scale"),
             mask=None if mask is None else _flag(mask, "mask"),
             temperature=None if temperature is None else float(temperature))
-        cmp = comparing.compare(sc, base, variant, change)
+        cmp = comparing.compare(sc, base, variant, change, not comparing.is_default_variant(scale, mask, temperature))
     except UsageError as error:  # the command line's words name its flags; here they are arguments
         message = error.message.replace("--no-scale", "scale=False").replace("--scale", "scale=True")
         message = message.replace("--no-mask", "mask=False").replace("--mask", "mask=True")

@@ -7,7 +7,7 @@ import numpy as np
 from attncli.compare import Comparison
 from attncli.numbers import fixed
 from attncli.scenario import Evaluation, Scenario
-from attncli.views import Bullets, Grid, Matrices, MatrixView, Page, Title, View
+from attncli.views import Bullets, Grid, Matrices, MatrixView, Page, Paragraph, Title, View
 from attncli.views.walkthrough import explain_json
 
 STATS_HEADERS = ("query", "entropy H (nats)", "largest weight", "perplexity e^H (effective keys)",
@@ -35,13 +35,22 @@ def view(cmp: Comparison, precision: int = 3) -> View:
     grids = tuple(Grid(STATS_HEADERS, stats_rows(cmp, precision, i), f"{label}per query: baseline → variant")
                   for label, i in _heads(cmp))
     words = verdict(cmp, precision)
+    title = Title(f"Compare: {sc.name}", f"baseline (as written)  vs  variant: {cmp.change.lower()}", sc.description)
     pages = (
-        Page("Weights", (Title(f"Compare: {sc.name}", f"baseline (as written)  vs  variant: {cmp.change.lower()}",
-                               sc.description), *matrices)),
+        Page("Weights", (title, *_default_note(cmp), *matrices)),
         Page("Per query", grids),
         Page("Verdict", (Bullets(words),)),
     )
     return View(f"compare {sc.name}", pages, lambda: comparison_json(cmp, words), precision)
+
+
+def _default_note(cmp: Comparison) -> tuple[Paragraph, ...]:
+    if cmp.chosen:
+        return ()
+    flag = "--no-scale" if cmp.baseline.settings.scaled else "--scale"
+    return (Paragraph(f"No variant was given, so the variant is {flag}, the lesson's main comparison: the same "
+                      "scenario with its scaling by √d_k turned " + ("off" if flag == "--no-scale" else "on")
+                      + ". Choose another with --scale/--no-scale, --temperature T or --mask/--no-mask.", "note"),)
 
 
 def stats_rows(cmp: Comparison, precision: int, head: int = 0) -> tuple[tuple[str, ...], ...]:
@@ -266,6 +275,7 @@ def comparison_json(cmp: Comparison, words: tuple[str, ...]) -> dict:
     """The JSON of `compare`: both runs in full, and the row statistics of every head ("rows": the first)."""
     return {
         "change": cmp.change,
+        "default_variant": not cmp.chosen,
         "baseline": explain_json(cmp.baseline),
         "variant": explain_json(cmp.variant),
         "rows": _rows_json(cmp, 0),
