@@ -566,13 +566,15 @@ def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bo
         pattern = (f"Its pattern: {kind_words(found.kind, KINDS, run.tokens)}, which gets {found.share:.2f} "
                    "of each row's weight on average.")
     by_hand: tuple[str, ...] = ()
+    focus_numbers = None
     if row is not None:
         from attncli.views import handcalc
 
         by_hand = tuple(handcalc.focus_lines(ev, row, precision))
+        focus_numbers = handcalc.focus_json(ev, row)
     return model_view.head_view(ev, model=run.model, layer=layer, head=head, pattern=pattern, difference=difference,
                                 float32=float32, precision=precision, by_hand=by_hand,
-                                focus_token=run.tokens[row] if row is not None else "")
+                                focus_token=run.tokens[row] if row is not None else "", focus=focus_numbers)
 
 
 def _gallery(run) -> View:

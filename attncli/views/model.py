@@ -26,12 +26,16 @@ def _match_note(name: str, difference: float, float32: bool) -> str:
 
 
 def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str, difference: float,
-              float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "") -> View:
-    """Explain's walkthrough of one head, after the model's tokens and what the head's weights show."""
+              float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "",
+              focus: dict | None = None) -> View:
+    """Explain's walkthrough of one head, after the model's tokens and what the head's weights show.
+
+    focus: the by-hand row's numbers for the JSON, as `explain --focus` gives them.
+    """
     name = f"L{layer}H{head}"
     by_hand_title = f"By hand: the row of {focus_token}" if by_hand else "By hand"
-    inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title,
-                             extra={"model": model, "layer": layer, "head": head})
+    extra = {"model": model, "layer": layer, "head": head, **({"focus": focus} if focus is not None else {})}
+    inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title, extra=extra)
     intro = (Paragraph(tokens_line(ev.scenario.tokens)),
              Paragraph(f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
                        f"entering layer {layer}; each head has d_k = {ev.steps.heads[0].d_k} columns of the "
