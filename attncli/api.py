@@ -29,7 +29,7 @@ __all__ = ["AttentionSteps", "Comparison", "HeadSteps", "HeadWeights", "Scenario
 
 
 def softmax(x: ArrayLike) -> np.ndarray:
-    """Row-wise softmax in float64; −∞ entries get weight exactly 0."""
+    """Row-wise softmax in float64; -∞ entries get weight exactly 0."""
     return core.softmax(np.asarray(x, dtype=np.float64))
 
 
