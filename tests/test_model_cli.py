@@ -403,6 +403,14 @@ def test_link_finds_coreference_and_agreement_heads_in_minilm(text, source, targ
     top_line = next(line for line in result.stdout.splitlines() if "█" in line)
     assert top_line.split()[0] == best
     assert f"{best} gives {source} → {target} 0.7" in result.stdout  # more than half, and the sentence says so
+    assert f"more than half of the attention of {source}." in result.stdout and "he's" not in result.stdout
+
+
+def test_the_link_verdict_uses_no_possessive_on_a_token(tiny):
+    """'he's attention' reads as 'he is': a token is never given an apostrophe-s."""
+    result = invoke(TEXT, "--model", tiny, "--link", "he", "dog", "--no-color", "--width", "200")
+    assert result.exit_code == 0, result.output
+    assert "he's" not in result.stdout and "of the attention of he" in " ".join(result.stdout.split())
 
 
 def test_minilm_head_saved_then_explained_gives_the_same_weights(tmp_path):

@@ -54,9 +54,9 @@ def link_view(*, model: str, tokens, source: int, target: int, ranking, labels: 
     top = ranking[0]
     best = f"L{top.layer}H{top.head}"
     if top.weight >= 0.5:
-        verdict = f"{best} gives {a} → {b} {fixed(top.weight, precision)}: more than half of {a}'s attention."
+        verdict = f"{best} gives {a} → {b} {fixed(top.weight, precision)}: more than half of the attention of {a}."
     else:
-        verdict = (f"No head gives {b} half of {a}'s attention; the most is {fixed(top.weight, precision)}, "
+        verdict = (f"No head gives {b} half of the attention of {a}; the most is {fixed(top.weight, precision)}, "
                    f"in {best}.")
     names = [f"L{s.layer}H{s.head}" for s in ranking[:shown]]
     wide = max(len(n) for n in names)
