@@ -361,7 +361,7 @@ def head_weights(heads: Sequence[HeadSpec] | HeadSpec, d_model: int,
     out, seen = [], set()
     for i, spec in enumerate(heads):
         fields = _head_fields(spec, i)
-        name = str(fields.get("name") or f"head {i + 1}")
+        name = str(fields.get("name") or f"head {i}")  # counted from 0, as heads are everywhere
         if name in seen:
             raise AttncliError(f"two heads are named {name!r}; head names must differ")
         seen.add(name)

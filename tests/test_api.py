@@ -346,3 +346,8 @@ def test_arrays_given_to_the_api_stay_writable():
     attncli.attention(q, q, q)
     q[0, 0] = 7.0
     assert q.flags.writeable
+
+
+def test_unnamed_heads_are_named_from_0():
+    steps = attncli.multi_head(X, [(W_Q, W_K, W_V), (W_Q, W_K, W_V)])
+    assert [h.name for h in steps.heads] == ["head 0", "head 1"]
