@@ -419,7 +419,8 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
     from pathlib import Path
 
     from attncli.practice.answers import read_file
-    from attncli.practice.worksheet import KEY_FILE, build_sheets, numbered_roster, parse_roster, write_sheets
+    from attncli.practice.worksheet import (DEFAULT_SEED, KEY_FILE, build_sheets, numbered_roster, parse_roster,
+                                           write_sheets)
 
     if roster is not None and count is not None:
         raise UsageError("give --roster FILE or --count N, not both")
@@ -447,7 +448,9 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
         f"wrote {len(files)} files in {folder}/: {KEY_FILE} (the answer key: keep it from the students) and, for "
         f"{'each of ' if many else ''}{len(students)} student{'s' if many else ''} ({_listed(students)}), "
         "<student>.md and <student>.html (the sheet) and <student>.answers.yaml (to fill in)",
-        f"course seed {seed!r}: the same --seed and ids give the same sheets again",
+        f"course seed {seed!r}: the same --seed and ids give the same sheets again" if seed != DEFAULT_SEED else
+        f"course seed {seed!r}, the default: any course without --seed gets these same sheets, so give your own, "
+        "such as --seed 'physics-2026'",
         f"grade with: attncli grade {folder}/{KEY_FILE} ANSWER-FILES...",
     ]
 

@@ -22,6 +22,7 @@ from attncli.numbers import fixed
 from attncli.practice.questions import show
 from attncli.practice.quiz import generated_questions, scenario_questions
 from attncli.practice.schemas import ANSWERS_SCHEMA, GRADE_SCHEMA, KEY_SCHEMA
+from attncli.practice.worksheet import DEFAULT_SEED
 
 runner = CliRunner()
 
@@ -465,7 +466,10 @@ def test_worksheet_without_a_seed_uses_a_stated_default(tmp_path):
     out = tmp_path / "sheets"
     result = runner.invoke(app, ["worksheet", "--count", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "course seed 'attncli': the same --seed and ids give the same sheets again" in result.stderr
+    assert ("course seed 'attncli', the default: any course without --seed gets these same sheets, so give your "
+            "own, such as --seed 'physics-2026'") in " ".join(result.stderr.split())
+    shown_help = " ".join(runner.invoke(app, ["worksheet", "--help"]).stdout.split())
+    assert f"[default: {DEFAULT_SEED}]" in shown_help  # the CLI's default is the one commands.py names
     again = tmp_path / "again"
     assert runner.invoke(app, ["worksheet", "--count", "3", "--out", str(again), "--seed", "attncli"]).exit_code == 0
     assert (out / "key.json").read_bytes() == (again / "key.json").read_bytes()

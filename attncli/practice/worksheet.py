@@ -15,6 +15,7 @@ from attncli.practice.questions import check_level
 from attncli.practice.sheet import sheet_view
 
 KEY_FILE = "key.json"
+DEFAULT_SEED = "attncli"  # `worksheet --seed`'s default (cli.py): every course that gives none shares it
 # key.json takes about 19 KB a student at the whole-row level; grade reads keys up to 5× the file limit.
 MAX_STUDENTS = 1_000
 # Safe as a file name on Linux, macOS and Windows: no separators, spaces or a trailing dot.
