@@ -68,6 +68,7 @@ ScenarioArg = Annotated[
         help="A scenario YAML file, '-' for standard input, or a built-in name (see `attncli scenarios`).",
         autocompletion=_complete_scenario,
         show_default=True,
+        metavar="SCENARIO",
     ),
 ]
 PrecisionOpt = Annotated[
@@ -286,7 +287,8 @@ def scenarios(
 
 @app.command()
 @user_errors
-def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", autocompletion=_complete_scenario)]) -> None:
+def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", autocompletion=_complete_scenario,
+                                                         metavar="NAME")]) -> None:
     """Print a built-in scenario's YAML, to copy."""
     from attncli import commands
     from attncli.deliver import emit
@@ -316,7 +318,7 @@ def new(
 @app.command()
 @user_errors
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.", metavar="FILE...")],
+    files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.", metavar="FILE")],
 ) -> None:
     """List every problem in scenario files.
 
@@ -463,7 +465,7 @@ def grade(
 @app.command("model")
 @user_errors
 def model_command(
-    text: Annotated[str, typer.Argument(help="Your sentence, in quotes.", show_default=False)],
+    text: Annotated[str, typer.Argument(help="Your sentence, in quotes.", show_default=False, metavar="TEXT")],
     layer: Annotated[
         Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")
     ] = None,
