@@ -299,7 +299,7 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
     if a.shape != (n_q, n_k):
         raise AttncliError(f"mask is {a.shape[0]}×{a.shape[1]}, but it needs one row per query and one column "
                            f"per key: {n_q}×{n_k}")
-    return a
+    return a.copy()  # the result's copy: results are read-only, the caller's array stays the caller's
 
 
 def _scenario_mask(mask: MaskSpec, n_q: int, n_k: int) -> tuple[bool, np.ndarray | None]:

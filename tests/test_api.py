@@ -342,10 +342,12 @@ def test_the_arrays_of_every_result_are_read_only():
 
 
 def test_arrays_given_to_the_api_stay_writable():
-    q = np.array(X)
-    attncli.attention(q, q, q)
-    q[0, 0] = 7.0
-    assert q.flags.writeable
+    q, mask = np.array(X), np.tril(np.ones((3, 3), dtype=bool))
+    steps = attncli.attention(q, q, q, mask=mask)
+    attncli.multi_head(q, [(W_Q, W_K, W_V)], mask=mask)
+    q[0, 0], mask[0, 1] = 7.0, True
+    assert q.flags.writeable and mask.flags.writeable
+    assert not steps.allowed[0, 1] and not steps.allowed.flags.writeable
 
 
 def test_unnamed_heads_are_named_from_0():
