@@ -249,15 +249,20 @@ def head_grid_html(block: HeadGrid) -> str:
     labels = "".join(f'<div style="height: {TILE_PIXEL}px; line-height: {TILE_PIXEL}px">{escape(label)}</div>'
                      for label in block.row_labels)
     axis = f'<div style="{_MONO}; font-size: {TILE_PIXEL}px; text-align: right; padding-right: 3px">{labels}</div>'
+    # the keys' initials over the columns, one to a column of pixels, as the terminal's gallery has them
+    letters = "".join(f'<span style="display: inline-block; width: {TILE_PIXEL}px; text-align: center">'
+                      f'{escape(letter)}</span>' for letter in block.col_labels)
+    columns = (f'<div style="{_MONO}; font-size: {TILE_PIXEL}px; line-height: {TILE_PIXEL + 2}px; '
+               f'white-space: nowrap">{letters}</div>')
     tiles = []
     for tile in block.tiles:
         rgb = bytes(int(heat_colour(w)[k:k + 2], 16) for row in tile.weights for w in row for k in (1, 3, 5))
         about = f"{tile.name}: {tile.kind}"
         picture = (f'<img src="data:image/png;base64,{_png(rgb, n_q, n_k)}" width="{n_k * TILE_PIXEL}" '
                    f'height="{n_q * TILE_PIXEL}" alt="{escape(about)}" title="{escape(about)}" '
-                   'style="image-rendering: pixelated; image-rendering: crisp-edges">')
+                   'style="display: block; image-rendering: pixelated; image-rendering: crisp-edges">')
         tiles.append(f'<div><div style="{_MONO}; font-size: 0.85em; white-space: nowrap">{escape(about)}</div>'
-                     f'<div style="display: flex; align-items: flex-start">{axis}{picture}</div></div>')
+                     f'<div style="display: flex; align-items: flex-end">{axis}<div>{columns}{picture}</div></div></div>')
     title = f'<div style="font-weight: bold; margin-top: 0.6em">{escape(block.title)}</div>' if block.title else ""
     note = ('<div style="font-size: 0.85em">In each picture the rows are the queries, top to bottom, and the columns '
             'the keys, left to right, in the order of the tokens; brighter is more weight.</div>')

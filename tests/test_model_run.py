@@ -69,6 +69,9 @@ def test_the_run_shows_the_gallery_of_every_head_in_html(run):
     for i, j in ((0, 0), (3, 7), (10, 10)):
         assert "#" + bytes(pixels[i, j]).hex() == heat_colour(weights[i, j])
     assert "every head on your sentence" in html and "hungry" in html
+    # the rows labelled with the tokens and the columns with their initials, as the page's sentences say
+    assert html.count(">hungry</div>") == 6
+    assert re.findall(r">(.)</span>", html)[:11] == ["C", "t", "d", "a", "h", "d", "b", "h", "w", "h", "S"]
 
 
 def test_a_head_run_shows_its_steps(run):
