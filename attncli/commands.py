@@ -581,14 +581,9 @@ def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bo
 
 
 def _gallery(run) -> View:
-    from attncli.pretrained import KINDS, label_head
-    from attncli.pretrained.patterns import THRESHOLD
-    from attncli.views import gallery
+    from attncli.model_run import gallery  # the notebook's gallery too
 
-    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens), h.steps.weights)
-             for layer in run.layers for h in layer.heads]
-    return gallery.view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS,
-                        threshold=THRESHOLD)
+    return gallery(run)
 
 
 def _link(run, link: tuple[str, str], precision: int) -> View:
