@@ -58,7 +58,9 @@ class ModelRun(_Shows, forward.ModelRun):
         return stacked
 
     def view(self, full: bool = False, precision: int = 3) -> View:
-        return gallery(self)
+        from attncli.views import gallery
+
+        return gallery.of_run(self)  # what `attncli model TEXT` shows first
 
     def _about(self) -> str:
         from attncli.safe_text import visible
@@ -69,15 +71,3 @@ class ModelRun(_Shows, forward.ModelRun):
         n_layers, n_heads = len(self.layers), len(self.layers[0].heads)
         return (f"{self.model} on {text!r}: {len(self.tokens)} tokens, {n_layers} layers × {n_heads} heads; "
                 ".head(layer, head).steps, .weights, .explain()")
-
-
-def gallery(run: forward.ModelRun) -> View:
-    """Every head of a run as a small heatmap, labelled by its pattern (what `attncli model TEXT` shows first)."""
-    from attncli.pretrained import KINDS, label_head
-    from attncli.pretrained.patterns import THRESHOLD
-    from attncli.views import gallery as galleries
-
-    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens), h.steps.weights)
-             for layer in run.layers for h in layer.heads]
-    return galleries.view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS,
-                          threshold=THRESHOLD)

@@ -153,7 +153,7 @@ def svg_cell_fills(text: str) -> dict[str, set[str]]:
 
 
 def test_svg_export_shades_each_weight_in_its_own_colour(tmp_path):
-    from attncli.render_terminal import heat_colour
+    from attncli.palette import heat_colour
     from attncli.scenario import evaluate, settings_for
 
     assert runner.invoke(app, ["explain", "--export", str(tmp_path / "a.svg")]).exit_code == 0
@@ -166,7 +166,7 @@ def test_svg_export_shades_each_weight_in_its_own_colour(tmp_path):
 
 
 def test_heat_colours_run_along_viridis_from_dark_to_light():
-    from attncli.render_terminal import heat_colour
+    from attncli.palette import heat_colour
 
     assert heat_colour(0) == heat_colour(-0.5) == "#440154" and heat_colour(1) == heat_colour(2) == "#fde725"
     rgb = [[int(c[k:k + 2], 16) for k in (1, 3, 5)] for c in map(heat_colour, [i / 20 for i in range(21)])]
@@ -226,10 +226,10 @@ def test_validate_lists_every_problem(write):
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"{path}:1: missing key 'W_V' (d_model × d_v: turns each embedding into a value)",
-        f"{path}:2: embeddings row 1, column 2 is 'x', not a number",
-        f"{path}:2: embeddings row 2, column 2 is 'yes', a boolean, not a number",
+        f"{path}:2: embeddings row 0 (line 2), column 1 is 'x', not a number",
+        f"{path}:2: embeddings row 1 (line 2), column 1 is 'yes', a boolean, not a number",
         f"{path}:4: unknown key 'W_v'; did you mean W_V?",
-        f"{path}:5: W_K row 2, column 1 is .nan: NaN and infinity are not allowed",
+        f"{path}:5: W_K row 1 (line 5), column 0 is .nan: NaN and infinity are not allowed",
         f"{path}: 5 problems",
         "dog_ate_dinner: ok",
     ]

@@ -57,3 +57,8 @@ def load_model(ref: str | None = None, dtype=np.float64) -> Model:
     tokenizer = ModelTokenizer(directory, config)
     weights = read_weights(directory / "model.safetensors", config, dtype)
     return Model(name, directory, config, weights, tokenizer, dtype)
+
+
+def run_text(text: str, ref: str | None = None, float32: bool = False):
+    """The model ref (default: the installed MiniLM) run on text, in float32 or float64."""
+    return load_model(ref, np.float32 if float32 else np.float64).run(text)

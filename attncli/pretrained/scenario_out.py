@@ -86,3 +86,15 @@ def yaml_string(text: str) -> str:
 
 
 _YAML_BREAKS_AND_BOM = {"\u2028", "\u2029", "\ufeff"}
+
+
+def head_evaluation(h, tokens, model: str):
+    """The head as explain would run it: a Scenario of X and its slices, evaluated by the same core."""
+    from attncli import core
+    from attncli.scenario import Scenario, Settings, evaluate
+
+    f64 = lambda a: np.asarray(a, dtype=np.float64)  # float32 widens exactly
+    weights = core.HeadWeights(h.name, f64(h.w_q), f64(h.w_k), f64(h.w_v), f64(h.b_q), f64(h.b_k), f64(h.b_v))
+    sc = Scenario(name=f"{model} {h.name}", origin=f"{model} {h.name}", tokens=tuple(tokens), x=f64(h.x),
+                  heads=(weights,), description=f"Layer {h.layer}, head {h.head} (from 0)")
+    return evaluate(sc, Settings(scaled=True, causal=False))

@@ -27,6 +27,10 @@ def _cut(terms: list[str], joiner: str) -> str:
     return joiner.join(terms[:_KEEP_FIRST] + [f"… {hidden} more …"] + terms[-_KEEP_LAST:])
 
 
+SHORTENED = (f"Long sums and vectors are shortened to their first and last terms (lines over {LONG_LINE} "
+             "characters); the answers are checked against the exact values all the same.")
+
+
 def is_long(questions) -> bool:
     """Whether any line of these questions would be shortened."""
     return any(len(line) > LONG_LINE for q in questions
@@ -58,7 +62,7 @@ def grade_view(report, key_path: str) -> View:
     from attncli.practice.grading import STATUS_WORDS
     from attncli.practice.questions import LEVEL_WORDS
     from attncli.practice.tolerance import describe
-    from attncli.render_terminal import MAX_ROWS
+    from attncli.limits import MAX_ROWS
 
     key = report.key
     blocks: list = [Title("Grades", f"{key_path}: course seed {key.seed!r}, {len(key.students)} "
