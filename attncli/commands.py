@@ -275,9 +275,12 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
 def grade(key: str, submissions: list[str], how) -> None:
     """Grade answer files against key.json and deliver the grades; then the files not graded, one line each."""
     from attncli.deliver import deliver
+    from attncli.files import check_not_protected
     from attncli.practice.grading import grade_files
     from attncli.views.practice import grade_view
 
+    if how.export is not None:  # the teacher's key and the students' answers outlive any export
+        check_not_protected(how.export, (key, *submissions), "the key or an answer file being graded")
     report = grade_files(key, submissions)
     deliver(grade_view(report, key), how, text=report.csv_text() if how.output_format == "csv" else None)
     if report.errors:
@@ -338,13 +341,16 @@ def model_save(text: str, file: str, *, layer: int | None, head: int | None, mod
     from pathlib import Path
 
     from attncli.deliver import note
-    from attncli.files import write_atomic
+    from attncli.files import check_reads_back, check_writable, write_atomic
     from attncli.pretrained import head_scenario, head_scenario_yaml, run_text
 
     check_model_flags(layer, head, focus, link, file)
+    check_writable(file)  # a directory or a device: --force would not help, so do not suggest it
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)
     run = run_text(text, model, float32)
     _one_head(run, layer, head)
-    write_atomic(file, head_scenario_yaml(head_scenario(run, layer, head)))
+    text = head_scenario_yaml(head_scenario(run, layer, head))
+    check_reads_back(text, file)
+    write_atomic(file, text)
     note(f"wrote {file}: try `attncli explain {file}`")

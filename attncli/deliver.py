@@ -227,10 +227,9 @@ def json_bytes(document, depth: int = 1) -> int:
 
 def write_json(f, document: dict) -> None:
     """Strict JSON streamed to f chunk by chunk: no second copy of a large document in memory."""
-    import json
+    from attncli.files import json_chunks
 
-    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
-    for chunk in encoder.iterencode(document):
+    for chunk in json_chunks(document):
         f.write(chunk)
     f.write("\n")
 
@@ -245,14 +244,14 @@ def _terminal_width() -> int:
         except (OSError, ValueError, AttributeError):
             continue
     columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) >= 40 else EXPORT_WIDTH
+    return int(columns) if columns.isdigit() and len(columns) < 6 and int(columns) >= 40 else EXPORT_WIDTH
 
 
 def dumps(doc: dict) -> str:
     """Strict JSON: a NaN or infinity here is a bug, so refuse it rather than print it."""
-    import json
+    from attncli.files import json_text
 
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+    return json_text(doc)
 
 
 def emit(text: str) -> None:

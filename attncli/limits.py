@@ -14,6 +14,10 @@ _MAX_DIM = 100_000
 _MAX_TEXT = 1_000  # characters in a token, a name or a key: longer is not a label, and slows every table
 _MAX_PROSE = 10_000  # characters in a description
 _MAX_HEADS = 256  # a real layer has at most 128; each head is a page of the walk-through
+_MAX_NUMBER_DIGITS = 300  # digits of one integer in a JSON file: 10^309 overflows a float; int() refuses 4,300
+_MAX_ANSWERS = 10_000  # answers in one answer file: a sheet asks a few dozen questions
+_MAX_TRIES = 50  # lines in a row without an answer to one quiz question (hints, typos) before the quiz stops
+_MAX_ANSWER_CHARS = 10_000  # characters read of one typed or piped quiz line; the rest of the line is skipped
 _MAX_HAND_KEYS = 2_000  # keys a hand calculation (--focus, --tiled) writes out term by term
 OUTPUT_ENV = "ATTNCLI_MAX_OUTPUT_BYTES"
 _DEFAULT_OUTPUT_BYTES = 50_000_000  # JSON or markdown of one view, estimated before it is written
@@ -49,6 +53,22 @@ def max_text(multiline: bool = False) -> int:
 
 def max_heads() -> int:
     return _MAX_HEADS
+
+
+def max_number_digits() -> int:
+    return _MAX_NUMBER_DIGITS
+
+
+def max_answers() -> int:
+    return _MAX_ANSWERS
+
+
+def max_tries() -> int:
+    return _MAX_TRIES
+
+
+def max_answer_chars() -> int:
+    return _MAX_ANSWER_CHARS
 
 
 def max_hand_keys() -> int:

@@ -1,4 +1,4 @@
-"""Real heads: a pretrained BERT encoder run in NumPy, every head's four steps kept (issue 11).
+"""Real heads: a pretrained BERT encoder run in NumPy, every head's four steps kept.
 
 Importing this package is light (NumPy only): safetensors, tokenizers and huggingface_hub are
 imported when a model is loaded.

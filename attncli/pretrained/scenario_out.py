@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from attncli.pretrained.forward import ModelRun
+from attncli.safe_text import clipped
+from attncli.yaml_text import yaml_float, yaml_string
 
 _KEY_ORDER = ("name", "description", "tokens", "embeddings", "W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V",
               "mask", "scale")
@@ -13,11 +15,14 @@ _KEY_ORDER = ("name", "description", "tokens", "embeddings", "W_Q", "b_Q", "W_K"
 def head_scenario(run: ModelRun, layer: int, head: int) -> dict:
     """The head LlayerHhead on run's text as a scenario mapping; Q = X·W_Q + b_Q reproduces its steps."""
     h = run.head(layer, head)
+    # Text is cut to what the reader takes (1,000 characters in a token or name, 10,000 in a description):
+    # whatever attncli writes, attncli reads back.
+    model = clipped(run.model, 200)
     return {
-        "name": f"{run.model} {h.name}",
-        "description": (f"Layer {layer}, head {head} (0-based) of {run.model} on {run.text!r}: the embeddings are "
-                        f"the hidden state entering layer {layer}; Q = X·W_Q + b_Q, and so for K and V."),
-        "tokens": list(run.tokens),
+        "name": f"{model} {h.name}",
+        "description": (f"Layer {layer}, head {head} (0-based) of {model} on {clipped(run.text, 500)!r}: the "
+                        f"embeddings are the hidden state entering layer {layer}; Q = X·W_Q + b_Q, and so for K and V."),
+        "tokens": [clipped(token, 900) for token in run.tokens],
         "embeddings": _floats(h.x),
         "W_Q": _floats(h.w_q), "b_Q": _floats(h.b_q),
         "W_K": _floats(h.w_k), "b_K": _floats(h.b_k),
@@ -54,38 +59,6 @@ def _scalar(value) -> str:
     if isinstance(value, (float, int)):
         return yaml_float(float(value))
     return yaml_string(str(value))
-
-
-def yaml_float(x: float) -> str:
-    """repr(x), which round-trips, with a '.0' added where YAML 1.1 would read 1e-05 as text."""
-    text = repr(x)
-    if not np.isfinite(x):
-        raise ValueError(f"{text} cannot be written to a scenario")
-    mantissa, e, exponent = text.partition("e")
-    if e and "." not in mantissa:
-        text = f"{mantissa}.0e{exponent}"
-    return text
-
-
-def yaml_string(text: str) -> str:
-    """A double-quoted YAML scalar that reads back as text, whatever characters it holds."""
-    out = []
-    for c in text:
-        code = ord(c)
-        if c in '"\\':
-            out.append("\\" + c)
-        elif 0x20 <= code < 0x7F or (code >= 0xA0 and c.isprintable() and c not in _YAML_BREAKS_AND_BOM):
-            out.append(c)
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    return '"' + "".join(out) + '"'
-
-
-_YAML_BREAKS_AND_BOM = {"\u2028", "\u2029", "\ufeff"}
 
 
 def head_evaluation(h, tokens, model: str):

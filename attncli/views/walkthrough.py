@@ -165,7 +165,7 @@ class _HeadContext(Record):
 
 
 def _head_sections(ev: Evaluation, index: int, p: int, multi: bool, pictures: Pictures = Pictures()) -> list[Section]:
-    """The seed's four steps for one head: project, scores (and their picture), scale (and mask),
+    """The four steps for one head: project, scores (and their picture), scale (and mask),
     softmax, weighted sum."""
     ctx = _HeadContext(ev, index, p, f"{index}." if multi else "", pictures)
     head = ctx.head
