@@ -123,7 +123,7 @@ def compare(scenario: str | None, *, scale: bool | None = None, mask: bool | Non
 
     def run(t: float):
         if t == temperature:
-            return comparing.compare(sc, base, variant, change)
+            return comparing.compare(sc, base, variant, change, not comparing.is_default_variant(scale, mask, temperature))
         return evaluate(sc, variant._replace(temperature=t))  # only whether the rest of the variant overflows
 
     result = blame_temperature(temperature, run)

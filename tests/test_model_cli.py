@@ -93,6 +93,21 @@ def test_focus_writes_the_row_by_hand(tiny, tiny_run):
     assert f"A[dog] = {vector(weights, 3)}" in unwrapped(lines)  # 12 weights: a line and a continued one
 
 
+def test_focus_json_has_the_row_by_hand_as_explain_gives_it(tiny, tiny_run):
+    doc = ok_json(TEXT, "--model", tiny, "--layer", "1", "--head", "0", "--focus", "dog")
+    explain = json.loads(runner.invoke(app, ["explain", "--focus", "dog", "--format", "json"]).stdout)
+    assert set(doc["focus"]) == set(explain["focus"])
+    steps = tiny_run.head(1, 0).steps
+    assert (doc["focus"]["row"], doc["focus"]["token"], doc["focus"]["head"]) == (2, "dog", 0)
+    np.testing.assert_allclose(doc["focus"]["weights"], steps.weights[2], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(doc["focus"]["scores"], steps.scores[2], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.array(doc["focus"]["exps"]) / doc["focus"]["sum"], steps.weights[2], atol=1e-15)
+    assert "focus" not in ok_json(TEXT, "--model", tiny, "--layer", "1", "--head", "0")
+    markdown = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "0", "--focus", "dog", "--format", "markdown")
+    assert "By hand: the row of dog" in markdown.stdout
+    assert f"A[dog] = {vector(steps.weights[2], 3)}" in unwrapped([line.strip() for line in markdown.stdout.splitlines()])
+
+
 def test_float32_runs_the_model_in_float32_and_says_how_far_float64_is(tiny):
     result = invoke(TEXT, "--model", tiny, "--layer", "0", "--head", "0", "--float32", "--no-color", "--width", "200")
     assert result.exit_code == 0, result.output
@@ -470,6 +485,13 @@ def test_link_ranks_minilm_heads_by_what_they_give_beyond_the_other_tokens(text,
     assert (heaviest is None) == ("The largest weight" not in result.stdout)
     if heaviest:
         assert heaviest in result.stdout
+
+
+def test_the_link_verdict_uses_no_possessive_on_a_token(tiny):
+    """'he's attention' reads as 'he is': a token is never given an apostrophe-s."""
+    result = invoke(TEXT, "--model", tiny, "--link", "he", "dog", "--no-color", "--width", "200")
+    assert result.exit_code == 0, result.output
+    assert "he's" not in result.stdout and "dog's" not in result.stdout
 
 
 def test_minilm_head_saved_then_explained_gives_the_same_weights(tmp_path):

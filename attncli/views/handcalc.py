@@ -57,7 +57,8 @@ class _Shown:
 def legend(p: int) -> str:
     return (f"'=': the numbers on the line, redone, give its result to {p} decimals; '≈': they give a "
             "result that differs in the last digits, because each shown number is rounded (and exp "
-            "magnifies the rounding of its argument) while attncli carries the exact float64 values on.")
+            "magnifies the rounding of its argument) while attncli carries the exact float64 values on. "
+            "Numbers are rounded as by hand, a final 5 away from zero: 0.6775 shows as 0.678.")
 
 
 def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -> list[str]:

@@ -22,13 +22,17 @@ def _match_note(name: str, difference: float, float32: bool) -> str:
 
 def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str, difference: float,
               float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "",
-              focus: int | None = None) -> View:
-    """Explain's walkthrough of one head, after the model's tokens and what the head's weights show."""
+              focus_row: int | None = None, focus: dict | None = None) -> View:
+    """Explain's walkthrough of one head, after the model's tokens and what the head's weights show.
+
+    focus_row: the by-hand row, which the q·k picture marks; focus: that row's numbers for the JSON, as
+    `explain --focus` gives them.
+    """
     name = f"L{layer}H{head}"
     by_hand_title = f"By hand: the row of {focus_token}" if by_hand else "By hand"
-    inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title,
-                             extra={"model": model, "layer": layer, "head": head},
-                             pictures=walkthrough.Pictures(focus or 0))
+    extra = {"model": model, "layer": layer, "head": head, **({"focus": focus} if focus is not None else {})}
+    inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title, extra=extra,
+                             pictures=walkthrough.Pictures(focus_row or 0))
     intro = (Paragraph(tokens_line(ev.scenario.tokens)),
              Paragraph(f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
                        f"entering layer {layer}; each head has d_k = {ev.steps.heads[0].d_k} columns of the "
@@ -136,13 +140,15 @@ def one_head(run, layer: int, head: int, row: int | None, float32: bool, precisi
     ev = head_evaluation(h, run.tokens, run.model)
     difference = float(np.max(np.abs(ev.steps.heads[0].weights - h.steps.weights)))
     by_hand: tuple[str, ...] = ()
+    focus = None
     if row is not None:
         from attncli.views import handcalc
 
         by_hand = tuple(handcalc.focus_lines(ev, row, precision))
+        focus = handcalc.focus_json(ev, row)
     return head_view(ev, model=run.model, layer=layer, head=head, pattern=pattern_sentence(h.steps.weights, run.tokens),
                      difference=difference, float32=float32, precision=precision, by_hand=by_hand,
-                     focus_token=run.tokens[row] if row is not None else "", focus=row)
+                     focus_token=run.tokens[row] if row is not None else "", focus_row=row, focus=focus)
 
 
 def gallery_then_clearest(run, float32: bool, precision: int, model: str | None = None) -> View:
