@@ -74,7 +74,20 @@ def test_pipe_closed_early_ends_quietly(tmp_path):
 def test_ctrl_c_exits_130_without_a_traceback():
     proc = subprocess.Popen([*program(), "explain", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=program_env())
-    time.sleep(1.0)  # not a timing assertion: only lets the program reach its read of stdin
+    # Ctrl-C once the program is reading stdin: it has drained what was written (a fixed sleep is not
+    # enough on a loaded machine, where start-up may take longer than any chosen delay).
+    import fcntl
+    import termios
+
+    proc.stdin.write(b"name: x\n")
+    proc.stdin.flush()
+    waiting = bytearray(4)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        fcntl.ioctl(proc.stdin.fileno(), termios.FIONREAD, waiting)
+        if int.from_bytes(waiting, "little") == 0:
+            break
+        time.sleep(0.01)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
