@@ -66,7 +66,8 @@ def _head_lines(ev: Evaluation, index: int, language: str) -> dict[str, tuple[st
     defs = [_literal(name, m, language) for name, m in (("W_Q", w.w_q), ("W_K", w.w_k), ("W_V", w.w_v),
                                                         ("b_Q", w.b_q), ("b_K", w.b_k), ("b_V", w.b_v)) if m is not None]
     bias = {name: f" + {name}" if b is not None else "" for name, b in (("b_Q", w.b_q), ("b_K", w.b_k), ("b_V", w.b_v))}
-    out = {"1": (*defs, f"q, k, v = x @ W_Q{bias['b_Q']}, {kv} @ W_K{bias['b_K']}, {kv} @ W_V{bias['b_V']}"),
+    out = {"1": (*defs, f"q, k, v = x @ W_Q{bias['b_Q']}, {kv} @ W_K{bias['b_K']}, {kv} @ W_V{bias['b_V']}",
+                 *(_rope_lines(sc.rope, numpy) if sc.rope is not None else ())),
            "2": ("scores = q @ k.T" if numpy else "scores = q @ k.transpose(-2, -1)",)}
     t = settings.temperature
     divide = f" / {t!r}" if t != 1.0 else ""
@@ -88,6 +89,19 @@ def _head_lines(ev: Evaluation, index: int, language: str) -> dict[str, tuple[st
         out[str(step + 1)] += (f"# steps 2 to {step + 1} in one call, PyTorch's fused attention:",
                                f"{name} = F.scaled_dot_product_attention({_sdpa_args(ev, head.allowed)})")
     return out
+
+
+def _rope_lines(base: float, numpy: bool) -> tuple[str, ...]:
+    """RoPE, rotate-half form: pair p (with p + d_k/2) of the row at position m turns by m·base^(−2p/d_k)."""
+    lib, cat = ("np", "np.concatenate") if numpy else ("torch", "torch.cat")
+    f64 = "" if numpy else ", dtype=torch.float64"
+    axis = "axis" if numpy else "dim"
+    return (f"half = q.shape[1] // 2  # RoPE: turn pair p (dimensions p, p + half) of row m by m·base^(−2p/d_k)",
+            f"angles = {lib}.arange(len(q){f64})[:, None] * (1.0 / {base!r} ** ({lib}.arange(0, 2 * half, 2{f64}) "
+            f"/ (2 * half)))",
+            f"cos, sin = {lib}.cos(angles), {lib}.sin(angles)",
+            f"q = {cat}([q[:, :half] * cos - q[:, half:] * sin, q[:, half:] * cos + q[:, :half] * sin], {axis}=1)",
+            f"k = {cat}([k[:, :half] * cos - k[:, half:] * sin, k[:, half:] * cos + k[:, :half] * sin], {axis}=1)")
 
 
 def _allowed(ev: Evaluation, allowed: np.ndarray, numpy: bool) -> str:
