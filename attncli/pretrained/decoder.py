@@ -56,7 +56,8 @@ class DecoderModel:
         found = self._layers.get(i)
         if found is None:
             found = read_layer(self.file, self.config, i)
-            if self.keep_weights:
+            if self.keep_weights:  # converted once, not at every token
+                found = LlamaLayer(**{k: v.astype(self.dtype) for k, v in vars(found).items()})  # keeps the layout
                 self._layers[i] = found
         return found
 
@@ -70,8 +71,8 @@ class DecoderModel:
         vocab = self.config.vocab_size
         if self.keep_weights:
             if self._output is None:
-                self._output = self.file.tensor(self.output_name)
-            return x @ self._output.T.astype(self.dtype, copy=False)
+                self._output = self.file.tensor(self.output_name).astype(self.dtype)
+            return x @ self._output.T
         out = np.empty((x.shape[0], vocab), dtype=self.dtype)
         for start in range(0, vocab, VOCAB_CHUNK):
             rows = self.file.tensor(self.output_name, rows=range(start, min(vocab, start + VOCAB_CHUNK)))

@@ -55,6 +55,10 @@ class GGUFTokenizer:
                                f"this model reads at most {self.context_length}")
         return Tokenized(tokens=tuple(self.token(i) for i in ids), ids=ids, type_ids=(0,) * len(ids))
 
+    def encode_plain(self, text: str) -> tuple[int, ...]:
+        """The ids of text alone: no BOS, no checks."""
+        return tuple(self._tok.encode(text, add_special_tokens=False).ids)
+
     def token(self, token_id: int) -> str:
         """How a token is shown: its text without the leading space, control characters made visible."""
         from attncli.safe_text import visible
