@@ -232,6 +232,8 @@ def attention(layer: int, xn: np.ndarray, lw: LlamaLayer, config: LlamaConfig, p
         q_raw = q_all[:, cols]  # (n_new, dh)
         q = core.rope(q_raw, positions, config.rope_base)
         steps = core.attend(q, keys[g], values[g], scale=scale, allowed=allowed, name=f"L{layer}H{h}")
+        if n_past == 0:  # every key is new: the steps can show q and k before their rotation too
+            steps = steps._replace(rope_base=config.rope_base, q_raw=q_raw, k_raw=raw_keys[g])
         heads.append(HeadRun(layer=layer, head=h, x=xn, w_q=lw.w_q[:, cols], b_q=None, w_k=lw.w_k[:, kv_cols],
                              b_k=None, w_v=lw.w_v[:, kv_cols], b_v=None, w_o=lw.w_o[cols, :], b_o=None, steps=steps,
                              kv_head=g, rope_base=config.rope_base, q_raw=q_raw, k_raw=raw_keys[g],
