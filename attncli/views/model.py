@@ -18,24 +18,32 @@ def tokens_line(tokens) -> str:
 def _match_note(name: str, difference: float, float32: bool) -> str:
     if difference <= SAME:
         return (f"These are the model's own numbers: recomputing {name} from X and its slices of W_Q, W_K, W_V "
-                f"and their biases, as `explain` does, gives the attention weights of the model's forward pass "
-                f"(largest difference {difference:.1e}).")
+                f"(and their biases, where the model has them), as `explain` does, gives the attention weights of "
+                f"the model's forward pass (largest difference {difference:.1e}).")
     run = "float32 forward pass" if float32 else "forward pass"
     return (f"Recomputed in float64 from X and the head's slices, these weights differ from the model's {run} "
             f"by up to {difference:.1e}.")
 
 
 def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str, difference: float,
-              float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "") -> View:
+              float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "",
+              shared: Paragraph | None = None) -> View:
     """Explain's walkthrough of one head, after the model's tokens and what the head's weights show."""
     name = f"L{layer}H{head}"
     by_hand_title = f"By hand: the row of {focus_token}" if by_hand else "By hand"
     inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title,
                              extra={"model": model, "layer": layer, "head": head})
-    intro = (Paragraph(tokens_line(ev.scenario.tokens)),
-             Paragraph(f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
-                       f"entering layer {layer}; each head has d_k = {ev.steps.heads[0].d_k} columns of the "
-                       "layer's W_Q, W_K and W_V, and a bias for each."),
+    d_k = ev.steps.heads[0].d_k
+    if ev.scenario.rope is not None:
+        about = (f"{name} is layer {layer}, head {head} of {model} (both from 0), a causal language model. X is the "
+                 f"hidden state entering layer {layer} after its RMSNorm; the head has d_k = {d_k} columns of the "
+                 "layer's W_Q, and of W_K and W_V through its key/value head (no biases). Then RoPE rotates q and k "
+                 "by position, and the causal mask hides every later token: −∞ above the diagonal, before softmax.")
+    else:
+        about = (f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
+                 f"entering layer {layer}; each head has d_k = {d_k} columns of the "
+                 "layer's W_Q, W_K and W_V, and a bias for each.")
+    intro = (Paragraph(tokens_line(ev.scenario.tokens)), Paragraph(about)) + ((shared,) if shared else ()) + (
              Paragraph(pattern),
              Paragraph(_match_note(name, difference, float32), "note"))
     first = inner.pages[0]
