@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reference_llama
+from conftest import oracle
 from attncli import core
 from attncli.errors import AttncliError, UsageError
 from attncli.pretrained import load_model
@@ -18,7 +19,7 @@ from attncli.pretrained.gguf_file import GGUFFile
 from tiny_llama import CONFIG, dequantized, vocabulary, weights, write_tiny_llama
 
 TEXT = "the dog ate his dinner because he was hungry"
-gguf = pytest.importorskip("gguf")
+gguf = pytest.importorskip("gguf", reason="the model extra is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +91,8 @@ def test_query_heads_share_key_value_heads_h_over_group(tiny_run):
 
 
 def _transformers_llama(tiny):
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+    torch = oracle("torch")
+    transformers = oracle("transformers")
     from transformers.masking_utils import eager_mask
     from transformers.models.llama import modeling_llama
 

@@ -110,7 +110,10 @@ def generate(model, text: str, *, max_new_tokens: int = 20, temperature: float |
         raise AttncliError(f"the prompt ({len(ids)} tokens) and {max_new_tokens} new tokens need {total} positions; "
                            f"this model reads at most {config.context_length}")
     model.check_memory(total, keep_steps=False)
-    model.keep_weights = True  # every step reads every layer again
+    model.keep_weights = True  # every step reads every layer again: read them once, before the clock starts
+    for i in range(config.n_layers):
+        model.layer(i)
+    model.logits(np.zeros((1, config.d_model), dtype=model.dtype))
     rng = np.random.default_rng(seed)
     steps, lengths, past = [], [], None
     started = time.perf_counter()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from attncli.numbers import fixed
+from attncli.safe_text import visible
 from attncli.views import Bars, Bullets, Grid, Page, Paragraph, Title, View, matrix_json
 from attncli.views.model import tokens_line
 
@@ -73,12 +74,12 @@ def generation_view(gen, precision: int = 3, shown_keys: int = 6) -> View:
         context = gen.prompt_tokens + tuple(s.token for s in gen.steps)
         looks = "  ".join(f"{context[int(j)]} {fixed(step.weights[j], precision)}" for j in order)
         rows.append((str(t + 1), step.token, str(step.cache_len), top, looks))
-    blocks.append(Grid(("step", "chosen", "keys", "top 5 next tokens (probability)",
+    blocks.append(Grid(("step", "chosen", "cached keys", "top 5 next tokens (probability)",
                         f"{name}: the predicting query's largest weights"), tuple(rows),
                        "One row per new token", numeric=False))
     saved = gen.work_recomputed / gen.work_cached if gen.work_cached else float("nan")
     end = " The model chose its end-of-text token, so it stopped there." if gen.stopped else ""
-    blocks += [Paragraph(f"Text: {gen.text}{end}", "strong"),
+    blocks += [Paragraph(f"Text: {visible(gen.text)}{end}", "strong"),
                Bullets((f"Time per token: {gen.seconds_per_token * 1000:.0f} ms.",
                         f"Attention work (multiply-adds of the q, k, v projections, q·k and A·V in all layers): "
                         f"{gen.work_cached:,} with the cache; {gen.work_recomputed:,} recomputing the whole prefix "
@@ -113,7 +114,7 @@ def induction_view(found, precision: int = 3, shown: int = 10) -> View:
     lower = found.loss_copy2 < found.loss_copy1
     if halved:
         copies = (f"The second copy's loss, {found.loss_copy2:.2f} nats per token, is less than half the first's "
-                  f"({found.loss_copy1:.2f}): the model predicts what it has seen, not what it knows.")
+                  f"({found.loss_copy1:.2f}): having seen the words once, the model predicts them far better.")
     elif lower:
         copies = (f"The second copy's loss, {found.loss_copy2:.2f} nats per token, is lower than the first's "
                   f"({found.loss_copy1:.2f}), though not by half.")
@@ -125,13 +126,13 @@ def induction_view(found, precision: int = 3, shown: int = 10) -> View:
         ablation = (f"Zeroing the {len(found.ablated_top)} best induction heads ({names(found.ablated_top)}) raises "
                     f"the second copy's loss from {found.loss_copy2:.2f} to {found.loss_top:.2f}; zeroing "
                     f"{len(found.ablated_random)} random others ({names(found.ablated_random)}) gives "
-                    f"{found.loss_random:.2f}. These heads do the copying.")
+                    f"{found.loss_random:.2f}: the copying depends on these heads more than on random ones.")
     else:
         ablation = (f"Zeroing the {len(found.ablated_top)} best induction heads ({names(found.ablated_top)}) gives a "
                     f"second-copy loss of {found.loss_top:.2f}, no more than zeroing {len(found.ablated_random)} "
                     f"random others ({names(found.ablated_random)}): {found.loss_random:.2f}.")
     blocks = (Title(f"{found.model}: induction heads", f"{len(found.words)} random words, twice (seed {found.seed})"),
-              Paragraph("Words: " + " ".join(found.words)),
+              Paragraph("Words, each one token, run together without spaces: " + " ".join(found.words)),
               Paragraph(f"An induction head, at a token it has seen before, looks at the token that followed it "
                         f"last time, so the model can predict it. Score of a head: the mean weight from each of "
                         f"the {L} second-copy tokens to the token after its first occurrence (spreading weight "

@@ -15,11 +15,12 @@ def tokens_line(tokens) -> str:
             + "  ".join(f"{i} {t}" for i, t in enumerate(tokens)))
 
 
-def _match_note(name: str, difference: float, float32: bool) -> str:
+def _match_note(name: str, difference: float, float32: bool, biases: bool = True) -> str:
     if difference <= SAME:
-        return (f"These are the model's own numbers: recomputing {name} from X and its slices of W_Q, W_K, W_V "
-                f"(and their biases, where the model has them), as `explain` does, gives the attention weights of "
-                f"the model's forward pass (largest difference {difference:.1e}).")
+        slices = "W_Q, W_K, W_V and their biases" if biases else "W_Q, W_K and W_V"
+        return (f"These are the model's own numbers: recomputing {name} from X and its slices of {slices}, "
+                f"as `explain` does, gives the attention weights of the model's forward pass "
+                f"(largest difference {difference:.1e}).")
     run = "float32 forward pass" if float32 else "forward pass"
     return (f"Recomputed in float64 from X and the head's slices, these weights differ from the model's {run} "
             f"by up to {difference:.1e}.")
@@ -45,7 +46,7 @@ def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str
                  "layer's W_Q, W_K and W_V, and a bias for each.")
     intro = (Paragraph(tokens_line(ev.scenario.tokens)), Paragraph(about)) + ((shared,) if shared else ()) + (
              Paragraph(pattern),
-             Paragraph(_match_note(name, difference, float32), "note"))
+             Paragraph(_match_note(name, difference, float32, ev.scenario.heads[0].b_q is not None), "note"))
     first = inner.pages[0]
     pages = (Page(first.heading, first.blocks[:1] + intro + first.blocks[1:]),) + inner.pages[1:]
     return View(inner.title, pages, inner.document, precision)
