@@ -167,7 +167,7 @@ def model(text: str, *, name: str | None = None, float32: bool = False):
 
 def generate(text: str, *, name: str = "smollm2", max_new_tokens: int = 20, temperature: float | None = None,
              top_k: int | None = None, seed: int = 0, layer: int | None = None, head: int | None = None,
-             cache: bool = True):
+             cache: bool = True, float32: bool = False):
     """Continue text with a causal language model (default SmolLM2), one token at a time: a Generation.
 
     Greedy unless temperature or top_k is given (then drawn with seed). `.steps[i]` holds each new token,
@@ -177,7 +177,7 @@ def generate(text: str, *, name: str = "smollm2", max_new_tokens: int = 20, temp
     from attncli.pretrained import load_model
     from attncli.pretrained.generate import generate as run_generation
 
-    found = load_model(name)
+    found = load_model(name, dtype=np.float32 if float32 else np.float64)
     if not found.causal:
         raise AttncliError(f"{found.name} is an encoder: it sees the whole text at once and predicts no next "
                            "token; generate with name=\"smollm2\" or a GGUF file")

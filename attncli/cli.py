@@ -550,6 +550,9 @@ def generate_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")
     ] = False,
+    float32: Annotated[
+        bool, typer.Option("--float32", help="Run the model in float32, as it was trained: faster (default float64).")
+    ] = False,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
@@ -569,7 +572,7 @@ def generate_command(
 
     deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
                               top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache,
-                              precision=precision), _how(output_format, no_color, width, step, export))
+                              float32=float32, precision=precision), _how(output_format, no_color, width, step, export))
 
 
 def main() -> None:

@@ -647,8 +647,10 @@ def induction_lesson(model: str | None, *, length: int = 20, seed: int = 0, text
 
 def generate(text: str, *, model: str | None = None, max_new_tokens: int = 20, temperature: float | None = None,
              top_k: int | None = None, seed: int = 0, layer: int | None = None, head: int | None = None,
-             cache: bool = True, precision: int = 3) -> View:
+             cache: bool = True, float32: bool = False, precision: int = 3) -> View:
     """`generate`: continue text token by token with the KV cache, watching one head."""
+    import numpy as np
+
     from attncli.pretrained import load_model
     from attncli.pretrained.generate import check_sampling, MAX_NEW_TOKENS, generate as run_generation
     from attncli.views.decoder import generation_view
@@ -656,7 +658,7 @@ def generate(text: str, *, model: str | None = None, max_new_tokens: int = 20, t
     if (layer is None) != (head is None):
         raise UsageError("--layer and --head pick the watched head together; give both, or neither")
     check_sampling(max_new_tokens, temperature, top_k, MAX_NEW_TOKENS)
-    found = load_model(model or "smollm2")
+    found = load_model(model or "smollm2", np.float32 if float32 else np.float64)
     if not found.causal:
         raise UsageError(f"{found.name} is an encoder: it reads the whole text at once and predicts no next "
                          "token; use --model smollm2 or a GGUF file")

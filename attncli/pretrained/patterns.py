@@ -81,7 +81,7 @@ def clearest_head(run) -> tuple[int, int, HeadPattern, bool]:
     """The head to show step by step: the one whose pattern takes the largest share of the weight among
     heads that are neither broad nor a sink; if every head is, the largest share of all. Ties go to the
     first in layer, then head, order. Returns (layer, head, its pattern, whether it was the fallback)."""
-    found = [(h.layer, h.head, head_pattern(h.steps.weights, run.tokens, run.causal))
+    found = [(h.layer, h.head, head_pattern(h.steps.weights, run.tokens, getattr(run, "causal", False)))
              for layer in run.layers for h in layer.heads]
     telling = [f for f in found if f[2].kind not in ("broad", *SINKS)]
     layer, head, pattern = max(telling or found, key=lambda f: f[2].share)  # max keeps the first of equals

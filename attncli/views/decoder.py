@@ -10,6 +10,7 @@ from attncli.safe_text import visible
 from attncli.views import Bars, Bullets, Grid, Page, Paragraph, Title, View, matrix_json
 from attncli.views.model import tokens_line
 
+INDUCTION_THRESHOLD = 0.5  # as for the gallery's patterns: half of the weight on the target, on average
 SHIFT = 7  # positions every token is moved by to show that RoPE's scores see only differences
 
 
@@ -122,6 +123,12 @@ def induction_view(found, precision: int = 3, shown: int = 10) -> View:
         copies = (f"The second copy's loss, {found.loss_copy2:.2f} nats per token, is not lower than the first's "
                   f"({found.loss_copy1:.2f}): on this sequence the repetition did not help.")
     names = lambda pairs: ", ".join(f"L{l}H{h}" for l, h in pairs)
+    strong = [(l, h) for l, h, s in found.top if s >= INDUCTION_THRESHOLD]
+    if strong:
+        labelled = (f"Labelled induction, by the gallery's rule (at least {INDUCTION_THRESHOLD:g} of the weight on "
+                    f"the pattern's target, on average): {names(strong)}.")
+    else:
+        labelled = f"No head gives the token after the first occurrence {INDUCTION_THRESHOLD:g} of its weight on average."
     if found.loss_top > found.loss_random:
         ablation = (f"Zeroing the {len(found.ablated_top)} best induction heads ({names(found.ablated_top)}) raises "
                     f"the second copy's loss from {found.loss_copy2:.2f} to {found.loss_top:.2f}; zeroing "
@@ -138,7 +145,7 @@ def induction_view(found, precision: int = 3, shown: int = 10) -> View:
                         f"the {L} second-copy tokens to the token after its first occurrence (spreading weight "
                         f"evenly would give {uniform:.3f}).", "lesson"),
               Bars(f"The {len(bars)} highest of {n_layers * n_heads} heads", bars),
-              Paragraph(f"The top head is L{best_l}H{best_h}, score {fixed(best, precision)}.", "strong"),
+              Paragraph(f"The top head is L{best_l}H{best_h}, score {fixed(best, precision)}. {labelled}", "strong"),
               Grid(("layer",) + tuple(f"H{h}" for h in range(n_heads)), table, "Every head's induction score"),
               Paragraph(copies), Paragraph(ablation),
               Paragraph("Another sequence: --seed S; longer: --length N.", "note"))
