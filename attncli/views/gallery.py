@@ -45,7 +45,8 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
             found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens, causal)}; {many}: {', '.join(names)}")
     blocks = (Title(f"{model}: every head on your sentence", text),
               Paragraph(tokens_line(tokens)),
-              Paragraph("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
+              Paragraph(f"Column letters are the keys' initials ({tokens[0]} → {initial(tokens[0])}), in the order above."
+                        if causal else "Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
               grid,
               Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
                         f"{threshold:g} of the weight; broad: none does."
