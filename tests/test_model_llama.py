@@ -423,3 +423,16 @@ def test_the_api_returns_the_same_kind_of_result_for_a_decoder(tiny):
     assert "L1H2" in repr(steps)
     gen = attncli.generate("the dog", name=str(tiny), max_new_tokens=3)
     assert len(gen.steps) == 3 and gen.text.startswith("the dog")
+
+
+def test_one_interface_gives_weights_and_tokens_for_encoders_and_decoders(tiny, tmp_path):
+    from attncli.pretrained import weights_and_tokens
+    from tiny_bert import write_tiny_bert
+
+    for ref, first, causal in ((str(tiny), "<|im_start|>", True),
+                               (str(write_tiny_bert(tmp_path / "bert", seed=1)), "[CLS]", False)):
+        weights, tokens = weights_and_tokens("the dog ate", ref)
+        n = len(tokens)
+        assert tokens[0] == first and weights.shape[2:] == (n, n)
+        assert load_model(ref).causal is causal
+        assert bool((np.triu(weights[0, 0], 1) == 0).all()) == causal  # an encoder's rows see later tokens

@@ -68,3 +68,9 @@ def load_model(ref: str | None = None, dtype=np.float64):
     tokenizer = ModelTokenizer(directory, config)
     weights = read_weights(directory / "model.safetensors", config, dtype)
     return Model(name, directory, config, weights, tokenizer, dtype)
+
+
+def weights_and_tokens(text: str, ref: str | None = None, dtype=np.float64) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(every head's attention weights (layers, heads, n, n), the n tokens) of a model on text, encoder or decoder."""
+    run = load_model(ref, dtype).run(text)
+    return run.weights, run.tokens
