@@ -639,10 +639,11 @@ def induction_lesson(model: str | None, *, length: int = 20, seed: int = 0, text
         raise UsageError("--induction makes its own word sequence: give no sentence with it")
     if layer is not None or link is not None:
         raise UsageError("--induction scores every head: it takes no --layer, --head or --link")
-    with option("--model"):
-        found = load_model(model or "smollm2", np.float32 if float32 else np.float64)
-    with option("--length"):
-        return induction_view(induction(found, length=length, seed=seed), precision)
+    found = load_model(model or "smollm2", np.float32 if float32 else np.float64)
+    if not found.causal:
+        raise UsageError(f"{found.name} is an encoder: every token sees every other, so nothing is predicted from "
+                         "what came before; the induction lesson needs --model smollm2 or a GGUF file")
+    return induction_view(induction(found, length=length, seed=seed), precision)
 
 
 def generate(text: str, *, model: str | None = None, max_new_tokens: int = 20, temperature: float | None = None,
