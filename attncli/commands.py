@@ -7,8 +7,25 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 
-from attncli.errors import AttncliError, UsageError
+from attncli.errors import AttncliError, Problems, UsageError
 from attncli.views import View
+
+DEFAULT_SCENARIO = "dog_ate_dinner"  # the worked example, "The dog ate his dinner"
+
+
+def scenario_names(incomplete: str) -> list[str]:
+    """Tab completion of a SCENARIO: the built-in names, then the .yaml files that start with what was typed."""
+    from pathlib import Path
+
+    from attncli.loader import builtin_names
+
+    folder = Path(incomplete).parent if "/" in incomplete else Path(".")
+    files = sorted(str(p) if "/" in incomplete else p.name for p in folder.glob("*.y*ml") if p.is_file())
+    try:
+        names = builtin_names()
+    except AttncliError:  # no built-ins folder: Tab still completes files, and explain says what is wrong
+        names = []
+    return [name for name in names + files if name.startswith(incomplete)]
 
 
 @contextmanager
@@ -44,7 +61,7 @@ def blame_temperature(temperature: float | None, run):
                          "use a temperature nearer 1") from None
 
 
-def explain(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
+def explain(scenario: str | None, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
             temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
             precision: int = 3, code: str | None = None, compact: bool = False) -> View:
     """Every step of one scenario, with one row by hand (focus) or block by block (tiled), and each step's code."""
@@ -52,7 +69,7 @@ def explain(scenario: str, *, focus: str | None = None, scale: bool | None = Non
                         tiled=tiled, block=block, precision=precision, code=code, compact=compact, live=False)[0]
 
 
-def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
+def explain_live(scenario: str | None, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
                  temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
                  precision: int = 3, code: str | None = None, compact: bool = False, live: bool = True):
     """explain's view and (with live) a knobs.Live that rebuilds it with other settings, for presenter mode."""
@@ -60,7 +77,7 @@ def explain_live(scenario: str, *, focus: str | None = None, scale: bool | None 
     from attncli.scenario import evaluate, find_head, find_row, settings_for
 
     check_temperature(temperature)
-    sc = loader.load(scenario)
+    sc = loader.load(DEFAULT_SCENARIO if scenario is None else scenario)
     with option("--focus"):
         row = find_row(sc.tokens, focus) if focus is not None else None
     _check_hand_size(len(sc.key_tokens), "--focus" if row is not None else "--tiled" if tiled else None)
@@ -125,6 +142,18 @@ def _check_hand_size(n_k: int, flag: str | None) -> None:
         raise UsageError(f"{flag}: writing a row out by hand takes a term per key, and this scenario has {n_k:,} keys; "
                          f"attncli writes it for at most {limits.max_hand_keys():,} keys (the view without {flag} "
                          "shows every step)")
+
+
+def compare_or_sweep(scenario: str | None, *, scale: bool | None, mask: bool | None, temperature: float | None,
+                     sweep_dk: str | None, precision: int = 3) -> View:
+    """compare's view: the scenario against a variant, or with --sweep-dk the sweep, which takes no other input."""
+    if sweep_dk is None:
+        return compare(DEFAULT_SCENARIO if scenario is None else scenario, scale=scale, mask=mask,
+                       temperature=temperature, precision=precision)
+    if temperature is not None or mask is not None or scale is not None or scenario is not None:
+        raise UsageError("--sweep-dk compares scaled against unscaled on its own random data; "
+                         "it takes no SCENARIO, --scale/--no-scale, --temperature or --mask")
+    return sweep(sweep_dk, precision)
 
 
 def compare(scenario: str, *, scale: bool | None = None, mask: bool | None = None,
@@ -272,14 +301,6 @@ def validate(files: list[str]) -> tuple[list[str], bool]:
         else:
             lines.append(f"{visible(file)}: ok")
     return lines, ok
-
-
-class Problems(AttncliError):
-    """Several independent problems (a roster's bad lines, answer files not graded), one line each."""
-
-    def __init__(self, problems: list[AttncliError]):
-        self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}")
 
 
 QUIZ_DECIMALS = 3
@@ -456,13 +477,16 @@ def _listed(names: list[str]) -> str:
     return ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]} … {names[-1]}"
 
 
-def grade(key: str, submissions: list[str]):
-    """Grade answer files against key.json: the view, its report (for CSV) and the files not graded."""
+def grade(key: str, submissions: list[str], how) -> None:
+    """Grade answer files against key.json and deliver the grades; then the files not graded, one line each."""
+    from attncli.deliver import deliver
     from attncli.practice.grading import grade_files
     from attncli.views.practice import grade_view
 
     report = grade_files(key, submissions)
-    return grade_view(report, key), report, list(report.errors)
+    deliver(grade_view(report, key), how, text=report.csv_text() if how.output_format == "csv" else None)
+    if report.errors:
+        raise Problems(list(report.errors))
 
 
 def check_model_flags(layer, head, focus, link, save) -> None:
@@ -611,14 +635,18 @@ def _link(run, link: tuple[str, str], precision: int) -> View:
                                 ranking=link_ranking(run, source, target), labels=labels, precision=precision)
 
 
-def model_save(text: str, file: str, *, layer: int, head: int, model: str | None = None, float32: bool = False,
-               force: bool = False) -> None:
+def model_save(text: str, file: str, *, layer: int | None, head: int | None, model: str | None = None,
+               float32: bool = False, force: bool = False, focus: str | None = None,
+               link: tuple[str, str] | None = None) -> None:
     """Write one real head as an ordinary scenario, never over an existing file unless forced."""
     from pathlib import Path
 
     from attncli.files import write_atomic
     from attncli.pretrained import head_scenario, head_scenario_yaml
 
+    if text is None:
+        raise UsageError("--save writes one head on your sentence: give the sentence in quotes")
+    check_model_flags(layer, head, focus, link, file)
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)
     run = _run_model(text, model, float32)

@@ -19,13 +19,28 @@ EXPORT_WIDTH = 100  # columns of an exported picture when there is no terminal t
 class Delivery(Record):
     """How the user asked to see a view."""
 
-    output_format: str = "rich"  # rich | json | markdown
+    output_format: str = "rich"  # rich | json | markdown (grade: or csv)
     no_color: bool = False
     width: int | None = None
     step: bool = False
     export: str | None = None
     theme: str = "light"  # of SVG and HTML exports: light for print, dark for slides
     source: str | None = None  # the scenario file the view was computed from: an export never replaces it
+
+
+def delivery(output_format: str, no_color: bool = False, width: int | None = None, step: bool = False,
+             export: str | None = None, theme: str = "light", source: str | None = None) -> Delivery:
+    """The output options as a Delivery; a bad --export file type or --theme is a usage error before any work."""
+    if export is not None:
+        export_suffix(export)
+    if theme not in ("light", "dark"):
+        raise UsageError(f"--theme {theme}: use light or dark")
+    return Delivery(output_format, no_color, width, step, export, theme, source)
+
+
+def shows_progress(how: Delivery) -> bool:
+    """A progress bar on stderr only for a person watching the terminal view."""
+    return how.output_format == "rich" and sys.stderr.isatty()
 
 
 def export_suffix(path: str) -> str:
@@ -38,10 +53,11 @@ def export_suffix(path: str) -> str:
     return suffix
 
 
-def deliver(view: View, how: Delivery, live=None) -> None:
+def deliver(view: View, how: Delivery, live=None, text: str | None = None) -> None:
     """Write the export file if asked, then show the view in the format asked, paged with --step.
 
-    live (a knobs.Live) lets presenter mode rebuild the view with other settings (explain's t, s, m, f).
+    live (a knobs.Live) lets presenter mode rebuild the view with other settings (explain's t, s, m, f);
+    text is the view in a format only its command writes (grade's CSV), printed as it is.
     """
     wanted = {how.output_format} | ({export_suffix(how.export)} if how.export else set())
     if wanted & {"markdown", ".md"}:
@@ -53,7 +69,9 @@ def deliver(view: View, how: Delivery, live=None) -> None:
     if how.export is not None:
         export(view, how.export, how.width, how.theme,
                protect=(how.source,) if how.source not in (None, "-") else (), document=document)
-    if how.output_format == "json":
+    if text is not None:
+        emit(text)
+    elif how.output_format == "json":
         write_json(sys.stdout, document)
     elif how.output_format == "markdown":
         from attncli.render_markdown import render
@@ -224,6 +242,17 @@ def dumps(doc: dict) -> str:
 
 def emit(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def print_error(message: str) -> None:
+    """One problem on stderr, its text shown rather than obeyed."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from attncli.safe_text import visible
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(Text.assemble(("Error: ", "bold red"), visible(message, multiline=True)))
 
 
 def note(message: str) -> None:

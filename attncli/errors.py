@@ -25,8 +25,23 @@ class AttncliError(Exception):
         where = origin if self.line is None else f"{origin}:{self.line}"
         return f"{where}: {message}"
 
+    def lines(self) -> list[str]:
+        """What stderr shows, one line a problem."""
+        return [str(self)]
+
 
 class UsageError(AttncliError):
     """A bad flag or flag value: exit status 2, as for Typer's own usage errors."""
 
     exit_code = 2
+
+
+class Problems(AttncliError):
+    """Several independent problems (a roster's bad lines, answer files not graded), one line each."""
+
+    def __init__(self, problems: list[AttncliError]):
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}")
+
+    def lines(self) -> list[str]:
+        return [str(problem) for problem in self.problems]

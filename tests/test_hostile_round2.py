@@ -416,14 +416,13 @@ def test_validate_and_explain_agree(name):
     (KeyboardInterrupt(), 130, ""),
 ])
 def test_the_process_ends_in_one_place(failure, status, said, monkeypatch, capsys):
-    from attncli import cli
+    from attncli import entry
 
     def fail():
         raise failure
 
-    monkeypatch.setattr(cli, "app", fail)
-    monkeypatch.setattr(cli, "_silence_stdout", lambda: None)  # pytest's captured stdout has no descriptor to redirect
-    assert cli._run() == status
+    monkeypatch.setattr(entry, "_silence_stdout", lambda: None)  # pytest's captured stdout has no descriptor to redirect
+    assert entry.run(fail) == status
     assert capsys.readouterr().err == said
 
 

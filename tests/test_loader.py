@@ -219,7 +219,7 @@ sys.path[:0] = [sys.argv[1]]
 sys.path += sys.argv[2:]
 import attncli
 assert attncli.__file__.startswith(sys.argv[1]), attncli.__file__
-from attncli.cli import main
+from attncli.entry import main
 sys.argv = ["attncli", "explain", "only_here", "--format", "json"]
 main()
 """

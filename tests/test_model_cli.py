@@ -337,8 +337,8 @@ def test_explain_imports_nothing_of_the_model_command(tmp_path):
     assert not [m for m in imported if m.startswith(("attncli.pretrained", "attncli.views.model", "attncli.views.gallery"))]
 
 
-BLAS = "import os, sys; from attncli import cli; sys.argv = ['attncli'] + sys.argv[1:]; " \
-       "cli._one_blas_thread_for_model(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+BLAS = "import os, sys; from attncli import entry; sys.argv = ['attncli'] + sys.argv[1:]; " \
+       "entry._one_blas_thread_for_model(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
 
 
 @pytest.mark.parametrize("argv, preset, expected", [
@@ -401,13 +401,10 @@ def test_minilm_head_saved_then_explained_gives_the_same_weights(tmp_path):
     assert explain["heads"][0]["weights"][2][0] == pytest.approx(0.92, abs=0.01)  # dog → [CLS], the fact
 
 
-def test_link_takes_its_pair_of_words_without_pydantic(tiny):
-    code = ("import sys; from attncli.cli import app; "
-            "app(sys.argv[1:], standalone_mode=False); print('pydantic' in sys.modules, file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code, "model", TEXT, "--model", tiny, "--link", "he", "dog",
-                           "--format", "json"], capture_output=True, text=True, timeout=60, env=program_env())
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["from"] == "he" and done.stderr == "False\n"  # Typer's coercion costs ~0.1-0.6 s
+def test_link_takes_a_pair_of_words(tiny):
+    done = invoke(TEXT, "--model", tiny, "--link", "he", "dog", "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["from"] == "he"
     result = invoke(TEXT, "--model", tiny, "--link", "he")
     assert result.exit_code == 2 and "Option '--link' requires 2 arguments" in result.stderr
 
