@@ -560,8 +560,8 @@ def _gallery_and_one_head(run, float32: bool, precision: int) -> View:
         why = (f"Every head here is broad or a sink ({sinks}); of them all, {name} gives the largest "
                f"share of its weight to one pattern: {words}.")
     else:
-        sinks = "first token" if run.causal else "first token or [SEP]"
-        why = (f"Of the heads not labelled broad or {sinks}, {name}'s pattern ({words}) takes the "
+        labels = "broad or first token" if run.causal else "broad, first token or [SEP]"
+        why = (f"Of the heads not labelled {labels}, {name}'s pattern ({words}) takes the "
                "largest share of the weight.")
     steps = _head_walkthrough(run, layer, head, None, float32, precision)
     first = steps.pages[0]

@@ -61,6 +61,8 @@ def commands() -> dict[str, list[str]]:
         "attncli model, 11 tokens": [py, "-m", "attncli", "model", SHORT, "--model", "smollm2", "--format", "json"],
         "attncli generate, 20 tokens": [py, "-m", "attncli", "generate", PROMPT, "--model", "smollm2",
                                         "--max-new-tokens", "20", "--format", "json"],
+        "attncli generate --float32": [py, "-m", "attncli", "generate", PROMPT, "--model", "smollm2",
+                                       "--max-new-tokens", "20", "--format", "json", "--float32"],
         "attncli generate --no-cache": [py, "-m", "attncli", "generate", PROMPT, "--model", "smollm2",
                                         "--max-new-tokens", "20", "--format", "json", "--no-cache"],
     }
