@@ -62,3 +62,26 @@ def test_the_builtin_rope_scenario_keeps_scores_when_every_position_moves():
     moved_q, moved_k = core.rope(head.q_raw, np.arange(4) + 5, 100.0), core.rope(head.k_raw, np.arange(4) + 5, 100.0)
     np.testing.assert_allclose(moved_q @ moved_k.T, head.scores, rtol=0, atol=1e-12)
     assert not np.allclose(head.q[0], head.q[2])  # the same word at two positions asks differently
+
+
+@pytest.mark.parametrize("language", ["numpy", "torch"])
+def test_the_code_view_rotates_in_step_2_and_reproduces_every_step(language):
+    import attncli
+    from attncli.views.code import step_lines
+
+    ev = attncli.run(attncli.load("rope")).evaluation
+    head, lines = ev.steps.heads[0], step_lines(ev, language)
+    assert any("angles" in line for line in lines["2"]) and lines["3"][0].startswith("scores = q @ k")
+    if language == "torch":
+        from conftest import oracle
+
+        torch = oracle("torch")
+        env = {"x": torch.tensor(ev.scenario.x), "torch": torch, "F": torch.nn.functional}
+    else:
+        env = {"x": ev.scenario.x, "np": np}
+    for step in sorted(lines, key=int):
+        exec("\n".join(lines[step]), env)  # noqa: S102 - our own generated code, which is what is under test
+    as_array = lambda v: v.numpy() if hasattr(v, "numpy") else np.asarray(v)
+    np.testing.assert_allclose(as_array(env["q"]), head.q, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(as_array(env["weights"]), head.weights, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(as_array(env["out"]), head.output, rtol=0, atol=1e-15)

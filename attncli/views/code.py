@@ -66,8 +66,7 @@ def _head_lines(ev: Evaluation, index: int, language: str) -> dict[str, tuple[st
     defs = [_literal(name, m, language) for name, m in (("W_Q", w.w_q), ("W_K", w.w_k), ("W_V", w.w_v),
                                                         ("b_Q", w.b_q), ("b_K", w.b_k), ("b_V", w.b_v)) if m is not None]
     bias = {name: f" + {name}" if b is not None else "" for name, b in (("b_Q", w.b_q), ("b_K", w.b_k), ("b_V", w.b_v))}
-    out = {"1": (*defs, f"q, k, v = x @ W_Q{bias['b_Q']}, {kv} @ W_K{bias['b_K']}, {kv} @ W_V{bias['b_V']}",
-                 *(_rope_lines(sc.rope, numpy) if sc.rope is not None else ())),
+    out = {"1": (*defs, f"q, k, v = x @ W_Q{bias['b_Q']}, {kv} @ W_K{bias['b_K']}, {kv} @ W_V{bias['b_V']}"),
            "2": ("scores = q @ k.T" if numpy else "scores = q @ k.transpose(-2, -1)",)}
     t = settings.temperature
     divide = f" / {t!r}" if t != 1.0 else ""
@@ -86,8 +85,11 @@ def _head_lines(ev: Evaluation, index: int, language: str) -> dict[str, tuple[st
     name = f"out_{index}" if len(sc.heads) > 1 else "out"
     out[str(step + 1)] = (f"{name} = weights @ v",)
     if not numpy:
-        out[str(step + 1)] += (f"# steps 2 to {step + 1} in one call, PyTorch's fused attention:",
+        first, last = (3, step + 2) if sc.rope is not None else (2, step + 1)
+        out[str(step + 1)] += (f"# steps {first} to {last} in one call, PyTorch's fused attention:",
                                f"{name} = F.scaled_dot_product_attention({_sdpa_args(ev, head.allowed)})")
+    if sc.rope is not None:  # RoPE is the walkthrough's step 2: every later step moves on by one
+        out = {"1": out["1"], "2": _rope_lines(sc.rope, numpy), **{str(int(k) + 1): v for k, v in out.items() if k != "1"}}
     return out
 
 
