@@ -58,7 +58,14 @@ def shared_kv_paragraph(layer: int, head: int, kv_head: int, n_heads: int, n_kv_
 
 # ---- generation -------------------------------------------------------------------------------------
 
-def generation_view(gen, precision: int = 3, shown_keys: int = 6) -> View:
+GLYPHS = "·░▒▓█"  # weight in [0, 0.2), [0.2, 0.4), [0.4, 0.6), [0.6, 0.8), [0.8, 1]
+
+
+def strip(weights) -> str:
+    """One character per key, darker for more weight (see GLYPHS)."""
+    return "".join(GLYPHS[min(4, int(w * 5))] for w in weights)
+
+def generation_view(gen, precision: int = 3, shown_keys: int = 4) -> View:
     """Each new token with its candidates, the cache length and the watched head's row; then what the cache saved."""
     name = f"L{gen.layer}H{gen.head}"
     how = "greedy: the most probable token each time" if gen.greedy else "drawn at random from the probabilities"
@@ -74,10 +81,12 @@ def generation_view(gen, precision: int = 3, shown_keys: int = 6) -> View:
         order = np.argsort(-step.weights, kind="stable")[:shown_keys]
         context = gen.prompt_tokens + tuple(s.token for s in gen.steps)
         looks = "  ".join(f"{context[int(j)]} {fixed(step.weights[j], precision)}" for j in order)
-        rows.append((str(t + 1), step.token, str(step.cache_len), top, looks))
+        rows.append((str(t + 1), step.token, str(step.cache_len), top, strip(step.weights), looks))
     blocks.append(Grid(("step", "chosen", "cached keys", "top 5 next tokens (probability)",
-                        f"{name}: the predicting query's largest weights"), tuple(rows),
+                        f"{name}: weight on each cached key", "the largest"), tuple(rows),
                        "One row per new token", numeric=False))
+    blocks.append(Paragraph(f"Each cached key is one character, in order from {gen.prompt_tokens[0]}: weight "
+                            "· below 0.2, ░ 0.2 to 0.4, ▒ 0.4 to 0.6, ▓ 0.6 to 0.8, █ 0.8 or more.", "note"))
     saved = gen.work_recomputed / gen.work_cached if gen.work_cached else float("nan")
     end = " The model chose its end-of-text token, so it stopped there." if gen.stopped else ""
     blocks += [Paragraph(f"Text: {visible(gen.text)}{end}", "strong"),
