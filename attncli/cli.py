@@ -484,7 +484,10 @@ def generate_command(
     ] = None,
     top_k: Annotated[Optional[int], typer.Option(help="Sample among the K most probable tokens only.")] = None,
     seed: Annotated[int, typer.Option(min=0, help="With --temperature or --top-k: the same seed, the same draws.")] = 0,
-    layer: Annotated[Optional[int], typer.Option(help="The watched head's layer, from 0 (with --head).")] = None,
+    layer: Annotated[
+        Optional[int], typer.Option(help="The watched head's layer, from 0 (with --head; default: the middle "
+                                         "layer's head 0).")
+    ] = None,
     head: Annotated[Optional[int], typer.Option(help="The watched head, from 0 within its layer (with --layer).")] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")
