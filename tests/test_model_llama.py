@@ -330,27 +330,20 @@ def test_an_unsupported_architecture_is_named(tmp_path):
         load_model(str(path))
 
 
-def test_an_unsupported_quantisation_is_named(tmp_path):
+def test_an_unsupported_quantisation_is_named(tiny, tmp_path):
     from gguf.quants import quant_shape_to_byte_shape
 
-    w = weights()
+    # a copy of the tiny model whose blk.0.ffn_up.weight is stored as Q2_K (zeros: only the type matters)
     kind = gguf.GGMLQuantizationType.Q2_K
-    shape = w["blk.0.ffn_up.weight"].shape
-    stand_in = np.zeros(quant_shape_to_byte_shape((shape[0], 256), kind), dtype=np.uint8)
-    w["blk.0.ffn_up.weight"] = stand_in  # the bytes of a (96, 256) Q2_K tensor
-    path = write_tiny_llama(tmp_path / "q.gguf", tensors=w, types={"blk.0.ffn_up.weight": "F32"})
-    # rewrite its type: F32 bytes of the stand-in are not Q2_K, so write the tensor as raw Q2_K instead
+    stand_in = np.zeros(quant_shape_to_byte_shape((96, 256), kind), dtype=np.uint8)
+    source = GGUFFile(tiny)
     writer = gguf.GGUFWriter(str(tmp_path / "q2.gguf"), "llama")
-    reader = GGUFFile(path)
-    for key, value in reader.fields.items():
+    for key, value in source.fields.items():
         if key != "general.architecture":
             _copy_field(writer, key, value)
-    for name in reader.tensors:
-        if name == "blk.0.ffn_up.weight":
-            writer.add_tensor(name, stand_in, raw_dtype=kind)
-        else:
-            t = reader.tensors[name]
-            writer.add_tensor(name, reader.raw(name).copy(), raw_dtype=gguf.GGMLQuantizationType(t.type))
+    for name, t in source.tensors.items():
+        raw = stand_in if name == "blk.0.ffn_up.weight" else source.raw(name).copy()
+        writer.add_tensor(name, raw, raw_dtype=kind if name == "blk.0.ffn_up.weight" else gguf.GGMLQuantizationType(t.type))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
