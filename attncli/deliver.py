@@ -5,6 +5,7 @@ for all of them.
 """
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from attncli.errors import AttncliError, UsageError
@@ -36,6 +37,20 @@ def delivery(output_format: str, no_color: bool = False, width: int | None = Non
     if theme not in ("light", "dark"):
         raise UsageError(f"--theme {theme}: use light or dark")
     return Delivery(output_format, no_color, width, step, export, theme, source)
+
+
+@contextmanager
+def progress_bar(total: int, shown: bool = True):
+    """A transient progress bar on stderr; yields tick(description, work done). Not shown: tick does nothing."""
+    if not shown:
+        yield lambda description, amount=0: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("measuring", total=total)
+        yield lambda description, amount=0: bar.update(task, description=description, advance=amount)
 
 
 def shows_progress(how: Delivery) -> bool:

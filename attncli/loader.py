@@ -171,3 +171,45 @@ def validate(ref: str) -> list[AttncliError]:
     except AttncliError as error:
         return [error]
     return []
+
+
+def complete(incomplete: str) -> list[str]:
+    """Tab completion of a SCENARIO: the built-in names, then the .yaml files that start with what was typed."""
+    folder = Path(incomplete).parent if "/" in incomplete else Path(".")
+    files = sorted(str(p) if "/" in incomplete else p.name for p in folder.glob("*.y*ml") if p.is_file())
+    try:
+        names = builtin_names()
+    except AttncliError:  # no built-ins folder: Tab still completes files, and explain says what is wrong
+        names = []
+    return [name for name in names + files if name.startswith(incomplete)]
+
+
+def builtin_yaml(name: str) -> str:
+    """A built-in scenario's YAML text, or an error that lists the built-ins (and the closest name)."""
+    names = builtin_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise AttncliError(f"no built-in scenario {name!r}; the built-ins are {', '.join(names)}{hint}")
+    return builtin_text(name)
+
+
+def validation_report(files: list[str]) -> tuple[list[str], bool]:
+    """The report of every problem of each file, and whether all were valid."""
+    from attncli.reader import MAX_PROBLEMS
+    from attncli.safe_text import visible
+
+    lines, ok = [], True
+    for file in files:
+        problems = validate(file)
+        if problems:
+            ok = False
+            lines += [str(problem) for problem in problems]
+            if len(problems) >= MAX_PROBLEMS:
+                lines.append(f"{visible(file)}: {MAX_PROBLEMS} problems, and validate stopped reading there; "
+                             "fix these, then validate again")
+            else:
+                lines.append(f"{visible(file)}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
+        else:
+            lines.append(f"{visible(file)}: ok")
+    return lines, ok

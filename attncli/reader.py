@@ -14,7 +14,7 @@ from typing import Callable, NoReturn
 import numpy as np
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from attncli import core, limits, scenario_keys
+from attncli import checks, core, limits, scenario_keys
 from attncli.errors import AttncliError
 from attncli.safe_text import visible
 from attncli.scenario import Scenario, random_scenario
@@ -200,24 +200,27 @@ class Reader:
             self.fail(node, f"{where} should be a list of rows, like [[1, 2, 3]], not a flat list of numbers")
         width = None
         for i, row in enumerate(rows):
+            line = row.start_mark.line + 1
             if not isinstance(row, SequenceNode):
-                self.fail(row, f"{where} row {i + 1} should be a list of numbers, not {_kind(row)}")
-            self._check_tag(row, f"{where} row {i + 1}")
+                self.fail(row, checks.not_a_row(where, i, _kind(row), line))
+            label = f"{where} row {i}{checks.at_line(line)}"
+            self._check_tag(row, label)
             if width is None:
                 width = len(row.value)
                 if width == 0:
-                    self.fail(row, f"{where} row 1 is empty")
+                    self.fail(row, f"{label} is empty")
                 if width > limits.max_dim():
-                    self.fail(row, f"{where} row 1 has {width} numbers; {limits.describe_size_limits()}")
+                    self.fail(row, f"{label} has {width} numbers; {limits.describe_size_limits()}")
             elif len(row.value) != width:
-                self.fail(row, f"{where} row {i + 1} has {_count(len(row.value), 'number')}, but row 1 has {width}")
+                self.fail(row, checks.ragged_row(where, i, len(row.value), width, line))
         self._count_cells(node, where, len(rows) * width)
         out = np.empty((len(rows), width), dtype=np.float64 if cell == self.number else object)
         bad = 0
         for i, row in enumerate(rows):
+            label = f"{where} row {i}{checks.at_line(row.start_mark.line + 1)}"
             for j, value in enumerate(row.value):
                 try:
-                    out[i, j] = cell(value, f"{where} row {i + 1}, column {j + 1}")
+                    out[i, j] = cell(value, f"{label}, column {j}")
                 except AttncliError as error:
                     if self.problems is None:
                         raise
@@ -263,9 +266,9 @@ class Reader:
             self.fail(node, f"{where} is empty")
         names = []
         for i, item in enumerate(items):
-            name = self.string(item, f"{where} entry {i + 1}")
+            name = self.string(item, f"{where} entry {i}")
             if not name.strip():
-                self.fail(item, f"{where} entry {i + 1} is empty")
+                self.fail(item, f"{where} entry {i} is empty")
             names.append(name)
         return tuple(names)
 
@@ -277,11 +280,11 @@ class Reader:
         if not items:
             self.fail(node, f"{where} is empty; it should be a list of numbers, like [0.1, -0.2]")
         self._count_cells(node, where, len(items))
-        return np.array([self.number(item, f"{where} entry {i + 1}") for i, item in enumerate(items)])
+        return np.array([self.number(item, f"{where} entry {i}") for i, item in enumerate(items)])
 
     def flags(self, node, where: str) -> np.ndarray:
         items = self.sequence(node, where)
-        return np.array([self.flag(item, f"{where} entry {i + 1}") for i, item in enumerate(items)], dtype=bool)
+        return np.array([self.flag(item, f"{where} entry {i}") for i, item in enumerate(items)], dtype=bool)
 
     def mask_value(self, node, where: str):
         """True for causal, False for none, or a 0/1 matrix (its shape is checked against the tokens later)."""
@@ -347,7 +350,7 @@ class Reader:
                 self._survey(value, label, key.children, f"{label} ")
             elif key.kind == "mappings":
                 for i, item in enumerate(self.attempt(self.sequence, value, label) or []):
-                    self._survey(item, f"{label} entry {i + 1}", key.children, f"{label} entry {i + 1} ")
+                    self._survey(item, f"{label} entry {i}", key.children, f"{label} entry {i} ")
             else:
                 self.attempt(self.value, key, value, label)
 
@@ -393,20 +396,15 @@ class Reader:
         )
 
     def _rope(self, found: dict, heads) -> float | None:
-        """RoPE's base, checked: a positive number, and every head's d_k even (dimensions turn in pairs)."""
+        """RoPE's base, checked by the shared rules (checks.rope)."""
         if "rope" not in found:
             return None
         spec = self.keys(found["rope"], "rope", scenario_keys.ROPE_KEYS)
         if "base" not in spec:
             return None  # reported by keys() as missing
         base = self.number(spec["base"], "rope base")
-        if base <= 0:
-            self.fail(spec["base"], f"rope base is {spec['base'].value.strip()}; it should be a positive number "
-                                    "(Llama uses 10000)")
-        odd = [h.name for h in heads if h.w_q.shape[1] % 2]
-        if odd:
-            self.fail(found["rope"], f"RoPE turns q and k in pairs of dimensions, so d_k must be even; "
-                                     f"{odd[0]!r} has d_k = {next(h.w_q.shape[1] for h in heads if h.name == odd[0])}")
+        for key, problem in checks.rope(base, {h.name: h.w_q.shape[1] for h in heads}):
+            self.fail(spec["base"] if key == "base" else found["rope"], problem)
         return base
 
     def _output_projection(self, found: dict, heads) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -415,15 +413,9 @@ class Reader:
                 self.report(found["b_O"], "b_O is added after W_O; give W_O too, or leave b_O out")
             return None, None
         w_o = self.matrix(found["W_O"], "W_O")  # (Σ d_v, d_out)
-        total_dv = sum(h.w_v.shape[1] for h in heads)
-        if w_o.shape[0] != total_dv:
-            widths = " + ".join(str(h.w_v.shape[1]) for h in heads)
-            self.report(found["W_O"], f"W_O has {_count(w_o.shape[0], 'row')}, but the heads' outputs "
-                        f"concatenate to Σ d_v = {widths} = {total_dv} columns")
         b_o = self.optional(found, "b_O", "b_O")
-        if b_o is not None and b_o.shape[0] != w_o.shape[1]:
-            self.report(found["b_O"], f"b_O has {_count(b_o.shape[0], 'entry')}, but W_O has "
-                        f"d_out = {_count(w_o.shape[1], 'column')}")
+        for key, problem in checks.output_projection(w_o, b_o, [h.w_v.shape[1] for h in heads]):
+            self.report(found[key], problem)
         return w_o, b_o
 
     def _color_values(self, found: dict, heads, w_o) -> bool:
@@ -432,7 +424,7 @@ class Reader:
             for h in heads:
                 if h.w_v.shape[1] != 3:
                     self.report(found["color_values"], f"color_values needs d_v = 3 (red, green, blue), but "
-                                f"{h.name}'s W_V has {_count(h.w_v.shape[1], 'column')}")
+                                f"{h.name}'s W_V has {checks.count(h.w_v.shape[1], 'column')}")
             if w_o is not None:
                 self.report(found["color_values"], "color_values shows each head's values as paint; it cannot be "
                             "combined with W_O, whose output is no longer a colour")
@@ -449,8 +441,9 @@ class Reader:
         if node is None:
             return tuple(f"{prefix}{i}" for i in range(x.shape[0]))
         tokens = self.tokens(node, where)
-        if len(tokens) != x.shape[0]:
-            self.report(node, f"there are {len(tokens)} {where}, but {rows_key} has {_count(x.shape[0], 'row')} (one per token)")
+        problem = checks.tokens(len(tokens), where, rows_key, x.shape[0])
+        if problem:
+            self.report(node, problem)
         return tokens
 
     def _heads(self, found: dict, root, d_model: int, d_source: int | None) -> tuple[core.HeadWeights, ...]:
@@ -464,8 +457,8 @@ class Reader:
                       "heads (a real model's layer has at most about 128)")
         heads, seen = [], set()
         for i, item in enumerate(items):
-            spec = self.keys(item, f"heads entry {i + 1}", scenario_keys.HEAD_KEYS)
-            name = self.optional(spec, "name", f"heads entry {i + 1} name", scenario_keys.HEAD_KEYS, f"head {i + 1}")
+            spec = self.keys(item, f"heads entry {i}", scenario_keys.HEAD_KEYS)
+            name = self.optional(spec, "name", f"heads entry {i} name", scenario_keys.HEAD_KEYS, f"head {i + 1}")
             if name in seen:  # a set: 100,000 heads must not cost 100,000² comparisons
                 self.fail(spec.get("name", item), f"two heads are named {name!r}; head names must differ")
             seen.add(name)
@@ -474,23 +467,10 @@ class Reader:
 
     def _head(self, spec: dict, prefix: str, name: str, d_model: int, d_source: int | None) -> core.HeadWeights:
         w = {key: self.matrix(spec[key], f"{prefix}{key}") for key in ("W_Q", "W_K", "W_V")}
+        b = {key: self.optional(spec, key, f"{prefix}{key}", scenario_keys.HEAD_KEYS) for key in ("b_Q", "b_K", "b_V")}
         kv_from = "the source embeddings have" if d_source is not None else "the embeddings have"
-        expected = {"W_Q": (d_model, "the embeddings have"), "W_K": (d_source or d_model, kv_from),
-                    "W_V": (d_source or d_model, kv_from)}
-        for key, (rows, owner) in expected.items():
-            if w[key].shape[0] != rows:
-                shape = scenario_keys.find(key, scenario_keys.HEAD_KEYS).shape
-                self.report(spec[key], f"{prefix}{key} has {_count(w[key].shape[0], 'row')}, but {owner} "
-                            f"d_model = {_count(rows, 'column')} ({key} is {shape})")
-        if w["W_Q"].shape[1] != w["W_K"].shape[1]:
-            self.report(spec["W_K"], f"{prefix}W_Q has {_count(w['W_Q'].shape[1], 'column')} but W_K has {w['W_K'].shape[1]}: "
-                        "queries and keys need the same width d_k to take their dot products")
-        b = {}
-        for key, width in (("b_Q", w["W_Q"].shape[1]), ("b_K", w["W_K"].shape[1]), ("b_V", w["W_V"].shape[1])):
-            b[key] = self.optional(spec, key, f"{prefix}{key}", scenario_keys.HEAD_KEYS)
-            if b[key] is not None and b[key].shape[0] != width:
-                self.report(spec[key], f"{prefix}{key} has {_count(b[key].shape[0], 'entry')}, but W_{key[-1]} "
-                            f"has {_count(width, 'column')} (one bias per column)")
+        for key, problem in checks.head(w, b, prefix, d_model, d_source, "the embeddings have", kv_from):
+            self.report(spec[key], problem)
         return core.HeadWeights(name, w["W_Q"], w["W_K"], w["W_V"], b["b_Q"], b["b_K"], b["b_V"])
 
     def _mask(self, node, n_q: int, n_k: int) -> tuple[bool, np.ndarray | None]:
@@ -509,7 +489,7 @@ class Reader:
             return None
         flags = self.flags(node, "key_padding")
         if flags.shape != (n_k,):
-            self.report(node, f"key_padding has {_count(len(flags), 'entry')}, but there are {_count(n_k, 'key')} (one 0/1 per key)")
+            self.report(node, f"key_padding has {checks.count(len(flags), 'entry')}, but there are {checks.count(n_k, 'key')} (one 0/1 per key)")
         return flags
 
     def _random(self, found: dict, common: dict) -> Scenario:
@@ -553,11 +533,3 @@ def _suggest(key: str, known: tuple[str, ...]) -> str:
         return f"; did you mean {close[0]}?"
     return f" (known keys: {', '.join(known)})"
 
-
-def _count(n: int, noun: str) -> str:
-    """'1 row', '3 rows', '2 entries'."""
-    if n == 1:
-        return f"1 {noun}"
-    if noun.endswith("y") and noun[-2] not in "aeiou":
-        return f"{n} {noun[:-1]}ies"
-    return f"{n} {noun}s"

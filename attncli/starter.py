@@ -68,3 +68,19 @@ scale: true
 def _comment(name: str) -> str:
     """The key's line of help from the key table, as a YAML comment."""
     return f"# {find(name).described}."
+
+
+def starter_tokens(text: str) -> list[str]:
+    """The tokens of a starter scenario, split at spaces: at least one, at most 64, each printable text."""
+    from attncli.errors import UsageError
+    from attncli.safe_text import is_safe, visible
+
+    words = text.split()
+    if not words:
+        raise UsageError("give at least one token, such as --tokens \"the cat sat\"")
+    if len(words) > 64:
+        raise UsageError(f"{len(words)} tokens is more than a starter needs (64 at most)")
+    for word in words:
+        if not is_safe(word):
+            raise UsageError(f"{visible(word)} holds a control character or a byte that is not UTF-8 text")
+    return words

@@ -94,7 +94,7 @@ def test_one_line_yaml_text_is_yaml_and_a_missing_name_is_the_clis_error():
 
 def test_yaml_text_errors_name_the_line():
     message = api_error(lambda: attncli.load(SEED_YAML.replace("[0.5, 1.0, 1.5]", "[0.5, 1.0]")))
-    assert message == "<text>:5: embeddings row 2 has 2 numbers, but row 1 has 3"
+    assert message == "<text>:5: embeddings row 1 (line 5) has 2 numbers, but row 0 has 3"
 
 
 # ---- attention(q, k, v) ---------------------------------------------------------------------------

@@ -226,10 +226,10 @@ def test_validate_lists_every_problem(write):
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"{path}:1: missing key 'W_V' (d_model × d_v: turns each embedding into a value)",
-        f"{path}:2: embeddings row 1, column 2 is 'x', not a number",
-        f"{path}:2: embeddings row 2, column 2 is 'yes', a boolean, not a number",
+        f"{path}:2: embeddings row 0 (line 2), column 1 is 'x', not a number",
+        f"{path}:2: embeddings row 1 (line 2), column 1 is 'yes', a boolean, not a number",
         f"{path}:4: unknown key 'W_v'; did you mean W_V?",
-        f"{path}:5: W_K row 2, column 1 is .nan: NaN and infinity are not allowed",
+        f"{path}:5: W_K row 1 (line 5), column 0 is .nan: NaN and infinity are not allowed",
         f"{path}: 5 problems",
         "dog_ate_dinner: ok",
     ]

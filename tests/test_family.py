@@ -128,13 +128,13 @@ W2 = "W_Q: [[1], [2]]\nW_K: [[1], [2]]\nW_V: [[1], [2]]\n"
     (X2 + "heads:\n  - {W_Q: [[1], [2]], W_K: [[1], [2]], W_V: [[1], [2]]}\n  - {W_Q: [[1], [2]], W_K: [[1], [2]], W_V: [[1, 1], [2, 2]]}\n"
      "W_O: [[1], [2]]\n", ":5: W_O has 2 rows, but the heads' outputs concatenate to Σ d_v = 1 + 2 = 3 columns"),
     (X2 + W2 + "mask: [[1, 0, 1], [1, 1, 1]]\n", ":5: mask is 2×3, but it needs one row per query and one column per key: 2×2"),
-    (X2 + W2 + "mask: [[1, 2], [1, 1]]\n", ":5: mask row 1, column 2 should be 1 (may attend) or 0 (hidden), not '2'"),
+    (X2 + W2 + "mask: [[1, 2], [1, 1]]\n", ":5: mask row 0 (line 5), column 1 should be 1 (may attend) or 0 (hidden), not '2'"),
     (X2 + W2 + "key_padding: [0, 0, 1]\n", ":5: key_padding has 3 entries, but there are 2 keys (one 0/1 per key)"),
     (X2 + "heads:\n  - {name: a, W_Q: [[1], [2]], W_K: [[1], [2]], W_V: [[1], [2]]}\n  - {name: a, W_Q: [[1], [2]], W_K: [[1], [2]], W_V: [[1], [2]]}\n",
      ":4: two heads are named 'a'; head names must differ"),
     (X2 + W2 + "heads: []\n", ":2: W_Q cannot be combined with heads: give every head its own W_Q, W_K and W_V"),
-    (X2 + "heads:\n  - {W_Q: [[1], [2]], W_K: [[1], [2]]}\n", ":3: heads entry 1: missing key 'W_V' (d_model × d_v: turns each embedding into a value)"),
-    (X2 + "heads:\n  - {W_Q: [[1], [2]], W_K: [[1], [2]], W_V: [[1], [2]], W_X: 1}\n", ":3: heads entry 1: unknown key 'W_X'; did you mean W_V?"),
+    (X2 + "heads:\n  - {W_Q: [[1], [2]], W_K: [[1], [2]]}\n", ":3: heads entry 0: missing key 'W_V' (d_model × d_v: turns each embedding into a value)"),
+    (X2 + "heads:\n  - {W_Q: [[1], [2]], W_K: [[1], [2]], W_V: [[1], [2]], W_X: 1}\n", ":3: heads entry 0: unknown key 'W_X'; did you mean W_V?"),
     (X2 + "source: {tokens: [a, b], embeddings: [[1, 2]]}\n" + W2, ":2: there are 2 source tokens, but source embeddings has 1 row (one per token)"),
 ])
 def test_family_shape_errors(write, text, message):

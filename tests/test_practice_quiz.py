@@ -18,7 +18,11 @@ def piped(questions, text, decimals=3):
         line = stream.readline()
         return line.rstrip("\n") if line else None
 
-    quiz = run_quiz(questions, read_line, out.append, decimals)
+    def write(text, style):
+        if text:  # blank lines only space the questions out on a screen
+            out.append(text)
+
+    quiz = run_quiz(questions, read_line, write, decimals)
     return quiz, out
 
 
@@ -70,7 +74,7 @@ def test_hint_skip_text_and_quit():
 def test_end_of_input_is_quit_with_the_score_so_far():
     questions = scenario_questions(loader.load("dog_ate_dinner"), "row")
     quiz, out = piped(questions, "2.71\n")
-    assert quiz.quit and out[-3:] == ["Stopped here.", "scores: 1/1", f"total: 1/1 (stopped after 1 of {len(questions)})"]
+    assert quiz.quit and out[-4:] == ["Stopped here.", "Summary", "scores: 1/1", f"total: 1/1 (stopped after 1 of {len(questions)})"]
 
 
 def test_following_from_a_wrong_answer_counts_and_says_so():

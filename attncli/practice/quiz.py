@@ -99,23 +99,43 @@ class Quiz:
         return lines + [f"total: {right}/{asked}{stopped}"]
 
 
-def run_quiz(questions: Sequence[Question], read_line: Callable[[], str | None], write: Callable[[str], None],
+STYLES = {"ok": "bold green", "follows": "yellow", "wrong": "bold red", "hint": "cyan", "invalid": "magenta",
+          "skipped": "dim", "quit": "dim"}
+
+
+def run_quiz(questions: Sequence[Question], read_line: Callable[[], str | None], write: Callable[[str, str], None],
              decimals: int = 3) -> Quiz:
-    """Ask every question through read_line (None or EOFError at the end of input) and write (one line a call)."""
+    """The quiz loop, for the terminal and for tests alike: ask, read a line, answer, and sum up.
+
+    read_line returns one typed line, None (or raises EOFError) at the end of input; write(text, style)
+    shows one line, style a Rich style name or "" (STYLES gives each answer's). After a hint or a typo
+    the question is asked again without its numbers.
+    """
     quiz = Quiz(questions, decimals)
-    write(f"{len(questions)} questions; answer to {decimals} decimals: {describe(decimals)}.")
-    write(f"Type a number, or {COMMANDS}.")
+    write(f"{len(questions)} questions; answer to {decimals} decimals: {describe(decimals)}.", "")
+    write(f"Type a number, or {COMMANDS}.", "")
+    again = False
     while quiz.current is not None:
-        for line in quiz.ask():
-            write(line)
+        asked = quiz.ask()
+        if again:
+            asked = asked[:1]
+        else:
+            write("", "")
+        write(asked[0], "bold")
+        for line in asked[1:]:
+            write(line, "")
         try:
             text = read_line()
         except EOFError:
             text = None
-        for line in quiz.respond(text).lines:
-            write(line)
+        feedback = quiz.respond(text)
+        again = feedback.status in ("hint", "invalid")
+        for n, line in enumerate(feedback.lines):
+            write(line, STYLES.get(feedback.status, "") if n == 0 else "")
+    write("", "")
+    write("Summary", "bold")
     for line in quiz.summary():
-        write(line)
+        write(line, "")
     return quiz
 
 
@@ -146,3 +166,35 @@ def generated_questions(seed: int | str, level: str) -> tuple[Question, ...]:
     from attncli.practice.exercises import Options, make_exercise
 
     return make_exercise(str(seed), "quiz", 1, level, Options(exercises=1)).questions
+
+
+def introduction(scenario, row: int, level: str) -> tuple[str, str]:
+    """What a quiz on a scenario's row asks, and the facts of the scenario it depends on."""
+    from attncli.practice.questions import LEVEL_WORDS
+
+    head = scenario.heads[0]
+    facts = [f"d_k = {head.w_q.shape[1]}", "divided by √d_k" if scenario.scale else "not scaled"]
+    if scenario.causal or scenario.mask_matrix is not None or scenario.key_padding is not None:
+        facts.append("causal mask" if scenario.causal else "a mask: hidden keys get weight 0")
+    facts += [f"head {head.name!r}, the first of {len(scenario.heads)}"] if len(scenario.heads) > 1 else []
+    return (f"{scenario.name}: the row of {scenario.tokens[row]} (row {row}); {LEVEL_WORDS[level]}.",
+            f"({'; '.join(facts)})")
+
+
+def line_reader(stream):
+    """A function that reads one answer a call: at a prompt from a terminal, else a line of the stream;
+    None at the end of input or on Ctrl-C."""
+    interactive = stream.isatty()
+
+    def read() -> str | None:
+        try:
+            if interactive:
+                return input("> ")
+            line = stream.readline()
+            return line.rstrip("\r\n") if line else None
+        except (EOFError, KeyboardInterrupt):
+            if interactive:
+                print()
+            return None
+
+    return read

@@ -144,3 +144,27 @@ def write_sheets(out_dir: str, files: Sequence[tuple[str, str]], *, overwrite: b
     for target, (_, text) in zip(targets, files):
         write_atomic(str(target), text)
     return [str(t) for t in targets]
+
+
+def make_worksheets(students: Sequence[str], seed: str, level: str, out: str, force: bool) -> list[str]:
+    """Write the key and each student's sheets and answer file into out, none if any exists (unless force);
+    the lines that tell the teacher what was written."""
+    files = build_sheets(students, seed, level)
+    existing = [name for name, _ in files if (Path(out) / name).exists()]
+    if existing and not force:
+        raise AttncliError(f"{len(existing)} of the {len(files)} files exist already, such as {existing[0]}; "
+                           "nothing was written: use --force to overwrite them, or another folder", origin=out)
+    write_sheets(out, files, overwrite=force)
+    folder = out.rstrip("/") or "/"
+    many = len(students) != 1
+    return [
+        f"wrote {len(files)} files in {folder}/: {KEY_FILE} (the answer key: keep it from the students) and, for "
+        f"{'each of ' if many else ''}{len(students)} student{'s' if many else ''} ({_listed(students)}), "
+        "<student>.md and <student>.html (the sheet) and <student>.answers.yaml (to fill in)",
+        f"course seed {seed!r}: the same --seed and ids give the same sheets again",
+        f"grade with: attncli grade {folder}/{KEY_FILE} ANSWER-FILES...",
+    ]
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]} … {names[-1]}"

@@ -70,6 +70,11 @@ def load_model(ref: str | None = None, dtype=np.float64):
     return Model(name, directory, config, weights, tokenizer, dtype)
 
 
+def run_text(text: str, ref: str | None = None, float32: bool = False):
+    """The model ref (default: the installed MiniLM) run on text, in float32 or float64."""
+    return load_model(ref, np.float32 if float32 else np.float64).run(text)
+
+
 def weights_and_tokens(text: str, ref: str | None = None, dtype=np.float64) -> tuple[np.ndarray, tuple[str, ...]]:
     """(every head's attention weights (layers, heads, n, n), the n tokens) of a model on text, encoder or decoder."""
     run = load_model(ref, dtype).run(text)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from attncli.checks import first_line
 from attncli.errors import AttncliError
 from attncli.pretrained.config import BertConfig
 
@@ -69,7 +70,7 @@ def _from_json(path: Path):
     try:
         return Tokenizer.from_file(str(path))
     except Exception as e:  # tokenizers raises a bare Exception for malformed files
-        raise AttncliError(f"not a readable tokenizer file ({_first_line(e)})", origin=str(path)) from None
+        raise AttncliError(f"not a readable tokenizer file ({first_line(e)})", origin=str(path)) from None
 
 
 def _from_vocab(path: Path, lowercase: bool):
@@ -80,7 +81,7 @@ def _from_vocab(path: Path, lowercase: bool):
         # read the vocabulary first: building from a file name is deprecated in tokenizers
         return BertWordPieceTokenizer(WordPiece.read_file(str(path)), lowercase=lowercase)
     except Exception as e:  # a vocab without [CLS]/[SEP], or not text
-        raise AttncliError(f"not a usable WordPiece vocabulary ({_first_line(e)})", origin=str(path)) from None
+        raise AttncliError(f"not a usable WordPiece vocabulary ({first_line(e)})", origin=str(path)) from None
 
 
 def _lowercase(path: Path) -> bool:
@@ -90,8 +91,3 @@ def _lowercase(path: Path) -> bool:
     except (OSError, ValueError, AttributeError):
         return True
     return value if isinstance(value, bool) else True
-
-
-def _first_line(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__

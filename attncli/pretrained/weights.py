@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from attncli.checks import first_line
 from attncli.errors import AttncliError
 from attncli.pretrained.config import BertConfig
 
@@ -116,7 +117,7 @@ class _opened:
             self._ctx = safe_open(str(self.path), framework="numpy")
             return self._ctx.__enter__()
         except Exception as e:  # safetensors raises its own SafetensorError, OSError or others
-            raise AttncliError(f"not a readable safetensors file ({_first_line(e)})", origin=str(self.path)) from None
+            raise AttncliError(f"not a readable safetensors file ({first_line(e)})", origin=str(self.path)) from None
 
     def __exit__(self, *exc):
         return self._ctx.__exit__(*exc)
@@ -136,15 +137,10 @@ def _tensor(f, keys: set, path: Path, key: str, shape: tuple[int, ...], dtype) -
     try:
         array = f.get_tensor(key)
     except Exception as e:
-        raise AttncliError(f"the tensor {key} cannot be read ({_first_line(e)})", origin=str(path)) from None
+        raise AttncliError(f"the tensor {key} cannot be read ({first_line(e)})", origin=str(path)) from None
     if array.dtype.kind != "f":
         raise AttncliError(f"the tensor {key} holds {array.dtype} values, not floating-point numbers",
                            origin=str(path))
     if not np.isfinite(array).all():
         raise AttncliError(f"the tensor {key} holds NaN or infinite values", origin=str(path))
     return array.astype(dtype)
-
-
-def _first_line(e: Exception) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
-from attncli.views.model import tokens_line
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
          "punctuation": "punct", "broad": "broad"}
 LABEL_WIDTH = 6  # characters of a token kept on the rows' axis
+
+
+def tokens_line(tokens) -> str:
+    """The tokens as the model sees them, each with its position from 0."""
+    return (f"{len(tokens)} tokens as the model sees them, numbered from 0: "
+            + "  ".join(f"{i} {t}" for i, t in enumerate(tokens)))
 
 
 def abbreviate(token: str, width: int = LABEL_WIDTH) -> str:
@@ -67,3 +72,16 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
                            "weights": matrix_json(weights)} for layer, head, kind, weights in heads]}
 
     return View(f"{model}: all heads", (Page("All heads", blocks),), document)
+
+
+def of_run(run) -> View:
+    """Every head of a model's run as a gallery, each labelled with its pattern."""
+    from attncli.pretrained import KINDS, label_head
+    from attncli.pretrained.patterns import THRESHOLD
+
+    causal = getattr(run, "causal", False)
+    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens, causal), h.steps.weights)
+             for layer in run.layers for h in layer.heads]
+    kv_heads = {h.head: h.kv_head for h in run.layers[0].heads}
+    return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD,
+                causal=causal, kv_heads=kv_heads)

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from attncli.numbers import fixed
 from attncli.scenario import Evaluation
-from attncli.views import Bars, Page, Paragraph, Title, View, walkthrough
+from attncli.views import Bars, Page, Paragraph, Title, View, gallery, walkthrough
+from attncli.views.gallery import kind_words, tokens_line
 
 SAME = 1e-12  # recomputed weights this close to the forward pass's are the same numbers
-
-
-def tokens_line(tokens) -> str:
-    """The tokens as the model sees them, each with its position from 0."""
-    return (f"{len(tokens)} tokens as the model sees them, numbered from 0: "
-            + "  ".join(f"{i} {t}" for i, t in enumerate(tokens)))
 
 
 def _match_note(name: str, difference: float, float32: bool, biases: bool = True) -> str:
@@ -78,3 +73,82 @@ def link_view(*, model: str, tokens, source: int, target: int, ranking, labels: 
                 "ranking": [{"layer": s.layer, "head": s.head, "weight": s.weight} for s in ranking]}
 
     return View(f"{model}: {a} → {b}", (Page(f"{a} → {b}", blocks),), document, precision)
+
+
+# ---- built from a model's run: what commands.model shows ----------------------------------------
+
+
+def pattern_sentence(weights, tokens, causal: bool = False) -> str:
+    """What one head's weights show: its pattern and the share of the weight it takes, or that it is broad."""
+    from attncli.pretrained import KINDS, head_pattern
+
+    found = head_pattern(weights, tokens, causal)
+    words = lambda kind: kind_words(kind, KINDS, tokens, causal)
+    if found.kind == "broad":
+        return (f"Its pattern: broad. No one pattern gets half of the weight on average; the largest, "
+                f"{words(max(found.shares, key=found.shares.get))}, gets {found.share:.2f}.")
+    return f"Its pattern: {words(found.kind)}, which gets {found.share:.2f} of each row's weight on average."
+
+
+def one_head(run, layer: int, head: int, row: int | None, float32: bool, precision: int) -> View:
+    """One real head's four steps as explain shows them, recomputed from X and the head's slices."""
+    import numpy as np
+
+    from attncli.pretrained import head_evaluation
+
+    h = run.head(layer, head)
+    ev = head_evaluation(run, layer, head)
+    difference = float(np.max(np.abs(ev.steps.heads[0].weights - h.steps.weights)))
+    by_hand: tuple[str, ...] = ()
+    if row is not None:
+        from attncli.views import handcalc
+
+        by_hand = tuple(handcalc.focus_lines(ev, row, precision))
+        if h.rope_base is not None:
+            from attncli.views.decoder import rope_lines
+
+            by_hand = tuple(rope_lines(ev.steps.heads[0], row, run.tokens, precision)) + ("",) + by_hand
+    shared = None
+    if h.kv_head is not None:
+        from attncli.views.decoder import shared_kv_paragraph
+
+        n_kv = len({other.kv_head for other in run.layers[layer].heads})
+        shared = shared_kv_paragraph(layer, head, h.kv_head, len(run.layers[layer].heads), n_kv)
+    return head_view(ev, model=run.model, layer=layer, head=head,
+                     pattern=pattern_sentence(h.steps.weights, run.tokens, run.causal), difference=difference,
+                     float32=float32, precision=precision, by_hand=by_hand,
+                     focus_token=run.tokens[row] if row is not None else "", shared=shared)
+
+
+def gallery_then_clearest(run, float32: bool, precision: int) -> View:
+    """Every head as a gallery, then the clearest one's four steps; the JSON stays the gallery's."""
+    from attncli.pretrained import KINDS, clearest_head
+    from attncli.views import Banner
+
+    shown = gallery.of_run(run)
+    layer, head, pattern, fallback = clearest_head(run)
+    top = max(pattern.shares, key=pattern.shares.get) if pattern.kind == "broad" else pattern.kind
+    name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens, run.causal)
+    if fallback:
+        sinks = "first token" if run.causal else "first token, [SEP]"
+        why = (f"Every head here is broad or a sink ({sinks}); of them all, {name} gives the largest "
+               f"share of its weight to one pattern: {words}.")
+    else:
+        labels = "broad or first token" if run.causal else "broad, first token or [SEP]"
+        why = (f"Of the heads not labelled {labels}, {name}'s pattern ({words}) takes the "
+               "largest share of the weight.")
+    steps = one_head(run, layer, head, None, float32, precision)
+    first = steps.pages[0]
+    opening = (Banner(f"One head, step by step: {name}"), Paragraph(why))
+    pages = shown.pages + (Page(first.heading, opening + first.blocks),) + steps.pages[1:]
+    return View(shown.title, pages, shown.document, precision)
+
+
+def link_of(run, source: int, target: int, precision: int) -> View:
+    """Every head of the run ranked by the weight token source gives token target."""
+    from attncli.pretrained import label_head, link_ranking
+
+    labels = {(h.layer, h.head): gallery.SHORT[label_head(h.steps.weights, run.tokens, run.causal)]
+              for layer in run.layers for h in layer.heads}
+    return link_view(model=run.model, tokens=run.tokens, source=source, target=target,
+                     ranking=link_ranking(run, source, target), labels=labels, precision=precision)

@@ -27,6 +27,10 @@ def _cut(terms: list[str], joiner: str) -> str:
     return joiner.join(terms[:_KEEP_FIRST] + [f"… {hidden} more …"] + terms[-_KEEP_LAST:])
 
 
+SHORTENED = (f"Long sums and vectors are shortened to their first and last terms (lines over {LONG_LINE} "
+             "characters); the answers are checked against the exact values all the same.")
+
+
 def is_long(questions) -> bool:
     """Whether any line of these questions would be shortened."""
     return any(len(line) > LONG_LINE for q in questions

@@ -462,3 +462,30 @@ def explain_json(ev: Evaluation) -> dict:
         doc["concat"] = matrix_json(ev.steps.concat)
     doc["output"] = matrix_json(ev.steps.output)
     return doc
+
+
+def explained(ev, row: int | None, only: int | None, tiled: bool, block: int | None, precision: int,
+              code: str | None, compact: bool, before=None) -> View:
+    """explain's view: the walkthrough, with a row by hand (row), block by block (tiled) and each step's code."""
+    sc = ev.scenario
+    lines: list[str] = []
+    extra: dict = {}
+    if row is not None or tiled:
+        from attncli.views import handcalc  # only for these options: explain's start-up is measured
+
+        if row is not None:
+            lines = handcalc.focus_lines(ev, row, precision, only or 0)
+            extra["focus"] = handcalc.focus_json(ev, row, only or 0)
+        if tiled:
+            n_k = len(sc.key_tokens)
+            size = min(block or handcalc.default_block(n_k), n_k)
+            lines += ([""] if lines else []) + handcalc.tiled_lines(
+                ev, row or 0, precision, size, only or 0, with_legend=row is None)
+            extra["tiled"] = handcalc.tiled_json(ev, row or 0, size, only or 0)
+    pictures = Pictures(row or 0, compact, before)
+    shown = view(ev, precision, only, tuple(lines), extra=extra or None, pictures=pictures)
+    if code is not None:
+        from attncli.views.code import with_code
+
+        shown = with_code(shown, ev, code)
+    return shown
