@@ -20,28 +20,15 @@ app = typer.Typer(
 )
 
 
-class CodeLanguage(str, enum.Enum):
-    numpy = "numpy"
-    torch = "torch"
+def _choices(name: str, *values: str) -> type:
+    """A str Enum whose members are the choices, spelled as typed."""
+    return enum.Enum(name, {value: value for value in values}, type=str)
 
 
-class OutputFormat(str, enum.Enum):
-    rich = "rich"
-    json = "json"
-    markdown = "markdown"
-
-
-class GradeFormat(str, enum.Enum):
-    rich = "rich"
-    json = "json"
-    csv = "csv"
-
-
-class Level(str, enum.Enum):
-    scores = "scores"
-    scaled = "scaled"
-    softmax = "softmax"
-    row = "row"
+CodeLanguage = _choices("CodeLanguage", "numpy", "torch")
+OutputFormat = _choices("OutputFormat", "rich", "json", "markdown")
+GradeFormat = _choices("GradeFormat", "rich", "json", "csv")
+Level = _choices("Level", "scores", "scaled", "softmax", "row")
 
 
 def _complete_scenario(incomplete: str) -> list[str]:
@@ -77,8 +64,7 @@ Float32Opt = Annotated[
     bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
 ]
 
-# The output options of every command that shows a view: declared here once, read by delivery().
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="rich for the terminal, json or markdown.")]
+# The output options of every command that shows a view: declared here once, added by view_command().
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
 StepOpt = Annotated[bool, typer.Option("--step", help="Presenter mode: one step per screen; Enter/→ next, ←/b back, q quit.")]
 ExportOpt = Annotated[Optional[str], typer.Option(
@@ -89,12 +75,43 @@ WidthOpt = Annotated[Optional[int], typer.Option(
     min=40, max=1000, help="Columns to lay tables out in (default: the terminal's); wider tables elide their middle.")]
 
 
+FORMATS = {OutputFormat: "rich for the terminal, json or markdown.",
+           GradeFormat: "rich for the terminal, json, or csv for a gradebook."}
+OUTPUT_OPTIONS = (("no_color", NoColorOpt, False), ("width", WidthOpt, None), ("step", StepOpt, False),
+                  ("export", ExportOpt, None), ("theme", ThemeOpt, "light"))
+
+
 def delivery(output_format: enum.Enum, no_color: bool, width: Optional[int], step: bool, export: Optional[str],
              theme: str, source: Optional[str] = None):
     """How to show the view, from the output options; a bad --export or --theme is refused before any work."""
     from attncli.deliver import delivery as how
 
     return how(output_format.value, no_color, width, step, export, theme, source)
+
+
+def view_command(*args, formats: type = OutputFormat, **kwargs):
+    """A command that shows a view: its own options, then --format and the five others declared above, which
+    the function receives as one Delivery, `how` (its SCENARIO, if any, is the source an export never replaces)."""
+    import inspect
+
+    def register(function):
+        own = inspect.signature(function)
+        fmt = Annotated[formats, typer.Option("--format", "-f", help=FORMATS[formats])]
+        extra = [inspect.Parameter("output_format", inspect.Parameter.KEYWORD_ONLY, default=formats.rich,
+                                   annotation=fmt)]
+        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=alias)
+                  for name, alias, default in OUTPUT_OPTIONS]
+
+        def shown(*call_args, output_format, no_color, width, step, export, theme, **call_kwargs):
+            how = delivery(output_format, no_color, width, step, export, theme, call_kwargs.get("scenario"))
+            return function(*call_args, how=how, **call_kwargs)
+
+        shown.__name__, shown.__doc__ = function.__name__, function.__doc__
+        shown.__signature__ = own.replace(parameters=[*(p for p in own.parameters.values() if p.name != "how"), *extra])
+        shown.__annotations__ = {p.name: p.annotation for p in shown.__signature__.parameters.values()}
+        return command(*args, **kwargs)(shown)
+
+    return register
 
 
 def command(*args, **kwargs):
@@ -138,7 +155,7 @@ def _options(
     pass
 
 
-@command()
+@view_command()
 def explain(
     scenario: ScenarioArg = None,
     focus: Annotated[
@@ -154,9 +171,7 @@ def explain(
         typer.Option("--mask/--no-mask", help="Causal mask on, or every mask off (default: the scenario's)."),
     ] = None,
     temperature: Annotated[float, typer.Option(help="Divide the scores by T after scaling.")] = 1.0,
-    head: Annotated[
-        Optional[str], typer.Option(help="Walk through one head only: its name, or its index from 0.")
-    ] = None,
+    head: Annotated[Optional[str], typer.Option(help="Walk through one head only: its name, or its index from 0.")] = None,
     tiled: Annotated[
         bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) block by block, as FlashAttention does.")
     ] = False,
@@ -164,16 +179,10 @@ def explain(
     code: Annotated[
         Optional[CodeLanguage], typer.Option(help="Show beside each step the line of numpy or torch that computes it.")
     ] = None,
-    compact: Annotated[
-        bool, typer.Option("--compact", help="Show A as one coloured cell per weight, so 40+ tokens fit 80 columns.")
-    ] = False,
+    compact: Annotated[bool, typer.Option(
+        "--compact", help="Show A as one coloured cell per weight, so 40+ tokens fit 80 columns.")] = False,
     precision: PrecisionOpt = 3,
-    output_format: FormatOpt = OutputFormat.rich,
-    no_color: NoColorOpt = False,
-    width: WidthOpt = None,
-    step: StepOpt = False,
-    export: ExportOpt = None,
-    theme: ThemeOpt = "light",
+    how=None,
 ) -> None:
     """Walk through attention step by step.
 
@@ -184,14 +193,13 @@ def explain(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = delivery(output_format, no_color, width, step, export, theme, scenario)
     view, live = commands.explain_live(scenario, focus=focus, scale=scale, mask=mask, temperature=temperature,
                                        head=head, tiled=tiled, block=block, precision=precision,
-                                       code=None if code is None else code.value, compact=compact, live=step)
+                                       code=None if code is None else code.value, compact=compact, live=how.step)
     deliver(view, how, live)
 
 
-@command()
+@view_command()
 def compare(
     scenario: ScenarioArg = None,
     scale: Annotated[
@@ -205,12 +213,7 @@ def compare(
         typer.Option("--sweep-dk", help="Sweep d_k, e.g. 2,8,32,128,512: scaled against unscaled on random data."),
     ] = None,
     precision: PrecisionOpt = 3,
-    output_format: FormatOpt = OutputFormat.rich,
-    no_color: NoColorOpt = False,
-    width: WidthOpt = None,
-    step: StepOpt = False,
-    export: ExportOpt = None,
-    theme: ThemeOpt = "light",
+    how=None,
 ) -> None:
     """Compare a scenario with a variant: why divide by √d_k?
 
@@ -220,23 +223,17 @@ def compare(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = delivery(output_format, no_color, width, step, export, theme, scenario)
     deliver(commands.compare(scenario, scale=scale, mask=mask, temperature=temperature, sweep_dk=sweep_dk,
                              precision=precision), how)
 
 
-@command()
+@view_command()
 def complexity(
     max_n: Annotated[int, typer.Option("--max-n", min=128, max=65536, help="Largest n; n doubles from 128.")] = 4096,
     d: Annotated[int, typer.Option("--d", min=1, max=1024, help="Width of the queries, keys and values.")] = 64,
     use_tiled: Annotated[bool, typer.Option("--tiled", help="Measure the online-softmax core, which never holds n×n.")] = False,
     precision: PrecisionOpt = 3,
-    output_format: FormatOpt = OutputFormat.rich,
-    no_color: NoColorOpt = False,
-    width: WidthOpt = None,
-    step: StepOpt = False,
-    export: ExportOpt = None,
-    theme: ThemeOpt = "light",
+    how=None,
 ) -> None:
     """Measure how attention's cost grows with n: O(n²).
 
@@ -246,24 +243,18 @@ def complexity(
     from attncli import commands
     from attncli.deliver import deliver, shows_progress
 
-    how = delivery(output_format, no_color, width, step, export, theme)
     deliver(commands.complexity(max_n, d, use_tiled, shows_progress(how), precision), how)
 
 
-@command()
+@view_command()
 def scenarios(
-    output_format: FormatOpt = OutputFormat.rich,
-    no_color: NoColorOpt = False,
-    width: WidthOpt = None,
-    step: StepOpt = False,
-    export: ExportOpt = None,
-    theme: ThemeOpt = "light",
+    how=None,
 ) -> None:
     """List the built-in scenarios."""
     from attncli import commands
     from attncli.deliver import deliver
 
-    deliver(commands.scenarios(), delivery(output_format, no_color, width, step, export, theme))
+    deliver(commands.scenarios(), how)
 
 
 @command()
@@ -377,18 +368,11 @@ def worksheet(
         note(line)
 
 
-@command()
+@view_command(formats=GradeFormat)
 def grade(
     key: Annotated[str, typer.Argument(help="The key.json that worksheet wrote.", metavar="KEY")],
     submissions: Annotated[list[str], typer.Argument(help="Answer files (.yaml or .json).", metavar="SUBMISSION")],
-    output_format: Annotated[
-        GradeFormat, typer.Option("--format", "-f", help="rich for the terminal, json, or csv for a gradebook.")
-    ] = GradeFormat.rich,
-    no_color: NoColorOpt = False,
-    width: WidthOpt = None,
-    step: StepOpt = False,
-    export: ExportOpt = None,
-    theme: ThemeOpt = "light",
+    how=None,
 ) -> None:
     """Grade answer files against a key, per student and question.
 
@@ -398,10 +382,10 @@ def grade(
     """
     from attncli import commands
 
-    commands.grade(key, submissions, delivery(output_format, no_color, width, step, export, theme))
+    commands.grade(key, submissions, how)
 
 
-@command("model")
+@view_command("model")
 def model_command(
     text: Annotated[Optional[str], typer.Argument(help="Your sentence, in quotes.", show_default=False)] = None,
     layer: Annotated[
@@ -430,12 +414,7 @@ def model_command(
     length: Annotated[int, typer.Option(min=1, help="With --induction: how many random words.")] = 20,
     seed: Annotated[int, typer.Option(min=0, help="With --induction: which words (the same seed, the same words).")] = 0,
     precision: PrecisionOpt = 3,
-    output_format: FormatOpt = OutputFormat.rich,
-    no_color: NoColorOpt = False,
-    width: WidthOpt = None,
-    step: StepOpt = False,
-    export: ExportOpt = None,
-    theme: ThemeOpt = "light",
+    how=None,
 ) -> None:
     """Real heads: a pretrained transformer on your sentence.
 
@@ -448,7 +427,6 @@ def model_command(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = delivery(output_format, no_color, width, step, export, theme)
     if save is not None:
         return commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32,
                                    force=force, focus=focus, link=link)

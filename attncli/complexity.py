@@ -1,4 +1,4 @@
-"""The seed's complexity table, measured: time and memory of attention as n doubles, and a fitted growth law
+"""The cost of attention, measured: time and memory of attention as n doubles, and a fitted growth law
 that is stated only when the measurements support one."""
 
 from __future__ import annotations

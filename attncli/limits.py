@@ -84,3 +84,6 @@ def describe_size_limits() -> str:
         f"attncli reads at most {max_cells():,} numbers per scenario and {_MAX_TOKENS:,} rows or columns "
         f"per matrix (raise the first with {CELLS_ENV}=<count>)"
     )
+
+
+MAX_ROWS = 40  # rows of a table shown before the middle ones are elided

@@ -94,7 +94,7 @@ _loader_class = None
 def safe_loader_class():
     """PyYAML's safe loader (libyaml's parser where installed), resolving plain integers and decimals
     without trying every YAML 1.1 pattern: the largest legal file has a million of them, and the
-    resolver was most of the time to read it. The tags are PyYAML's own (tests/test_hostile_round2.py)."""
+    resolver was most of the time to read it. The tags are PyYAML's own (tests/test_text_limits_and_exits.py)."""
     global _loader_class
     if _loader_class is None:
         from yaml.nodes import ScalarNode

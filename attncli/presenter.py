@@ -29,7 +29,6 @@ DOWN = {"\x1b[B", "\x1b[6~", "j"}
 UP = {"\x1b[A", "\x1b[5~", "k"}
 QUIT = {"q", "Q", "\x1b", "\x04"}
 HELP = "→ next ← back ↓↑ scroll o steps q quit"
-KNOB_HELP = "t/T flatter/sharper  s √d_k  m mask  f focus"
 
 
 class _Resized(Exception):

@@ -87,7 +87,7 @@ def _block(block, precision: int) -> str:
 
     if isinstance(block, Plot):  # the terminal's braille picture, as text
         from attncli.render_pictures import plot_lines
-        from attncli.render_terminal import Look
+        from attncli.layout import Look
 
         text = "\n".join(line.plain for line in plot_lines(block, Look(color=False, width=80)))
         return (f'<pre style="{_MONO}; color: inherit; background: none; line-height: 1.15">'
@@ -129,7 +129,7 @@ def text_on(background: str) -> str:
 
 def weight_colours(w: float) -> tuple[str, str]:
     """(background, text) of a weight's cell: the terminal's viridis shade and a readable text colour."""
-    from attncli.render_terminal import heat_colour  # one palette for terminal, exports and notebooks
+    from attncli.palette import heat_colour  # one palette for terminal, exports and notebooks
 
     bg = heat_colour(w)
     return bg, text_on(bg)

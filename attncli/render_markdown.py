@@ -20,12 +20,9 @@ def render(view: View) -> str:
 
 def _block(block, precision: int) -> str:
     if isinstance(block, Title):
-        lines = [f"# {_escape(block.title)}"]
-        if block.subtitle:
-            lines.append(f"`{block.subtitle}`")
-        if block.description:
-            lines.append(_escape(block.description))
-        return "\n\n".join(lines)
+        parts = (f"# {_escape(block.title)}", block.subtitle and f"`{block.subtitle}`",
+                 block.description and _escape(block.description))
+        return "\n\n".join(part for part in parts if part)
     if isinstance(block, Banner):
         return f"## {_escape(block.text)}"
     if isinstance(block, Heading):

@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from attncli.palette import BANDS, band, shade
-from attncli.render_terminal import Drawn, Laid, Look, _kept, pad_block
+from attncli.layout import Drawn, Laid, Look, kept_indices, pad_block
 from attncli.views import MatrixView
 from attncli.views.pictures import Plot
 
@@ -142,10 +142,10 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
         cell, upright = longest + 1, True
     else:
         cell, upright = (2 if 2 * n_cols <= room else 1), False
-    cols = _kept(n_cols, max(2, room // cell))
+    cols = kept_indices(n_cols, max(2, room // cell))
     tall = 1 if upright else min(max(cell_len(t) for t in col_labels), 6)  # rows of column labels
     # On a screen: room for the step's heading, lesson and note, the caption, the labels and legend.
-    rows = _kept(n_rows, max(3, (look.height or 10**6) - 8 - tall))
+    rows = kept_indices(n_rows, max(3, (look.height or 10**6) - 8 - tall))
     lines = [[(" " + view.caption, "bold")]]
     indent = (" " * (label_width + 2), "")
     if upright:

@@ -8,35 +8,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from attncli.layout import GLYPHS, Drawn, Laid, Look, Run, glyph, kept_indices, pad_block, text_width
+from attncli.limits import MAX_ROWS
 from attncli.numbers import fixed, rgb_hex
-from attncli.palette import cell_style, heat_colour, shade  # noqa: F401  (heat_colour: the 24-bit ramp)
-from attncli.record import Record
-from attncli.views import (Banner, Bars, Boxed, Bullets, Grid, Heading, HeadGrid, Matrices, MatrixView, Page,
-                           Paragraph, Title, View)
-from attncli.views.walkthrough import FORMULA
-
-# The heatmap's cells: viridis in 24-bit colour, palette.py's bands of it in 256 and 16 colours.
-GLYPHS = " ░▒▓█"
-
-
-def glyph(w: float) -> str:
-    """A block glyph for a weight in [0, 1], for output without colour: ' ' below 0.2 … '█' from 0.8."""
-    return GLYPHS[min(int(max(float(w), 0.0) * len(GLYPHS)), len(GLYPHS) - 1)]
-
-
-class Look(Record):
-    """How to lay a view out: colour or glyphs, the terminal's colour system, and the room there is.
-
-    height: the rows a table may take before its middle rows are elided (presenter mode: the
-    screen's); `fit`: a weight table that would be elided is drawn as a compact heatmap instead.
-    """
-
-    color: bool = True
-    width: int | None = None
-    height: int | None = None
-    system: str | None = "truecolor"
-    fit: bool = False
-
+from attncli.palette import cell_style, heat_colour, shade
+from attncli.views import (FORMULA, Banner, Bars, Boxed, Bullets, Grid, Heading, HeadGrid, Matrices, MatrixView,
+                           Page, Paragraph, Title, View)
 
 def heat_legend(color: bool, system: str | None = "truecolor") -> Text:
     """What the shading means: the same 0 → 1 scale in every table, one swatch per band of 0.1."""
@@ -53,18 +30,6 @@ def heat_legend(color: bool, system: str | None = "truecolor") -> Text:
     return text
 
 
-MAX_ROWS = 40  # rows shown per table before the middle ones are elided
-
-
-def _kept(n: int, room: int) -> list[int | None]:
-    """Indices to show out of n when only `room` fit: the first and last ones, None for the gap."""
-    if n <= room:
-        return list(range(n))
-    head = room // 2
-    tail = room - 1 - head
-    return list(range(head)) + [None] + list(range(n - tail, n))
-
-
 def _cell_width(view: MatrixView, precision: int) -> int:
     """The widest a cell of this matrix gets, from its largest magnitude."""
     if view.kind == "flags":
@@ -72,56 +37,6 @@ def _cell_width(view: MatrixView, precision: int) -> int:
     finite = np.abs(view.values[np.isfinite(view.values)])
     widest = len(fixed(float(finite.max()) if finite.size else 0.0, precision)) + 1  # room for a sign
     return widest + 2 if view.kind == "weights" else widest
-
-
-Run = tuple  # (text, style): a piece of a line in one Rich style; "" for none
-
-
-class Laid(Record):
-    """A laid-out block, such as a matrix: lines of runs, every line `width` cells wide."""
-
-    lines: tuple[tuple[Run, ...], ...]
-    width: int
-
-
-def _width(runs) -> int:
-    """Terminal cells the runs take; printable ASCII, most of what a matrix holds, one cell a character."""
-    return sum(len(text) if text.isascii() and text.isprintable() else cell_len(text) for text, _ in runs)
-
-
-class Drawn:
-    """Lines of runs printed as they are laid out: each run one Rich segment, no wrapping.
-
-    A dozen matrices as rich Text would be split, wrapped and re-measured line by line on every print,
-    about half of explain's rendering (benchmarks/startup.py). A line wider than the room is cropped.
-    """
-
-    def __init__(self, lines, width: int | None = None):
-        """width: of the widest line, measured here when not given."""
-        self.lines = lines
-        self.width = max((_width(line) for line in lines), default=0) if width is None else width
-
-    def __rich_console__(self, console, options):
-        from rich.segment import Segment
-
-        style = console.get_style
-        room = options.max_width
-        for line in self.lines:
-            segments = [Segment(text, style(name) if name else None) for text, name in line if text]
-            if self.width > room:
-                segments = Segment.adjust_line_length(segments, room, pad=False)
-            yield from segments
-            yield Segment.line()
-
-    def __rich_measure__(self, console, options):
-        from rich.measure import Measurement
-
-        return Measurement(self.width, self.width)
-
-    @property
-    def plain(self) -> str:
-        """The text without styles, as rich Text's `plain`."""
-        return "\n".join("".join(text for text, _ in line) for line in self.lines)
 
 
 _GAP = 2  # spaces between columns
@@ -137,21 +52,21 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     """
     look = look or Look(color, width)
     n_rows, n_cols = view.values.shape
-    rows = _kept(n_rows, table_rows(look))
+    rows = kept_indices(n_rows, table_rows(look))
     labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
     label_width = max([cell_len(t) for t in labels.values()] + [1])
     per_column = _cell_width(view, precision) + _GAP
     room = n_cols if look.width is None else max(2, (look.width - 1 - label_width) // per_column)
-    cols = _kept(n_cols, room)
+    cols = kept_indices(n_cols, room)
     cells = {i: {j: _cell(view, i, j, precision, look) for j in cols if j is not None} for i in labels}
     headers = {j: ("…" if j is None else str(view.col_labels[j])) for j in cols}
-    col_width = {j: max([cell_len(headers[j])] + [_width(cells[i][j]) for i in cells if j is not None]) for j in cols}
+    col_width = {j: max([cell_len(headers[j])] + [text_width(cells[i][j]) for i in cells if j is not None]) for j in cols}
     centred = view.kind == "flags"
 
     def line(label: Run, row_cells: list) -> list:
         runs = [(" ", ""), label, (" " * (label_width - cell_len(label[0])), "")]
         for j, cell in zip(cols, row_cells):
-            pad = col_width[j] - _width(cell)
+            pad = col_width[j] - text_width(cell)
             left = pad // 2 if centred or j is None else pad
             runs += [(" " * (_GAP + left), ""), *cell, (" " * (pad - left), "")]
         return runs
@@ -159,7 +74,7 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     # Every piece of text is its own run, so the padding between them stays a separate run of spaces:
     # exported SVG then places each number itself instead of relying on leading spaces.
     header = line(("", ""), [[(headers[j], "bold")] for j in cols])  # user text: a run, never markup
-    lines = [[(" " + view.caption, "bold")], header, [(" " + "─" * (_width(header) - 1), "")]]
+    lines = [[(" " + view.caption, "bold")], header, [(" " + "─" * (text_width(header) - 1), "")]]
     for i in rows:
         if i is None:
             lines.append(line(("⋮", ""), [[("⋮", "")] for _ in cols]))
@@ -174,13 +89,6 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
         lines.append([(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
                        "--format json has them all", "")])
     return pad_block(lines)
-
-
-def pad_block(lines: list[list]) -> Laid:
-    """Lines of runs made one width, with spaces after the shorter ones."""
-    widths = [_width(runs) for runs in lines]
-    block_width = max(widths)
-    return Laid(tuple(tuple(runs) + ((" " * (block_width - w), ""),) for runs, w in zip(lines, widths)), block_width)
 
 
 def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
@@ -298,7 +206,7 @@ def _render_block(block, precision: int, look: Look) -> list[RenderableType]:
         return [Text("• " + line) for line in block.lines]
     if isinstance(block, Bars):
         return [Text(block.title, style="bold"), _bars(block)]
-    from attncli.views import Code  # imported here: one added hunk in a file others edit too
+    from attncli.views import Code
 
     if isinstance(block, Code):
         return [Panel(Text("\n".join(block.lines), style="green"), title=block.language, title_align="left",
@@ -363,7 +271,7 @@ def grid_table(headers, rows, title: str = "", numeric: bool = True) -> Table:
     table = Table(title=Text(title, style="bold") if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
     for k, header in enumerate(headers):
         table.add_column(Text(header), justify="right" if k and numeric else "left", style="bold" if k == 0 else None)
-    for i in _kept(len(rows), MAX_ROWS):
+    for i in kept_indices(len(rows), MAX_ROWS):
         table.add_row(*(Text(cell) for cell in (rows[i] if i is not None else ["⋮"] * len(headers))))
     return table
 
@@ -373,10 +281,10 @@ def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[Renderabl
     label_width = max([cell_len(t) for t in block.row_labels] + [1])
     n_rows, n_cols = (len(block.row_labels), len(block.col_labels))
     room = (width or 120) - label_width - 1
-    cols = _kept(n_cols, max(2, room))
+    cols = kept_indices(n_cols, max(2, room))
     tile_width = max([len(cols)] + [cell_len(f"{t.name} {t.kind}") for t in block.tiles])
     per_band = max(1, (room + _GAP) // (tile_width + _GAP))
-    rows = _kept(n_rows, MAX_ROWS)
+    rows = kept_indices(n_rows, MAX_ROWS)
     out: list[RenderableType] = [Text(block.title, style="bold")] if block.title else []
     axis = ("".join("…" if j is None else block.col_labels[j] for j in cols), "dim")
     for start in range(0, len(block.tiles), per_band):

@@ -193,7 +193,7 @@ def random_scenario(
     causal: bool = False,
     scale: bool = True,
 ) -> Scenario:
-    """Embeddings ~ N(0, 1) and W ~ N(0, 1/d_model), so q·k has variance ≈ d_k (the seed's argument)."""
+    """Embeddings ~ N(0, 1) and W ~ N(0, 1/d_model), so q·k has variance ≈ d_k (why attention divides by √d_k)."""
     rng = np.random.default_rng(seed)
     n = len(tokens)
     x = rng.standard_normal((n, d_model))  # (n, d_model)

@@ -1,4 +1,4 @@
-"""Write docs/attention.ipynb, the seed's example through the Python API, and run it so that it carries outputs.
+"""Write docs/attention.ipynb, the worked example through the Python API, and run it so that it carries outputs.
 
 Usage: python docs/make_notebook.py   (needs the test extra: nbformat, nbclient, ipykernel)
 tests/test_notebook.py runs the notebook again in a fresh kernel and checks what it shows.
@@ -16,12 +16,12 @@ HERE = Path(__file__).parent
 
 CELLS = [
     ("md", "# Attention, step by step, in Python\n\n"
-           "The seed's worked example, *The dog ate his dinner*, through attncli's Python API: "
+           "The worked example, *The dog ate his dinner*, through attncli's Python API: "
            "$\\mathrm{Attention}(Q, K, V) = \\mathrm{softmax}(QK^\\top / \\sqrt{d_k})\\,V$.\n\n"
            "Every result shows itself: a table with the weights shaded from 0 (dark) to 1 (yellow)."),
     ("code", "import numpy as np\nimport attncli\n\nscenario = attncli.load(\"dog_ate_dinner\")\nscenario"),
     ("md", "## Run it\n\n`run` returns every intermediate step under the paper's names. "
-           "The row of *dog* is the seed's $A_{dog} = [0.448, 0.172, 0.380]$."),
+           "The row of *dog* is the worked example's $A_{dog} = [0.448, 0.172, 0.380]$."),
     ("code", "steps = attncli.run(scenario)\nsteps"),
     ("code", "steps.heads[0].weights[0], steps.output[0]"),
     ("md", "## Every step\n\n`explain()` shows the whole walkthrough: Q, K, V, the scores, the division by "

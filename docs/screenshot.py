@@ -1,4 +1,4 @@
-"""Render the notebook HTML of the seed's run in headless Chromium, on a light and a dark page, and save a PNG.
+"""Render the notebook HTML of the worked example's run in headless Chromium, on a light and a dark page, and save a PNG.
 
 Usage: python docs/screenshot.py [--out docs/notebook-html.png] [--chromium chromium]
 

@@ -153,7 +153,7 @@ def svg_cell_fills(text: str) -> dict[str, set[str]]:
 
 
 def test_svg_export_shades_each_weight_in_its_own_colour(tmp_path):
-    from attncli.render_terminal import heat_colour
+    from attncli.palette import heat_colour
     from attncli.scenario import evaluate, settings_for
 
     assert runner.invoke(app, ["explain", "--export", str(tmp_path / "a.svg")]).exit_code == 0
@@ -166,7 +166,7 @@ def test_svg_export_shades_each_weight_in_its_own_colour(tmp_path):
 
 
 def test_heat_colours_run_along_viridis_from_dark_to_light():
-    from attncli.render_terminal import heat_colour
+    from attncli.palette import heat_colour
 
     assert heat_colour(0) == heat_colour(-0.5) == "#440154" and heat_colour(1) == heat_colour(2) == "#fde725"
     rgb = [[int(c[k:k + 2], 16) for k in (1, 3, 5)] for c in map(heat_colour, [i / 20 for i in range(21)])]

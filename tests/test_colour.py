@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from attncli import palette, themes
 from attncli.cli import app
-from attncli.render_terminal import Look, matrix_block, side_by_side
+from attncli.layout import Look
+from attncli.render_terminal import matrix_block, side_by_side
 from attncli.views import MatrixView
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ import pytest
 import attncli
 from attncli import commands
 from attncli.render_html import contrast, render, text_on, weight_colours
-from attncli.render_terminal import heat_colour
+from attncli.palette import heat_colour
 
 
 class Cells(HTMLParser):

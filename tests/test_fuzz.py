@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
 
-from attncli import loader, render_markdown, render_terminal
+from attncli import layout, loader, render_markdown, render_terminal
 from attncli.deliver import dumps
 from attncli.views import handcalc, walkthrough
 from attncli.cli import app
@@ -247,7 +247,7 @@ def test_drawn_lines_are_cropped_to_the_room_even_with_wide_characters():
 
     lines = [(("猫" * 50, "bold"),), (("ab", ""), ("🐕" * 30, "cyan"))]
     console = Console(width=40, file=io.StringIO(), no_color=True)
-    console.print(render_terminal.Drawn(lines))
+    console.print(layout.Drawn(lines))
     shown = console.file.getvalue().splitlines()
     assert len(shown) == 2 and all(cell_len(line) <= 40 for line in shown)
     assert shown[0].startswith("猫" * 20)
@@ -258,4 +258,4 @@ def test_laid_out_widths_are_rich_cell_widths(texts):
     """The layout's shortcut for printable ASCII measures every text as Rich does."""
     from rich.cells import cell_len
 
-    assert render_terminal._width([(text, "") for text in texts]) == sum(cell_len(text) for text in texts)
+    assert layout.text_width([(text, "") for text in texts]) == sum(cell_len(text) for text in texts)

@@ -68,7 +68,7 @@ def test_pipe_closed_early_ends_quietly(tmp_path):
         err = proc.stderr.read().decode()
         proc.wait(timeout=60)
         assert "Traceback" not in err and "Error" not in err and "Exception" not in err, err
-        assert proc.returncode in (0, 1), proc.returncode  # issue 13: a closed pipe is a quiet exit 1
+        assert proc.returncode in (0, 1), proc.returncode  # a closed pipe is a quiet exit 1
 
 
 def test_ctrl_c_exits_130_without_a_traceback():

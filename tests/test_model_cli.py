@@ -20,7 +20,7 @@ from typer.testing import CliRunner  # noqa: E402
 from attncli.cli import app  # noqa: E402
 from attncli.pretrained import KINDS, label_head, load_model, locate  # noqa: E402
 from attncli.numbers import vector  # noqa: E402
-from attncli.render_terminal import heat_colour  # noqa: E402
+from attncli.palette import heat_colour  # noqa: E402
 
 TEXT = "The dog ate his dinner because he was hungry."  # 12 tokens in the tiny vocabulary too
 runner = CliRunner()

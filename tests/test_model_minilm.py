@@ -109,7 +109,7 @@ def test_a_text_longer_than_512_tokens_is_refused_not_cut():
         model().run("dog " * 600)
 
 
-# ---- the facts issue 11 states ------------------------------------------------------------------
+# ---- facts about MiniLM's heads ------------------------------------------------------------------
 
 def test_l0h2_is_a_previous_token_head():
     run = model().run(DOG)

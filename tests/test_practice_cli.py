@@ -415,7 +415,7 @@ def test_grade_key_problems_stop_everything(tmp_path, monkeypatch):
 
 
 def test_worksheet_without_a_seed_uses_a_stated_default(tmp_path):
-    """`attncli worksheet --count 3 --out sheets/` (issue 15's own words) works, and says which seed it used."""
+    """`attncli worksheet --count 3 --out sheets/` works, and says which seed it used."""
     out = tmp_path / "sheets"
     result = runner.invoke(app, ["worksheet", "--count", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output

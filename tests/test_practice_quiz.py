@@ -44,7 +44,7 @@ def test_the_seed_row_of_dog_step_by_step():
     questions = scenario_questions(loader.load("dog_ate_dinner"), "row")
     assert [q.id for q in questions][:3] == ["S[dog,dog]", "S[dog,ate]", "S[dog,dinner]"]
     weights = [q.expected for q in questions if q.kind == "weight"]
-    assert [round(w, 3) for w in weights] == [0.448, 0.172, 0.380]  # the seed's A[dog]
+    assert [round(w, 3) for w in weights] == [0.448, 0.172, 0.380]  # the worked example's A[dog]
     outputs = [q.expected for q in questions if q.kind == "output"]
     assert [round(o, 4) for o in outputs] == [1.2747, 2.3637]
 

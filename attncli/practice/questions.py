@@ -1,4 +1,4 @@
-"""The questions of one query row, in the seed's order, each with its exact value and its arithmetic."""
+"""The questions of one query row, in the order of the four steps, each with its exact value and its arithmetic."""
 
 from __future__ import annotations
 

@@ -48,7 +48,6 @@ class LayerRun:
     x: np.ndarray  # (n, d_model) input
     heads: tuple[HeadRun, ...]
     attention_output: np.ndarray  # (n, d_model) concat(A·V)·W_O + b_O
-    attention_normed: np.ndarray  # (n, d_model) LayerNorm(x + attention_output)
     output: np.ndarray  # (n, d_model) the hidden state leaving the layer
 
 
@@ -129,5 +128,4 @@ def _layer(index: int, x: np.ndarray, lw: LayerWeights, config: BertConfig) -> L
     normed = layer_norm(x + attention_output, lw.ln1_gamma, lw.ln1_beta, eps)
     hidden = gelu(normed @ lw.w_1 + lw.b_1)  # (n, d_ff)
     output = layer_norm(normed + (hidden @ lw.w_2 + lw.b_2), lw.ln2_gamma, lw.ln2_beta, eps)
-    return LayerRun(index=index, x=x, heads=tuple(heads), attention_output=attention_output,
-                    attention_normed=normed, output=output)
+    return LayerRun(index=index, x=x, heads=tuple(heads), attention_output=attention_output, output=output)

@@ -14,6 +14,8 @@ import numpy as np
 
 from attncli.record import Record
 
+FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
+
 
 class MatrixView(Record):
     """A matrix with its caption and labels; kind says how to show it."""

@@ -25,7 +25,7 @@ def view(results: list[Measurement], time_growth: Growth, memory_growth: Growth,
             f"fitted only over sizes taking at least {WORK_OVER_OVERHEAD}× that ({fixed(floor * 1000, p)} ms), where "
             "the work is at least half of it. Memory likewise: over sizes whose peak is at least "
             f"{WORK_OVER_OVERHEAD}× the smallest size's, where what grows with n outweighs what does not.")
-    page = Page("Cost", (Title(title, "the seed: time O(n²·d); memory O(n²) per head and layer, O(n·d) tiled"),
+    page = Page("Cost", (Title(title, "expected: time O(n²·d); memory O(n²) per head and layer, O(n·d) tiled"),
                          Grid(HEADERS, table(results, time_growth, p)), bars, Paragraph(note, "note"),
                          Paragraph(growth_line(time_growth, memory_growth, p), "strong"),
                          *(Paragraph(w) for w in words)))

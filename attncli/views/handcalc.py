@@ -1,4 +1,4 @@
-"""One query row written out as a hand calculation, in the seed's notation (plain text, no Rich)."""
+"""One query row written out as a hand calculation, in textbook notation (plain text, no Rich)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def legend(p: int) -> str:
 
 
 def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -> list[str]:
-    """The arithmetic of one query row, in the seed's four steps: scores, scale, softmax, weighted sum."""
+    """The arithmetic of one query row, in the four steps: scores, scale, softmax, weighted sum."""
     head = ev.steps.heads[head_index]
     which = f" (head {head_index}, {head.name!r})" if len(ev.steps.heads) > 1 else ""
     sh = _Shown(precision)

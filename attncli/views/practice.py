@@ -62,7 +62,7 @@ def grade_view(report, key_path: str) -> View:
     from attncli.practice.grading import STATUS_WORDS
     from attncli.practice.questions import LEVEL_WORDS
     from attncli.practice.tolerance import describe
-    from attncli.render_terminal import MAX_ROWS
+    from attncli.limits import MAX_ROWS
 
     key = report.key
     blocks: list = [Title("Grades", f"{key_path}: course seed {key.seed!r}, {len(key.students)} "

@@ -8,7 +8,8 @@ from attncli import core
 from attncli.numbers import fixed
 from attncli.scenario import Evaluation, Scenario
 from attncli.views import Banner, Heading, Matrices, MatrixView, Page, Paragraph, Title, View, dims, matrix_json
-from attncli.views.walkthrough import FORMULA, explain_json
+from attncli.views import FORMULA
+from attncli.views.walkthrough import explain_json
 
 
 def _labels(labels: tuple[str, ...], n: int, prefix: str) -> tuple[str, ...]:

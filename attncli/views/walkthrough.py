@@ -8,10 +8,9 @@ import numpy as np
 from attncli.numbers import fixed, rgb_hex
 from attncli.record import Record
 from attncli.scenario import Evaluation
-from attncli.views import (Banner, Boxed, Heading, Matrices, MatrixView, Page, Paragraph, Title, View, dims,
+from attncli.views import (FORMULA, Banner, Boxed, Heading, Matrices, MatrixView, Page, Paragraph, Title, View, dims,
                            matrix_json)
 
-FORMULA = "Attention(Q, K, V) = softmax(Q·Kᵀ / √d_k) · V"
 _dims = dims
 
 
@@ -166,7 +165,7 @@ class _HeadContext(Record):
 
 
 def _head_sections(ev: Evaluation, index: int, p: int, multi: bool, pictures: Pictures = Pictures()) -> list[Section]:
-    """The seed's four steps for one head: project, scores (and their picture), scale (and mask),
+    """The four steps for one head: project, scores (and their picture), scale (and mask),
     softmax, weighted sum."""
     ctx = _HeadContext(ev, index, p, f"{index}." if multi else "", pictures)
     head = ctx.head

@@ -1,4 +1,4 @@
-"""Hostile input, round 2 (issue 13): text shown never obeyed, every cost bounded, nothing lost,
+"""Hostile input: text shown never obeyed, every cost bounded, nothing lost,
 every exit clean. Run through the installed program, as a user would, unless a unit is named."""
 
 import errno
