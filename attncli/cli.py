@@ -434,7 +434,7 @@ def model_command(
                            precision=precision, induction=induction, length=length, seed=seed), how)
 
 
-@command("generate")
+@view_command("generate")
 def generate_command(
     text: Annotated[str, typer.Argument(help="The prompt, in quotes.", show_default=False)],
     model_ref: Annotated[
@@ -459,12 +459,7 @@ def generate_command(
     ] = False,
     float32: Float32Opt = False,
     precision: PrecisionOpt = 3,
-    output_format: FormatOpt = OutputFormat.rich,
-    no_color: NoColorOpt = False,
-    width: WidthOpt = None,
-    step: StepOpt = False,
-    export: ExportOpt = None,
-    theme: ThemeOpt = "light",
+    how=None,
 ) -> None:
     """Next-token prediction with the KV cache: a causal language model continues your prompt.
 
@@ -476,7 +471,6 @@ def generate_command(
     from attncli import commands
     from attncli.deliver import deliver
 
-    how = delivery(output_format, no_color, width, step, export, theme)
     deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
                               top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache, float32=float32,
                               precision=precision), how)

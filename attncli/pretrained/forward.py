@@ -42,7 +42,7 @@ class HeadRun:
 
 @dataclass(frozen=True, eq=False)
 class LayerRun:
-    """One encoder block: its heads, then output dense + residual + LayerNorm, feed-forward + residual + LayerNorm."""
+    """One block: its heads, then the output dense, feed-forward, residuals and norms (LayerNorm in BERT, RMSNorm in Llama)."""
 
     index: int
     x: np.ndarray  # (n, d_model) input

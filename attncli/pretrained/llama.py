@@ -254,6 +254,5 @@ def decoder_layer(layer: int, x: np.ndarray, lw: LlamaLayer, config: LlamaConfig
     mid = x + block.output
     normed = rms_norm(mid, lw.ffn_norm.astype(dtype, copy=False), config.rms_eps)
     output = mid + feed_forward(normed, lw)
-    run = LayerRun(index=layer, x=x, heads=block.heads, attention_output=block.output, attention_normed=normed,
-                   output=output)
+    run = LayerRun(index=layer, x=x, heads=block.heads, attention_output=block.output, output=output)
     return run, block.keys, block.values

@@ -8,7 +8,7 @@ import numpy as np
 from attncli.numbers import fixed
 from attncli.safe_text import visible
 from attncli.views import Bars, Bullets, Grid, Page, Paragraph, Title, View, matrix_json
-from attncli.views.model import tokens_line
+from attncli.views.gallery import tokens_line
 
 INDUCTION_THRESHOLD = 0.5  # as for the gallery's patterns: half of the weight on the target, on average
 SHIFT = 7  # positions every token is moved by to show that RoPE's scores see only differences
