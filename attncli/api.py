@@ -29,8 +29,24 @@ __all__ = ["AttentionSteps", "Comparison", "HeadSteps", "HeadWeights", "Scenario
 
 
 def softmax(x: ArrayLike) -> np.ndarray:
-    """Row-wise softmax in float64; −∞ entries get weight exactly 0."""
-    return core.softmax(np.asarray(x, dtype=np.float64))
+    """Row-wise softmax in float64 (over the last axis); −∞ entries get weight exactly 0."""
+    a = _numbers(x, "x", "a row of scores like [1.0, 2.0], or a list of rows")
+    if a.ndim == 0:
+        raise AttncliError("x should be a row of scores like [1.0, 2.0], or a list of rows, not a single number")
+    if a.size == 0:
+        raise AttncliError("x is empty: softmax needs at least one score in each row, like [1.0, 2.0]")
+    bad = np.argwhere(np.isnan(a) | (a == np.inf))
+    if bad.size:
+        index = tuple(int(n) for n in bad[0])
+        why = ("NaN is not a score" if np.isnan(a[index]) else
+               "a +∞ score makes its row ∞/∞, not a number (−∞ is allowed: weight 0)")
+        raise AttncliError(f"{_place(index, 'x')} is {a[index]}: {why}")
+    empty = np.argwhere(~np.isfinite(a).any(axis=-1, keepdims=True))
+    if empty.size:
+        at = _place(tuple(int(n) for n in empty[0][:-1]), "x", row=True)
+        raise AttncliError(f"{at} is all −∞: softmax over no entries is 0/0; leave at least one entry finite")
+    with np.errstate(over="ignore"):  # a score far below its row's largest has weight 0, as it should
+        return core.softmax(a)
 
 
 def builtin_names() -> list[str]:
@@ -50,6 +66,7 @@ def attention(q: ArrayLike, k: ArrayLike, v: ArrayLike, *, scale: float | None =
     if k.shape[0] != v.shape[0]:
         raise AttncliError(f"k has {checks.count(k.shape[0], 'row')} but v has {v.shape[0]}: every key needs its value "
                            "(one row of v per row of k)")
+    _check_steps_size(q.shape[0], k.shape[0], 1)
     factor = _scale_factor(scale, q.shape[1])
     allowed = _mask_matrix(mask, q.shape[0], k.shape[0], causal_words=("causal",))
     q_labels, k_labels = tuple(f"q{i}" for i in range(q.shape[0])), tuple(f"k{j}" for j in range(k.shape[0]))
@@ -90,9 +107,26 @@ def load(source: str | os.PathLike) -> Scenario:
         return Scenario.of(loader.load(os.fspath(source)))
     if not isinstance(source, str):
         raise AttncliError(f"load() takes a built-in name, a file path or YAML text, not {type(source).__name__}")
+    _check_text_size(source)
     if _is_yaml_text(source):
         return Scenario.of(loader.parse(source, origin="<text>"))
     return Scenario.of(loader.load(source))
+
+
+def _check_text_size(text: str) -> None:
+    """YAML text is bounded as a scenario file is, before it is parsed (15 MB would take 13 s and 1.5 GB)."""
+    from attncli import limits
+
+    limit = limits.max_file_bytes()
+    if len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit):
+        raise AttncliError(f"the text is larger than {limit:,} bytes; raise the limit with {limits.FILE_ENV}=<bytes> "
+                           "if you mean it", origin="<text>")
+
+
+def _check_steps_size(n_q: int, n_k: int, n_heads: int) -> None:
+    problem = checks.steps_size(n_q, n_k, n_heads)
+    if problem:
+        raise AttncliError(problem)
 
 
 def _is_yaml_text(source: str) -> bool:
@@ -108,6 +142,7 @@ def run(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: 
         raise AttncliError(f"run() takes a Scenario (from attncli.load) or a name, path or YAML text, "
                            f"not {type(scenario).__name__}")
     _check_temperature(temperature)
+    _check_steps_size(len(sc.tokens), len(sc.key_tokens), len(sc.heads))
     scaled = None if scale is None else _flag(scale, "scale")
     if mask is None or isinstance(mask, (bool, np.bool_)) or (isinstance(mask, str) and mask == "causal"):
         on = None if mask is None else mask == "causal" or mask is True or mask is np.True_
@@ -127,8 +162,12 @@ def comparison(scenario: scenarios.Scenario | str, *, scale: bool | None = None,
     from attncli.errors import UsageError
 
     sc = load(scenario) if isinstance(scenario, (str, os.PathLike)) else scenario
+    if not isinstance(sc, scenarios.Scenario):
+        raise AttncliError(f"comparison() takes a Scenario (from attncli.load) or a name, path or YAML text, "
+                           f"not {type(scenario).__name__}")
     if temperature is not None:
         _check_temperature(temperature)
+    _check_steps_size(len(sc.tokens), len(sc.key_tokens), 2 * len(sc.heads))  # the scenario and its variant
     base = scenarios.settings_for(sc)
     try:
         variant, change = comparing.variant_settings(
@@ -159,7 +198,14 @@ def model(text: str, *, name: str | None = None, float32: bool = False):
 
     from attncli.pretrained import load_model
 
-    run = load_model(name, dtype=np.float32 if float32 else np.float64).run(text)
+    if not isinstance(text, str):
+        raise AttncliError(f"model() takes your text as a string (str), not {type(text).__name__}")
+    if name is not None and not isinstance(name, (str, os.PathLike)):
+        raise AttncliError(f"name should be a model directory or a hub id (a string), or None for the default, "
+                           f"not {type(name).__name__}")
+    float32 = _flag(float32, "float32")
+    run = load_model(None if name is None else os.fspath(name),
+                     dtype=np.float32 if float32 else np.float64).run(text)
     public = lambda h: replace(h, steps=HeadSteps.of(h.steps, run.tokens, run.tokens))
     return replace(run, layers=tuple(replace(layer, heads=tuple(public(h) for h in layer.heads))
                                      for layer in run.layers))
@@ -177,7 +223,21 @@ def generate(text: str, *, name: str = "smollm2", max_new_tokens: int = 20, temp
     from attncli.pretrained import load_model
     from attncli.pretrained.generate import generate as run_generation
 
-    found = load_model(name, dtype=np.float32 if float32 else np.float64)
+    if not isinstance(text, str):
+        raise AttncliError(f"generate() takes your prompt as a string (str), not {type(text).__name__}")
+    if not isinstance(name, (str, os.PathLike)):
+        raise AttncliError(f"name should be \"smollm2\" or a GGUF file's path, not {type(name).__name__}")
+    for what, value, optional in (("max_new_tokens", max_new_tokens, False), ("top_k", top_k, True),
+                                  ("seed", seed, False), ("layer", layer, True), ("head", head, True)):
+        if not (value is None and optional) and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+            raise AttncliError(f"{what} should be a whole number{' or None' if optional else ''}, "
+                               f"not {type(value).__name__}")
+    if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, (int, float))):
+        raise AttncliError(f"temperature should be a number or None, not {type(temperature).__name__}")
+    if seed < 0:
+        raise AttncliError(f"seed should be 0 or more, not {seed}")
+    float32, cache = _flag(float32, "float32"), _flag(cache, "cache")
+    found = load_model(os.fspath(name), dtype=np.float32 if float32 else np.float64)
     if not found.causal:
         raise AttncliError(f"{found.name} is an encoder: it sees the whole text at once and predicts no next "
                            "token; generate with name=\"smollm2\" or a GGUF file")
@@ -189,12 +249,7 @@ def as_matrix(value: ArrayLike, where: str) -> np.ndarray:
     """A non-empty 2-D float64 array of finite numbers, or an AttncliError naming what is wrong."""
     if isinstance(value, (str, bytes)):
         raise AttncliError(f"{where} should be a list of rows of numbers, like [[1, 2], [3, 4]], not text")
-    try:
-        a = np.asarray(value)
-    except (ValueError, TypeError):
-        a = None
-    if a is None or a.dtype == object:
-        _explain_irregular(value, where)
+    a = _numbers(value, where, "a list of rows of numbers, like [[1, 2], [3, 4]]")
     if a.ndim == 0:
         raise AttncliError(f"{where} should be a list of rows, like [[1, 2], [3, 4]], not a single number")
     if a.ndim == 1:
@@ -208,31 +263,96 @@ def as_matrix(value: ArrayLike, where: str) -> np.ndarray:
         raise AttncliError(f"{where} is empty; it should be a list of rows, like [[1, 2], [3, 4]]")
     if a.shape[1] == 0:
         raise AttncliError(f"{where} row 0 is empty")
-    return _finite(_real(a, where), where)
+    return _finite(a, where)
 
 
 def as_vector(value: ArrayLike, where: str) -> np.ndarray:
     """A non-empty 1-D float64 array of finite numbers, such as a bias."""
-    try:
-        a = np.asarray(value)
-    except (ValueError, TypeError):
-        a = None
-    if a is None or a.dtype == object or a.ndim != 1:
+    a = _numbers(value, where, "a flat list of numbers, like [0.1, -0.2]")
+    if a.ndim != 1:
         raise AttncliError(f"{where} should be a flat list of numbers, like [0.1, -0.2]")
     if a.size == 0:
         raise AttncliError(f"{where} is empty; it should be a list of numbers, like [0.1, -0.2]")
-    return _finite(_real(a[None, :], where), where)[0]
+    return _finite(a[None, :], where)[0]
+
+
+def _place(index: tuple[int, ...], where: str, row: bool = False) -> str:
+    """'x row 1, column 2' for a matrix cell, 'x entry 2' for a vector's, 'x[0, 1, 2]' beyond; row=True: a row."""
+    if row:
+        return f"{where} row {index[0]}" if len(index) == 1 else (where if not index else f"{where}[{', '.join(map(str, index))}]")
+    if len(index) == 2:
+        return f"{where} row {index[0]}, column {index[1]}"
+    if len(index) == 1:
+        return f"{where} entry {index[0]}"
+    return f"{where}[{', '.join(map(str, index))}]"
+
+
+def _claimed_size(value: Any) -> tuple[int, ...] | None:
+    """The shape an array-like says it has, found without converting it: an array's shape, or a list's
+    length and its first row's; None when it says nothing."""
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and all(isinstance(n, (int, np.integer)) for n in shape):
+        return tuple(int(n) for n in shape)
+    if isinstance(value, (list, tuple)):
+        first = value[0] if value else None
+        return (len(value), len(first)) if isinstance(first, (list, tuple)) else (len(value),)
+    return None
+
+
+def _check_input_size(value: Any, where: str) -> None:
+    """The command line's bounds on a matrix, applied before anything is allocated for it."""
+    shape = _claimed_size(value)
+    problem = None if shape is None else checks.matrix_size(shape, where)
+    if problem:
+        raise AttncliError(problem)
+
+
+_NUMBER_TYPES = (int, float, np.integer, np.floating)
+
+
+def _numbers(value: Any, where: str, wanted: str) -> np.ndarray:
+    """value as a float64 array (any number of axes), or an AttncliError naming the first cell that is not a
+    real number; bounded by the command line's limits before it is converted."""
+    if isinstance(value, (str, bytes)):
+        raise AttncliError(f"{where} should be {wanted}, not text")
+    if value is None:
+        raise AttncliError(f"{where} should be {wanted}, not None")
+    _check_input_size(value, where)
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError, OverflowError):
+        a = None
+    if a is None or (a.dtype == object and a.ndim == 1 and a.size and isinstance(a[0], (list, tuple, np.ndarray))):
+        # rows numpy could not stack (of unequal length), or rows kept as objects: read row by row
+        a = np.array(_regular_rows(value, where), dtype=object)
+    if a.dtype == object:
+        a = _object_numbers(a, where)
+    return _real(a, where)
+
+
+def _object_numbers(a: np.ndarray, where: str) -> np.ndarray:
+    """An object array of equal rows (built from Python numbers, or holding None): checked cell by cell."""
+    out = np.empty(a.shape, dtype=np.float64)
+    for index, cell in np.ndenumerate(a):
+        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, _NUMBER_TYPES):
+            raise AttncliError(f"{_place(index, where)} is {checks.shown(cell)}, not a number")
+        try:
+            out[index] = float(cell)
+        except OverflowError:
+            raise AttncliError(f"{_place(index, where)} is a whole number of {len(str(abs(int(cell))))} digits, "
+                               "too large for float64 (at most about 1.8e308)") from None
+    return out
 
 
 def _real(a: np.ndarray, where: str) -> np.ndarray:
     if a.dtype.kind == "b":
         raise AttncliError(f"{where} holds booleans (True/False), not numbers")
     if a.dtype.kind in "US":
-        for (i, j), cell in np.ndenumerate(a):
+        for index, cell in np.ndenumerate(a):
             try:
                 float(cell)
             except ValueError:
-                raise AttncliError(f"{where} row {i}, column {j} is {str(cell)!r}, not a number") from None
+                raise AttncliError(f"{_place(index, where)} is {checks.shown(str(cell))}, not a number") from None
         a = a.astype(np.float64)
     if a.dtype.kind == "c":
         raise AttncliError(f"{where} holds complex numbers; attention here is over real numbers")
@@ -248,8 +368,9 @@ def _finite(a: np.ndarray, where: str) -> np.ndarray:
     return a
 
 
-def _explain_irregular(value: Any, where: str) -> None:
-    """Name the row whose length differs (as the scenario reader does), or say what is not a number."""
+def _regular_rows(value: Any, where: str) -> list[list]:
+    """The rows as lists when they are equally long lists of numbers; else name the row whose length
+    differs (as the scenario reader does), or say what is not a number."""
     try:
         rows = list(value)
     except TypeError:
@@ -259,20 +380,20 @@ def _explain_irregular(value: Any, where: str) -> None:
         try:
             n = len(row)
         except TypeError:
-            raise AttncliError(checks.not_a_row(where, i, repr(row))) from None
+            raise AttncliError(checks.not_a_row(where, i, checks.shown(row))) from None
         if width is None:
             width = n
         elif n != width:
             raise AttncliError(checks.ragged_row(where, i, n, width))
         for j, cell in enumerate(row):
-            if not isinstance(cell, (int, float, np.integer, np.floating)) or isinstance(cell, bool):
-                raise AttncliError(f"{where} row {i}, column {j} is {cell!r}, not a number")
-    raise AttncliError(f"{where} should be a list of equally long rows of numbers")
+            if not isinstance(cell, _NUMBER_TYPES) or isinstance(cell, (bool, np.bool_)):
+                raise AttncliError(f"{where} row {i}, column {j} is {checks.shown(cell)}, not a number")
+    return [list(row) for row in rows]
 
 
 def _flag(value: Any, where: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise AttncliError(f"{where} should be True or False, not {value!r}")
+        raise AttncliError(f"{where} should be True or False, not {checks.shown(value)}")
     return bool(value)
 
 
@@ -288,7 +409,7 @@ def _scale_factor(scale: Any, d_k: int) -> float:
     ok = isinstance(scale, (int, float, np.integer, np.floating)) and not isinstance(scale, (bool, np.bool_))
     if not ok or not math.isfinite(scale) or scale <= 0:
         raise AttncliError(f"scale must be a positive number (the scores are multiplied by it), or None for "
-                           f"1/√d_k, not {scale!r}")
+                           f"1/√d_k, not {checks.shown(scale)}")
     return float(scale)
 
 
@@ -299,7 +420,11 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
     if isinstance(mask, str):
         if mask in causal_words:
             return core.causal_mask(n_q, n_k)
-        raise AttncliError(f"mask should be a boolean array (True = may attend) or \"causal\", not {mask!r}")
+        raise AttncliError(f"mask should be a boolean array (True = may attend) or \"causal\", not {checks.shown(mask)}")
+    shape = _claimed_size(mask)
+    if shape is not None and len(shape) == 2 and shape != (n_q, n_k):  # before converting it, however large
+        raise AttncliError(f"mask is {shape[0]}×{shape[1]}, but it needs one row per query and one column "
+                           f"per key: {n_q}×{n_k}")
     try:
         a = np.asarray(mask)
     except (ValueError, TypeError):
@@ -308,10 +433,18 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
         raise AttncliError("mask should be a matrix of booleans, one row per query and one column per key "
                            f"({n_q}×{n_k}), True where the query may attend")
     if a.dtype.kind != "b":
-        bad = np.argwhere(~np.isin(a, (0, 1))) if a.dtype.kind in "iuf" else np.argwhere(np.ones(a.shape, bool))
+        if a.dtype.kind in "iuf":
+            bad = np.argwhere(~np.isin(a, (0, 1)))
+        elif a.dtype == object:  # built from Python values: True, 1 and 0.0 are flags, None and 'yes' are not
+            is_flag = np.frompyfunc(lambda c: isinstance(c, (bool, np.bool_)) or (
+                isinstance(c, _NUMBER_TYPES) and c in (0, 1)), 1, 1)
+            bad = np.argwhere(~is_flag(a).astype(bool))
+        else:
+            bad = np.argwhere(np.ones(a.shape, bool))
         if bad.size:
             i, j = (int(n) for n in bad[0])
-            raise AttncliError(f"mask row {i}, column {j} is {a[i, j].item()!r}; it should be True or 1 (may attend) "
+            cell = a[i, j].item() if isinstance(a[i, j], np.generic) else a[i, j]
+            raise AttncliError(f"mask row {i}, column {j} is {checks.shown(cell)}; it should be True or 1 (may attend) "
                                "or False or 0 (hidden)")
         a = a.astype(bool)
     if a.shape != (n_q, n_k):
@@ -355,11 +488,25 @@ def _tokens(tokens: Sequence[str] | None, n: int, where: str, rows_of: str, pref
         return tuple(f"{prefix}{i}" for i in range(n))
     if isinstance(tokens, str):
         tokens = tokens.split()
-    names = tuple(str(t) for t in tokens)
-    problem = checks.tokens(len(names), where, rows_of, n)
+    if isinstance(tokens, bytes) or not isinstance(tokens, (Sequence, np.ndarray)) or \
+            (isinstance(tokens, np.ndarray) and tokens.ndim != 1):
+        raise AttncliError(f"{where} should be a list of names, one per row of {rows_of}, or one string of "
+                           f"words, not {type(tokens).__name__}")
+    problem = checks.tokens(len(tokens), where, rows_of, n)  # before the names are made: a list may be any length
     if problem:
         raise AttncliError(problem)
-    return names
+    return tuple(_label(t, f"{where}[{i}]") for i, t in enumerate(tokens))
+
+
+def _label(text: Any, where: str) -> str:
+    """A token's or a head's name as the scenario reader takes it: bounded, and shown, never obeyed."""
+    from attncli import limits
+    from attncli.safe_text import visible
+
+    text = str(text)
+    if len(text) > limits.max_text():
+        raise AttncliError(f"{where} is {len(text):,} characters long; a name holds at most {limits.max_text():,}")
+    return visible(text)
 
 
 # ---- heads and the output projection -----------------------------------------------------------
@@ -380,7 +527,10 @@ def head_weights(heads: Sequence[HeadSpec] | HeadSpec, d_model: int,
     out, seen = [], set()
     for i, spec in enumerate(heads):
         fields = _head_fields(spec, i)
-        name = str(fields.get("name") or f"head {i + 1}")
+        name = fields.get("name")
+        if name is not None and (isinstance(name, (bool, np.bool_)) or not isinstance(name, (str, int, np.integer))):
+            raise AttncliError(f"heads[{i}] name should be text, not {type(name).__name__}")
+        name = _label(f"head {i + 1}" if name is None or name == "" else name, f"heads[{i}] name")
         if name in seen:
             raise AttncliError(f"two heads are named {name!r}; head names must differ")
         seen.add(name)
@@ -400,7 +550,7 @@ def _head_fields(spec: HeadSpec, i: int) -> dict:
                 lowered = {k.lower(): k for k in _HEAD_KEYS}
                 close = difflib.get_close_matches(str(key).lower(), lowered, n=1, cutoff=0.6)
                 hint = f"; did you mean {lowered[close[0]]}?" if close else f" (known keys: {', '.join(_HEAD_KEYS)})"
-                raise AttncliError(f"heads[{i}]: unknown key {key!r}{hint}")
+                raise AttncliError(f"heads[{i}]: unknown key {checks.shown(key)}{hint}")
             fields[canonical] = value
         missing = [k for k in ("W_Q", "W_K", "W_V") if k not in fields]
         if missing:

@@ -51,13 +51,20 @@ def first_not_finite(a: np.ndarray, where: str) -> str | None:
     return not_finite(where, i, j, a[i, j])
 
 
+def shown(value, limit: int = 60) -> str:
+    """A value quoted in a message, on one line and cut short: an array is named by its shape."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        return f"an array of shape {value.shape}"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
+
+
 def temperature(value, name: str = "temperature") -> str | None:
     """A temperature must be a positive, finite number."""
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if ok and math.isfinite(value) and value > 0:
         return None
-    shown = f"{value:g}" if ok else repr(value)
-    return f"{name} must be a positive number, not {shown} ({TEMPERATURE_WHY})"
+    return f"{name} must be a positive number, not {f'{value:g}' if ok else shown(value)} ({TEMPERATURE_WHY})"
 
 
 def tokens(n_tokens: int, where: str, rows_key: str, n_rows: int) -> str | None:
@@ -125,3 +132,32 @@ def first_line(error: Exception) -> str:
     """The first line of a library's error message, for one-line messages."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def matrix_size(shape: tuple[int, ...], where: str) -> str | None:
+    """A matrix's rows, columns and numbers within the limits a scenario file has, known from its shape alone."""
+    from attncli import limits
+
+    rows, cols = shape[:1], shape[1:]
+    if any(n > limits.max_tokens() for n in rows) or any(n > limits.max_dim() for n in cols) \
+            or math.prod(shape) > limits.max_cells():
+        return f"{where} has shape {' × '.join(f'{n:,}' for n in shape)}; {limits.describe_size_limits()}"
+    return None
+
+
+def steps_size(n_q: int, n_k: int, n_heads: int) -> str | None:
+    """Every head's n_q × n_k scores, scaled scores and weights, bounded by the cell limit and by the memory
+    free now (which matters once the limit is raised), before they are allocated."""
+    from attncli import limits
+
+    cells = 3 * n_q * n_k * n_heads
+    if cells > limits.max_cells():
+        return (f"{n_q} queries × {n_k} keys × {n_heads} head(s) need {cells:,} numbers for the attention steps; "
+                f"{limits.describe_size_limits()}")
+    if cells > 1_000_000:  # only then is it worth reading the free memory
+        free = limits.available_memory()
+        need = 8 * cells * 2  # float64, and NumPy's temporaries
+        if free is not None and need > 0.8 * free:
+            return (f"the attention steps need about {need / 2**30:.1f} GB, and this machine has "
+                    f"{free / 2**30:.1f} GB free; use fewer queries or keys")
+    return None

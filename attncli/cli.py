@@ -431,7 +431,8 @@ def model_command(
         return commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32,
                                    force=force, focus=focus, link=link)
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
-                           precision=precision, induction=induction, length=length, seed=seed), how)
+                           precision=precision, induction=induction, length=length, seed=seed),
+            commands.keeping_model_files(how, model_ref))
 
 
 @view_command("generate")
@@ -473,4 +474,4 @@ def generate_command(
 
     deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
                               top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache, float32=float32,
-                              precision=precision), how)
+                              precision=precision), commands.keeping_model_files(how, model_ref or "smollm2"))

@@ -275,9 +275,12 @@ def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, lev
 def grade(key: str, submissions: list[str], how) -> None:
     """Grade answer files against key.json and deliver the grades; then the files not graded, one line each."""
     from attncli.deliver import deliver
+    from attncli.files import check_not_protected
     from attncli.practice.grading import grade_files
     from attncli.views.practice import grade_view
 
+    if how.export is not None:  # the teacher's key and the students' answers outlive any export
+        check_not_protected(how.export, (key, *submissions), "the key or an answer file being graded")
     report = grade_files(key, submissions)
     deliver(grade_view(report, key), how, text=report.csv_text() if how.output_format == "csv" else None)
     if report.errors:
@@ -337,24 +340,39 @@ def model(text: str | None, *, layer: int | None = None, head: int | None = None
     return shown.one_head(run, layer, head, row, float32, precision)
 
 
+def keeping_model_files(how, model: str | None):
+    """The delivery, with the model's files kept from an --export, as explain keeps its scenario."""
+    if how.export is None:
+        return how
+    from attncli.pretrained.locate import model_files
+
+    return how._replace(model_files=model_files(model))
+
+
 def model_save(text: str, file: str, *, layer: int | None, head: int | None, model: str | None = None,
                float32: bool = False, force: bool = False, focus: str | None = None,
                link: tuple[str, str] | None = None) -> None:
     """Write one real head as an ordinary scenario, never over an existing file unless forced."""
     from pathlib import Path
 
-    from attncli.deliver import note
-    from attncli.files import write_atomic
+    from attncli.deliver import MODEL_FILE, note
+    from attncli.files import check_not_protected, check_reads_back, check_writable, write_atomic
     from attncli.pretrained import head_scenario, head_scenario_yaml, run_text
+    from attncli.pretrained.locate import model_files
 
     if text is None:
         raise UsageError("--save writes one head on your sentence: give the sentence in quotes")
     check_model_flags(layer, head, focus, link, file)
+    check_writable(file)  # a directory or a device: --force would not help, so do not suggest it
+    keep = model_files(model)
+    check_not_protected(file, keep, MODEL_FILE)  # likewise a file of the model itself
     if Path(file).exists() and not force:
         raise AttncliError("already exists; use --force to overwrite it", origin=file)
     run = run_text(text, model, float32)
     _one_head(run, layer, head)
-    write_atomic(file, head_scenario_yaml(head_scenario(run, layer, head)))
+    text = head_scenario_yaml(head_scenario(run, layer, head))
+    check_reads_back(text, file)
+    write_atomic(file, text, protect=keep, protected=MODEL_FILE)
     note(f"wrote {file}: try `attncli explain {file}`")
 
 

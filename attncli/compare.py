@@ -7,6 +7,7 @@ import numpy as np
 from attncli import core
 from attncli.errors import UsageError
 from attncli.record import Record
+from attncli.safe_text import clipped
 from attncli.scenario import Evaluation, Scenario, Settings, allowed_matrix, evaluate, random_scenario
 
 SWEEP_SEED = 0
@@ -80,9 +81,9 @@ def parse_dks(text: str) -> tuple[int, ...]:
     values = []
     for part in text.split(","):
         part = part.strip()
-        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= MAX_SWEEP_DK:
+        if not (part.isascii() and part.isdigit()) or len(part) > 9 or not 1 <= int(part) <= MAX_SWEEP_DK:
             raise UsageError(f"d_k takes whole numbers from 1 to {MAX_SWEEP_DK} separated by commas, "
-                             f"like 2,8,32,128,512; {part!r} is not one")
+                             f"like 2,8,32,128,512; {clipped(part)!r} is not one")
         values.append(int(part))
     return tuple(sorted(set(values)))
 

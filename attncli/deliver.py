@@ -11,6 +11,7 @@ from pathlib import Path
 from attncli.errors import AttncliError, UsageError
 from attncli.files import write_atomic
 from attncli.record import Record
+from attncli.safe_text import visible
 from attncli.views import View
 
 EXPORT_SUFFIXES = (".svg", ".html", ".txt", ".md", ".json")
@@ -27,6 +28,7 @@ class Delivery(Record):
     export: str | None = None
     theme: str = "light"  # of SVG and HTML exports: light for print, dark for slides
     source: str | None = None  # the scenario file the view was computed from: an export never replaces it
+    model_files: tuple[str, ...] = ()  # the files of the model the view was computed from: nor them
 
 
 def delivery(output_format: str, no_color: bool = False, width: int | None = None, step: bool = False,
@@ -82,8 +84,11 @@ def deliver(view: View, how: Delivery, live=None, text: str | None = None) -> No
         document = view.document()  # as large as the scenario's limits allow; its text is what may not be
         check_output_size(json_bytes(document), "JSON")
     if how.export is not None:
-        export(view, how.export, how.width, how.theme,
-               protect=(how.source,) if how.source not in (None, "-") else (), document=document)
+        if how.model_files:
+            keep = {"protect": how.model_files, "protected": MODEL_FILE}
+        else:
+            keep = {"protect": (how.source,) if how.source not in (None, "-") else ()}
+        export(view, how.export, how.width, how.theme, document=document, **keep)
     if text is not None:
         emit(text)
     elif how.output_format == "json":
@@ -126,8 +131,11 @@ def uses_colour(console) -> bool:
     return console.color_system is not None and not console.no_color
 
 
+MODEL_FILE = "one of the files of the model this was computed from"
+
+
 def export(view: View, path: str, width: int | None, theme: str = "light", protect: tuple[str, ...] = (),
-           document: dict | None = None) -> None:
+           document: dict | None = None, protected: str = "the scenario this was computed from") -> None:
     """Save the view: SVG, HTML and text from Rich's recording console, as the terminal shows it
     (text with glyphs for the shading, as it has no colour); markdown and JSON as their formats.
     Never over a file in `protect`."""
@@ -137,12 +145,12 @@ def export(view: View, path: str, width: int | None, theme: str = "light", prote
     check_writable(path)  # before the work of rendering
     if suffix == ".json":
         write_atomic(path, lambda f: write_json(f, view.document() if document is None else document),
-                     protect=protect)
+                     protect=protect, protected=protected)
         return
     if suffix == ".md":
         from attncli.render_markdown import render
 
-        write_atomic(path, render(view), protect=protect)
+        write_atomic(path, render(view), protect=protect, protected=protected)
         return
     import io
 
@@ -160,12 +168,12 @@ def export(view: View, path: str, width: int | None, theme: str = "light", prote
             recorder.print()
         recorder.print(page)
     if suffix == ".svg":
-        text = recorder.export_svg(title=f"attncli: {view.title}", theme=export_theme(theme))
+        text = recorder.export_svg(title=f"attncli: {visible(view.title)}", theme=export_theme(theme))
     elif suffix == ".html":
         text = recorder.export_html(inline_styles=True, theme=export_theme(theme))
     else:
         text = recorder.export_text()
-    write_atomic(path, text, protect=protect)
+    write_atomic(path, text, protect=protect, protected=protected)
 
 
 # ---- output size: estimated from the view before anything is written --------------------------
@@ -227,10 +235,9 @@ def json_bytes(document, depth: int = 1) -> int:
 
 def write_json(f, document: dict) -> None:
     """Strict JSON streamed to f chunk by chunk: no second copy of a large document in memory."""
-    import json
+    from attncli.files import json_chunks
 
-    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
-    for chunk in encoder.iterencode(document):
+    for chunk in json_chunks(document):
         f.write(chunk)
     f.write("\n")
 
@@ -245,14 +252,14 @@ def _terminal_width() -> int:
         except (OSError, ValueError, AttributeError):
             continue
     columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) >= 40 else EXPORT_WIDTH
+    return int(columns) if columns.isdigit() and len(columns) < 6 and int(columns) >= 40 else EXPORT_WIDTH
 
 
 def dumps(doc: dict) -> str:
     """Strict JSON: a NaN or infinity here is a bug, so refuse it rather than print it."""
-    import json
+    from attncli.files import json_text
 
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+    return json_text(doc)
 
 
 def emit(text: str) -> None:
@@ -274,7 +281,5 @@ def note(message: str) -> None:
     """A line for the person at the terminal, on stderr so that pipes carry only the view."""
     from rich.console import Console
     from rich.text import Text
-
-    from attncli.safe_text import visible
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(visible(message), style="dim"))

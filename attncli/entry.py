@@ -33,6 +33,7 @@ def run(app) -> int:
 
     _one_blas_thread_for_model()
     _prepare_streams()
+    _terminal_size_from_environment()
     # Overflow inside a step (exp of a score far below the row's largest is 0) is expected; results
     # are checked for infinity and NaN where they are computed (scenario.evaluate), so NumPy's
     # warnings, with their internal paths, would only alarm.
@@ -107,6 +108,17 @@ def _prepare_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+
+
+def _terminal_size_from_environment() -> None:
+    """Forget a COLUMNS or LINES that is no terminal size: Rich converts any run of digits to a number,
+    and 5,000 of them is a ValueError (Python refuses 4,300), so the real terminal's size is used instead."""
+    import os
+
+    for name in ("COLUMNS", "LINES"):
+        value = os.environ.get(name)
+        if value is not None and not (value.isascii() and value.isdigit() and len(value) <= 6):
+            del os.environ[name]
 
 
 def _silence_stdout() -> None:

@@ -14,7 +14,16 @@ _MAX_DIM = 100_000
 _MAX_TEXT = 1_000  # characters in a token, a name or a key: longer is not a label, and slows every table
 _MAX_PROSE = 10_000  # characters in a description
 _MAX_HEADS = 256  # a real layer has at most 128; each head is a page of the walk-through
+_MAX_NUMBER_DIGITS = 300  # digits of one integer in a JSON file: 10^309 overflows a float; int() refuses 4,300
+_MAX_ANSWERS = 10_000  # answers in one answer file: a sheet asks a few dozen questions
+_MAX_TRIES = 50  # lines in a row without an answer to one quiz question (hints, typos) before the quiz stops
+_MAX_ANSWER_CHARS = 10_000  # characters read of one typed or piped quiz line; the rest of the line is skipped
 _MAX_HAND_KEYS = 2_000  # keys a hand calculation (--focus, --tiled) writes out term by term
+MODEL_FILE_ENV = "ATTNCLI_MAX_MODEL_FILE_BYTES"
+# A tokenizer.json or vocab.txt: BERT's are under 2 MB, Llama 3's is 9 MB; a 50 MB vocabulary takes the
+# tokenizer library 11 s and 800 MB to build.
+_DEFAULT_MODEL_FILE_BYTES = 16_000_000
+_TEXT_PER_POSITION = 100  # characters of a model's TEXT per position it reads: a longer word is one [UNK] anyway
 OUTPUT_ENV = "ATTNCLI_MAX_OUTPUT_BYTES"
 _DEFAULT_OUTPUT_BYTES = 50_000_000  # JSON or markdown of one view, estimated before it is written
 
@@ -29,6 +38,16 @@ def _env_int(name: str, default: int) -> int:
 
 def max_file_bytes() -> int:
     return _env_int(FILE_ENV, _DEFAULT_FILE_BYTES)
+
+
+def max_model_file_bytes() -> int:
+    """A model folder's tokenizer files; its config is a settings file, bounded by max_file_bytes."""
+    return _env_int(MODEL_FILE_ENV, _DEFAULT_MODEL_FILE_BYTES)
+
+
+def max_model_text(positions: int) -> int:
+    """Characters of text tokenized for a model that reads `positions` tokens, checked before tokenizing."""
+    return _TEXT_PER_POSITION * positions
 
 
 def max_cells() -> int:
@@ -49,6 +68,22 @@ def max_text(multiline: bool = False) -> int:
 
 def max_heads() -> int:
     return _MAX_HEADS
+
+
+def max_number_digits() -> int:
+    return _MAX_NUMBER_DIGITS
+
+
+def max_answers() -> int:
+    return _MAX_ANSWERS
+
+
+def max_tries() -> int:
+    return _MAX_TRIES
+
+
+def max_answer_chars() -> int:
+    return _MAX_ANSWER_CHARS
 
 
 def max_hand_keys() -> int:

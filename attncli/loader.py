@@ -51,6 +51,15 @@ def load(ref: str) -> Scenario:
 
 
 def _read(ref: str) -> tuple[str, str, str]:
+    try:
+        return _read_unchecked(ref)
+    except AttncliError:
+        raise
+    except OSError as e:  # a name the system refuses (too long, a loop of links further up the path)
+        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=ref) from None
+
+
+def _read_unchecked(ref: str) -> tuple[str, str, str]:
     if ref == "-":
         limit = limits.max_file_bytes()
         return decode(read_at_most(sys.stdin.buffer, limit), "<stdin>", limit), "<stdin>", "stdin"

@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from attncli import checks, core, limits, scenario_keys
 from attncli.errors import AttncliError
-from attncli.safe_text import visible
+from attncli.safe_text import clipped, visible
 from attncli.scenario import Scenario, random_scenario
 from attncli.scenario_keys import Key
 
@@ -37,7 +37,7 @@ def _kind(node) -> str:
         return "a list"
     if isinstance(node, MappingNode):
         return "a mapping"
-    return f"{node.value!r}"
+    return f"{clipped(node.value)!r}"  # a megabyte of digits is named by its length, not repeated
 
 
 class _Reported(Exception):
@@ -112,23 +112,23 @@ class Reader:
             self.fail(node, f"{where} should be a number, not {_kind(node)}")
         text = node.value.strip()
         if node.tag == _TAG + "bool":
-            self.fail(node, f"{where} is {text!r}, a boolean, not a number")
+            self.fail(node, f"{where} is {clipped(text)!r}, a boolean, not a number")
         if node.tag == _TAG + "null" or text == "":
             self.fail(node, f"{where} is empty; it should be a number")
         if not NUMBER.fullmatch(text):
             if text.lower().lstrip("+-.") in ("nan", "inf", "infinity"):
-                self.fail(node, f"{where} is {text}: NaN and infinity are not allowed")
-            self.fail(node, f"{where} is {text!r}, not a number")
+                self.fail(node, f"{where} is {clipped(text)}: NaN and infinity are not allowed")
+            self.fail(node, f"{where} is {clipped(text)!r}, not a number")
         value = float(text)
         if not np.isfinite(value):
-            self.fail(node, f"{where} is {text}, too large for float64 (the largest is about 1.8e308)")
+            self.fail(node, f"{where} is {clipped(text)}, too large for float64 (the largest is about 1.8e308)")
         return value
 
     def integer(self, node, where: str, *, minimum: int = 0) -> int:
         self.number(node, where)  # the same refusals as for any number (tags, booleans, empty, too large)
         text = node.value.strip()
         if not re.fullmatch(r"[-+]?[0-9]+", text):
-            self.fail(node, f"{where} should be a whole number, not {text!r}")
+            self.fail(node, f"{where} should be a whole number, not {clipped(text)!r}")
         value = int(text)  # exactly as written: a seed of 99999999999999999999 is not 10^20
         if value < minimum:
             self.fail(node, f"{where} should be at least {minimum}, not {value}")
@@ -295,7 +295,7 @@ class Reader:
                 return True
             if text in _FALSE or text == "none":
                 return False
-            self.fail(node, f"{where} should be false, true, causal or a 0/1 matrix, not {node.value!r}")
+            self.fail(node, f"{where} should be false, true, causal or a 0/1 matrix, not {clipped(node.value)!r}")
         return self.matrix(node, where, cell=self.flag).astype(bool)
 
     def count_or_tokens(self, node, where: str, minimum: int = 1) -> tuple[str, ...]:
@@ -432,10 +432,9 @@ class Reader:
 
     def _check_weights_size(self, node, n_q: int, n_k: int, n_heads: int) -> None:
         """Every head holds n_q × n_k scores, scaled scores and weights: bound them before computing."""
-        cells = 3 * n_q * n_k * n_heads
-        if cells > limits.max_cells():
-            self.report(node, f"{n_q} queries × {n_k} keys × {n_heads} head(s) need {cells:,} numbers for "
-                        f"the attention steps; {limits.describe_size_limits()}")
+        problem = checks.steps_size(n_q, n_k, n_heads)
+        if problem:
+            self.report(node, problem)
 
     def _tokens_for(self, node, x, where: str, rows_key: str, prefix: str) -> tuple[str, ...]:
         if node is None:

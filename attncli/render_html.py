@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from attncli.numbers import fixed, rgb_hex
+from attncli.safe_text import visible
 from attncli.views import (Banner, Bars, Boxed, Bullets, Code, Grid, Heading, Matrices, MatrixView, Paragraph, Title,
                            View)
 
@@ -47,17 +48,17 @@ tr { page-break-inside: avoid; }
 def printable(view: View) -> str:
     """The view as a standalone HTML page to print, such as a worksheet: black on white, serif, ruled tables."""
     return "\n".join(["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-                      f"<title>{escape(view.title)}</title>", f"<style>\n{_PRINT_CSS}\n</style>", "</head>", "<body>",
+                      f"<title>{escape(visible(view.title))}</title>", f"<style>\n{_PRINT_CSS}\n</style>", "</head>", "<body>",
                       _body(view), "</body>", "</html>"]) + "\n"
 
 
 def _block(block, precision: int) -> str:
     if isinstance(block, Title):
-        lines = [f'<div style="font-weight: bold; font-size: 1.2em">{escape(block.title)}</div>']
+        lines = [f'<div style="font-weight: bold; font-size: 1.2em">{escape(visible(block.title))}</div>']
         if block.subtitle:
-            lines.append(f'<code style="{_MONO}">{escape(block.subtitle)}</code>')
+            lines.append(f'<code style="{_MONO}">{escape(visible(block.subtitle))}</code>')
         if block.description:
-            lines.append(f'<div style="font-style: italic">{escape(block.description)}</div>')
+            lines.append(f'<div style="font-style: italic">{escape(visible(block.description, multiline=True))}</div>')
         return (f'<div style="border: 1px solid {_RULE}; border-radius: 6px; padding: 0.4em 0.8em; margin: 0.5em 0; '
                 f'display: inline-block">{"".join(lines)}</div>')
     if isinstance(block, Banner):

@@ -20,7 +20,7 @@ def render(view: View) -> str:
 
 def _block(block, precision: int) -> str:
     if isinstance(block, Title):
-        parts = (f"# {_escape(block.title)}", block.subtitle and f"`{block.subtitle}`",
+        parts = (f"# {_escape(block.title)}", block.subtitle and _code_span(visible(block.subtitle)),
                  block.description and _escape(block.description))
         return "\n\n".join(part for part in parts if part)
     if isinstance(block, Banner):
@@ -62,6 +62,14 @@ def _block(block, precision: int) -> str:
 def _escape(text: str) -> str:
     """Text in a paragraph: control characters made visible; backslashes, pipes and '<' (raw HTML) escaped."""
     return visible(str(text), multiline=True).replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<")
+
+
+def _code_span(text: str) -> str:
+    """Text shown as code: fenced by more backticks than it holds in a row, so it cannot close the span
+    early and leave the rest (a <script>, an <img onerror>) to be read as live HTML."""
+    fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _cell(text: str) -> str:

@@ -12,8 +12,10 @@ from attncli.layout import GLYPHS, Drawn, Laid, Look, Run, glyph, kept_indices, 
 from attncli.limits import MAX_ROWS
 from attncli.numbers import fixed, rgb_hex
 from attncli.palette import cell_style, heat_colour, shade
+from attncli.safe_text import visible
 from attncli.views import (FORMULA, Banner, Bars, Boxed, Bullets, Grid, Heading, HeadGrid, Matrices, MatrixView,
                            Page, Paragraph, Title, View)
+
 
 def heat_legend(color: bool, system: str | None = "truecolor") -> Text:
     """What the shading means: the same 0 → 1 scale in every table, one swatch per band of 0.1."""
@@ -148,9 +150,10 @@ MOVED = 0.01  # a weight that changed by more than this after a live change gets
 
 
 def title_panel(title: str, description: str = "", subtitle: str = FORMULA) -> Panel:
-    lines = [Text(title, style="bold"), Text(subtitle)]
+    # titles may quote a file, a folder's name or the user's sentence: shown, never obeyed (visible is idempotent)
+    lines = [Text(visible(title), style="bold"), Text(visible(subtitle))]
     if description:
-        lines.append(Text(description))
+        lines.append(Text(visible(description, multiline=True)))
     return Panel(Group(*lines), box=box.ROUNDED, expand=False)
 
 

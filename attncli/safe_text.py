@@ -9,7 +9,8 @@ turns every such character into a visible, ASCII, Python-style escape, so it is 
 - bidi embeddings, overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
   U+061C), the line and paragraph separators (U+2028, U+2029) and other lone surrogates become
   `\\u202e`, `\\ud800`; a byte of a file name that is not UTF-8 (which Python keeps as a surrogate,
-  U+DC80–U+DCFF) becomes `\\xff`, the byte itself.
+  U+DC80–U+DCFF) becomes `\\xff`, the byte itself;
+- the noncharacters U+FFFE and U+FFFF, which XML (so SVG and HTML) and YAML refuse, become `\\ufffe`, `\\uffff`.
 
 With multiline=True (a description), LF and TAB are kept as they are. Everything else, letters of
 any script, emoji and joiners included, is kept. The result holds no such character, so applying
@@ -22,10 +23,11 @@ from __future__ import annotations
 import re
 
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-# Every character these match is one str.isprintable() rejects (Cc, Cf, Zl, Zp, Cs), so printable text
+# Every character these match is one str.isprintable() rejects (Cc, Cf, Zl, Zp, Cs, Cn), so printable text
 # needs no search; the patterns are compiled on first use (~2 ms, which explain's start-up would pay).
-_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-_UNSAFE_MULTILINE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+_UNSAFE_MULTILINE = ("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+                     "\ufffe\uffff]")
 
 
 def _unsafe(text: str, multiline: bool) -> re.Match | None:
@@ -55,3 +57,13 @@ def visible(text: str, *, multiline: bool = False) -> str:
 def is_safe(text: str, *, multiline: bool = False) -> bool:
     """Whether `visible` would leave the text unchanged."""
     return _unsafe(text, multiline) is None
+
+
+def clipped(text: str, limit: int = 60) -> str:
+    """visible(text), cut after `limit` characters with the full length said: a value a message echoes
+    (an answer, an id, a token) is named, not repeated whole, however long it is. The result holds at
+    most limit + 25 characters."""
+    shown = visible(text[:limit + 1])
+    if len(text) > limit or len(shown) > limit:
+        return f"{shown[:limit]}… ({len(text):,} characters)"
+    return shown

@@ -5,6 +5,7 @@ import numpy as np
 from attncli import core
 from attncli.errors import AttncliError, UsageError
 from attncli.record import Record
+from attncli.safe_text import clipped
 
 
 class Scenario(Record):
@@ -66,11 +67,11 @@ def find_row(tokens: tuple[str, ...], wanted: str) -> int:
         rows = " or ".join(str(i) for i in matches)
         raise UsageError(f"token {wanted!r} appears {len(matches)} times; pick its row by number: {rows}")
     if wanted.isascii() and wanted.lstrip("-").isdigit():
-        index = int(wanted)
-        if 0 <= index < len(tokens):
+        index = int(wanted) if len(wanted) < 20 else None  # int() refuses 4,300 digits; no row needs 20
+        if index is not None and 0 <= index < len(tokens):
             return index
-        raise UsageError(f"row {index} is out of range; there are {len(tokens)} rows (0 to {len(tokens) - 1})")
-    raise UsageError(f"no query token {wanted!r}; the tokens are {', '.join(tokens)} "
+        raise UsageError(f"row {clipped(wanted)} is out of range; there are {len(tokens)} rows (0 to {len(tokens) - 1})")
+    raise UsageError(f"no query token {clipped(wanted)!r}; the tokens are {clipped(', '.join(tokens), 200)} "
                      f"(or give a row index from 0 to {len(tokens) - 1})")
 
 
@@ -78,10 +79,10 @@ def find_head(names: tuple[str, ...], wanted: str) -> int:
     """The head a name or a number from 0 picks."""
     if wanted in names:
         return names.index(wanted)
-    if wanted.isascii() and wanted.isdigit() and int(wanted) < len(names):
+    if wanted.isascii() and wanted.isdigit() and len(wanted) < 20 and int(wanted) < len(names):
         return int(wanted)
     listed = ", ".join(f"{i} ({name})" for i, name in enumerate(names))
-    raise UsageError(f"no head {wanted!r}; the heads are {listed}")
+    raise UsageError(f"no head {clipped(wanted)!r}; the heads are {clipped(listed, 200)}")
 
 
 def settings_for(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
 
 from attncli.scenario_keys import find
+from attncli.yaml_text import yaml_string
 
 
 def _token(text: str) -> str:
     # Plain words stay plain; anything YAML could misread is written as a quoted string.
     return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", text) and text.lower() not in {
-        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "causal", "none"} else json.dumps(text, ensure_ascii=False)
+        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "causal", "none"} else yaml_string(text)
 
 
 def _rows(m: np.ndarray, indent: str = "  ") -> str:
@@ -71,9 +71,11 @@ def _comment(name: str) -> str:
 
 
 def starter_tokens(text: str) -> list[str]:
-    """The tokens of a starter scenario, split at spaces: at least one, at most 64, each printable text."""
+    """The tokens of a starter scenario, split at spaces: at least one, at most 64, each printable text
+    no longer than the reader takes in a token (the starter must read back)."""
     from attncli.errors import UsageError
-    from attncli.safe_text import is_safe, visible
+    from attncli.limits import max_text
+    from attncli.safe_text import clipped, is_safe
 
     words = text.split()
     if not words:
@@ -82,5 +84,8 @@ def starter_tokens(text: str) -> list[str]:
         raise UsageError(f"{len(words)} tokens is more than a starter needs (64 at most)")
     for word in words:
         if not is_safe(word):
-            raise UsageError(f"{visible(word)} holds a control character or a byte that is not UTF-8 text")
+            raise UsageError(f"{clipped(word)} holds a control character, a noncharacter or a byte that is not "
+                             "UTF-8 text")
+        if len(word) > max_text():
+            raise UsageError(f"{clipped(word)} is longer than the {max_text():,} characters attncli reads in a token")
     return words

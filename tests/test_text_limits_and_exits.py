@@ -25,8 +25,10 @@ CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 HOSTILE = CORPUS / "escape_sequences.yaml"
 
-# What no output may carry from a file: C0 (but LF and TAB), DEL, C1, bidi controls, lone surrogates.
-RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# What no output may carry from a file: C0 (but LF and TAB), DEL, C1, bidi controls, lone surrogates,
+# and the noncharacters XML refuses.
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+                 "\ufffe\uffff]")
 SGR = re.compile("\x1b\\[[0-9;]*m")  # colour and bold, which attncli itself writes in colour mode
 
 
@@ -317,7 +319,7 @@ def test_flag_numbers_in_other_scripts_are_usage_errors(tmp_path):
 def test_undecodable_argv_is_a_usage_error(tmp_path):
     done = subprocess.run([attncli().encode(), b"new", b"s.yaml", b"--tokens", b"a \xff"], capture_output=True,
                           cwd=tmp_path, timeout=60)
-    assert done.returncode == 2 and done.stderr == b"Error: --tokens: \\xff holds a control character or a byte that is not UTF-8 text\n"
+    assert done.returncode == 2 and done.stderr == b"Error: --tokens: \\xff holds a control character, a noncharacter or a byte that is not UTF-8 text\n"
     assert list(tmp_path.iterdir()) == []
 
 

@@ -11,9 +11,7 @@ The format, which `worksheet` writes as a blank template:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from attncli.errors import AttncliError
 
@@ -34,21 +32,9 @@ class Submission:
 
 def read_file(path: str, limit: int | None = None) -> str:
     """The text of an answer or key file (at most `limit` bytes, default the file limit), or one AttncliError."""
-    from attncli import limits
-    from attncli.files import decode, read_at_most
+    from attncli.files import read_text
 
-    limit = limits.max_file_bytes() if limit is None else limit
-    p = Path(path)
-    if p.is_dir():
-        raise AttncliError("is a directory, not a file", origin=path)
-    try:
-        with p.open("rb") as f:
-            data = read_at_most(f, limit)
-    except FileNotFoundError:
-        raise AttncliError("no such file", origin=path) from None
-    except OSError as e:
-        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=path) from None
-    return decode(data, path, limit)
+    return read_text(path, limit)
 
 
 def parse_submission(text: str, origin: str) -> Submission:
@@ -57,7 +43,7 @@ def parse_submission(text: str, origin: str) -> Submission:
         entries, top = _json_entries(text, origin)
     else:
         entries, top = _yaml_entries(text, origin)
-    from attncli.safe_text import visible  # what a report repeats from the file is shown, never obeyed
+    from attncli.safe_text import clipped, visible  # what a report repeats from the file is shown, never obeyed
 
     student = visible(top.get("student") or "")
     if not student:
@@ -67,12 +53,12 @@ def parse_submission(text: str, origin: str) -> Submission:
         qid = visible(qid)
         where = dict(origin=origin, line=line)
         if qid in submission.answers or qid in submission.invalid:
-            submission.invalid[qid] = AttncliError(f"{qid} is answered twice; keep one", **where)
+            submission.invalid[qid] = AttncliError(f"{clipped(qid)} is answered twice; keep one", **where)
             submission.answers.pop(qid, None)
             continue
         value, problem = raw
         if problem:
-            submission.invalid[qid] = AttncliError(f"{qid}: {problem}", **where)
+            submission.invalid[qid] = AttncliError(f"{clipped(qid)}: {problem}", **where)
         elif value is not None:
             submission.answers[qid] = value
         if line is not None:
@@ -85,9 +71,34 @@ def _bad_shape(origin: str, line: int | None = None) -> AttncliError:
                         "per line (the worksheet command writes a blank one)", origin=origin, line=line)
 
 
+def _too_many(origin: str) -> AttncliError:
+    from attncli.limits import max_answers
+
+    return AttncliError(f"more than {max_answers():,} answers; an answer file holds one line per question "
+                        "of a sheet (the worksheet command writes a blank one)", origin=origin)
+
+
+def _check_count(text: str, origin: str) -> None:
+    """Refuse a file of more than max_answers entries after reading only that many: building the whole
+    tree of 377,000 entries first would take half a minute."""
+    import yaml
+
+    from attncli.limits import max_answers
+
+    scalars = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            scalars += isinstance(event, yaml.ScalarEvent)
+            if scalars > 2 * max_answers() + 4:  # a key and a value each, and student, seed, answers
+                raise _too_many(origin)
+    except (yaml.YAMLError, RecursionError):
+        return  # _compose says what is wrong, with its line
+
+
 def _yaml_entries(text: str, origin: str):
     import yaml
 
+    _check_count(text, origin)
     root = _compose(text, origin)
     if not isinstance(root, yaml.MappingNode):
         raise _bad_shape(origin)
@@ -97,10 +108,11 @@ def _yaml_entries(text: str, origin: str):
         if name == "answers":
             answers = value
         elif name in ("student", "seed"):
-            # The raw text: an id such as 0012 stays 0012 instead of becoming the number 12.
+            # The raw text: an id such as 0012 stays 0012 instead of becoming the number 12; a quoted
+            # seed keeps its spaces, as worksheet wrote it.
             if not isinstance(value, yaml.ScalarNode) or not value.value.strip():
                 raise AttncliError(f"`{name}:` should be followed by text", origin=origin, line=key.start_mark.line + 1)
-            top[name] = value.value.strip()
+            top[name] = value.value if name == "seed" and value.style in ('"', "'") else value.value.strip()
     if answers is None or (isinstance(answers, yaml.ScalarNode) and answers.value.strip()):
         raise _bad_shape(origin)
     if isinstance(answers, yaml.ScalarNode):  # `answers:` with nothing under it
@@ -145,25 +157,30 @@ def _yaml_value(node) -> tuple[float | None, str | None]:
 def number_text(text: str) -> tuple[float | None, str | None]:
     """A typed or written answer as a number, or why it is not one (a comma for a point is named)."""
     from attncli.reader import NUMBER
+    from attncli.safe_text import clipped
 
     if NUMBER.fullmatch(text):
         value = float(text)
-        return (value, None) if value not in (float("inf"), float("-inf")) else (None, f"{text} is too large")
+        return (value, None) if value not in (float("inf"), float("-inf")) else (None, f"{clipped(text)} is too large")
     if text.lower().lstrip("+-.") in ("nan", "inf", "infinity"):
         return None, f"{text} is not a number; write the value you computed"
     if NUMBER.fullmatch(text.replace(",", ".", 1)):
-        return None, f"{text!r} is not a number: write the decimal point as a dot ({text.replace(',', '.', 1)})"
-    return None, f"{text!r} is not a number"
+        return None, (f"{clipped(text)!r} is not a number: write the decimal point as a dot "
+                      f"({clipped(text.replace(',', '.', 1))})")
+    return None, f"{clipped(text)!r} is not a number"
 
 
 def _json_entries(text: str, origin: str):
-    try:
-        doc = json.loads(text, parse_constant=str, object_pairs_hook=_Object)
-    except json.JSONDecodeError as e:
-        raise AttncliError(f"not valid JSON: {e.msg}", origin=origin, line=e.lineno) from None
+    from attncli.files import parse_json
+    from attncli.limits import max_answers
+
+    # Numbers out of range arrive as text, to be judged one answer at a time.
+    doc = parse_json(text, origin, numbers_as_text=True, object_pairs_hook=_Object)
     if not isinstance(doc, dict) or not isinstance(doc.get("answers", {}), dict) or "answers" not in doc:
         raise _bad_shape(origin)
     top = {k: str(doc[k]) for k in ("student", "seed") if isinstance(doc.get(k), (str, int)) and doc.get(k) != ""}
+    if len(doc["answers"].pairs) > max_answers():
+        raise _too_many(origin)
     return [(str(k), _json_value(v), None) for k, v in doc["answers"].pairs], top
 
 
@@ -186,6 +203,6 @@ def _json_value(value) -> tuple[float | None, str | None]:
         except OverflowError:
             number = float("inf")
         return (number, None) if abs(number) != float("inf") else (None, f"{value} is too large")
-    if isinstance(value, str):  # NaN and Infinity arrive here as text too (parse_constant=str)
+    if isinstance(value, str):  # NaN, Infinity and numbers too large arrive here as text too
         return number_text(value.strip())
     return None, "a list or mapping, not a number"

@@ -21,6 +21,7 @@ from attncli.practice.answers import Submission, parse_submission, read_file
 from attncli.practice.keyfile import Key, read_key
 from attncli.practice.questions import Question
 from attncli.practice.tolerance import accepts
+from attncli.safe_text import clipped, visible
 
 STATUSES = ("ok", "follows", "wrong", "missing", "invalid")
 CREDIT = {"ok": 1, "follows": 1, "wrong": 0, "missing": 0, "invalid": 0}
@@ -98,13 +99,15 @@ class GradeReport:
         }
 
     def csv_rows(self) -> list[list[str]]:
-        """A gradebook: a header, one row per graded student, then those without an answer file."""
+        """A gradebook: a header, one row per graded student, then those without an answer file.
+
+        Students choose their ids and file names, so every text cell goes through csv_cell."""
         rows = [["student", "score", "max", "percent", "file", "mistakes"]]
         for s in self.students:
             percent = 100.0 * s.score / s.max if s.max else 0.0
-            rows.append([s.student, str(s.score), str(s.max), f"{percent:.1f}", s.origin,
-                         " ".join(q.id for q in s.mistakes)])
-        rows += [[student, "", "", "", "", "no answer file graded"] for student in self.missing]
+            rows.append([csv_cell(s.student), str(s.score), str(s.max), f"{percent:.1f}", csv_cell(s.origin),
+                         csv_cell(" ".join(q.id for q in s.mistakes))])
+        rows += [[csv_cell(student), "", "", "", "", "no answer file graded"] for student in self.missing]
         return rows
 
     def csv_text(self) -> str:
@@ -114,6 +117,17 @@ class GradeReport:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(self.csv_rows())
         return buffer.getvalue()
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), +cmd|…, @SUM(…)).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """Text as a gradebook cell: control characters shown, and a leading ' before a character that would
+    start a formula, as OWASP recommends against CSV injection, so the cell stays text."""
+    text = visible(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _student_json(s: StudentGrade) -> dict:
@@ -135,23 +149,31 @@ def _error_json(e: AttncliError) -> dict:
     return {"file": e.origin, "line": e.line, "message": e.message}
 
 
+MAX_UNKNOWN_LISTED = 10  # question ids not on a sheet, named one by one; the rest are counted
+
+
 def grade_submission(key: Key, sub: Submission) -> StudentGrade:
     """Grade one parsed file; AttncliError when it is for another course or an unknown student."""
     if sub.seed is not None and sub.seed != key.seed:
-        raise AttncliError(f"answers for course seed {sub.seed!r}, but the key is for {key.seed!r}", origin=sub.origin)
+        raise AttncliError(f"answers for course seed {clipped(sub.seed)!r}, but the key is for {clipped(key.seed)!r}",
+                           origin=sub.origin)
     questions = key.students.get(sub.student)
     if questions is None:
         known = list(key.students)
         shown = ", ".join(known[:5]) + (f" and {len(known) - 5} more" if len(known) > 5 else "")
-        raise AttncliError(f"student {sub.student!r} is not in this key (it has {shown})", origin=sub.origin)
+        raise AttncliError(f"student {clipped(sub.student)!r} is not in this key (it has {shown})", origin=sub.origin)
     ids = {q.id for q in questions}
     unknown = [qid for qid in list(sub.answers) + list(sub.invalid) if qid not in ids]
     if unknown and not any(qid in ids for qid in list(sub.answers) + list(sub.invalid)):
-        raise AttncliError(f"none of its question ids are in the key for {sub.student} (such as {unknown[0]!r}): "
-                           "is it from another course seed or another sheet?", origin=sub.origin)
+        raise AttncliError(f"none of its question ids are in the key for {sub.student} (such as "
+                           f"{clipped(unknown[0])!r}): is it from another course seed or another sheet?",
+                           origin=sub.origin)
     notes = [sub.invalid[qid] for qid in sub.invalid if qid in ids]
-    notes += [AttncliError(f"{qid} is not a question on {sub.student}'s sheet; ignored",
-                           origin=sub.origin, line=sub.lines.get(qid)) for qid in unknown]
+    notes += [AttncliError(f"{clipped(qid)} is not a question on {sub.student}'s sheet; ignored",
+                           origin=sub.origin, line=sub.lines.get(qid)) for qid in unknown[:MAX_UNKNOWN_LISTED]]
+    if len(unknown) > MAX_UNKNOWN_LISTED:
+        notes.append(AttncliError(f"and {len(unknown) - MAX_UNKNOWN_LISTED:,} more question ids that are not on "
+                                  f"{sub.student}'s sheet; ignored", origin=sub.origin))
     statuses: dict[str, str] = {}
     graded = []
     for q in questions:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass
 
 from attncli.errors import AttncliError
 from attncli.practice.questions import KINDS, LEVELS, RULE_NAMES, Question, Rule
 from attncli.practice.tolerance import RELATIVE, half_unit
+from attncli.safe_text import clipped, visible
 
 FORMAT = "attncli practice key"
 VERSION = 1  # bump when the meaning of a field changes, or when Draws would draw other numbers
@@ -64,15 +65,16 @@ def _exercise_doc(ex) -> dict:
 
 def dumps(doc: dict) -> str:
     """Strict JSON text, the same bytes for the same document."""
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    from attncli.files import json_text
+
+    return json_text(doc) + "\n"
 
 
 def read_key(text: str, origin: str) -> Key:
     """Read key.json text; one AttncliError naming the file when it is not a key this version reads."""
-    try:
-        doc = json.loads(text, parse_constant=lambda name: _refuse(f"{name} is not allowed", origin))
-    except json.JSONDecodeError as e:
-        raise AttncliError(f"not valid JSON: {e.msg}", origin=origin, line=e.lineno) from None
+    from attncli.files import parse_json
+
+    doc = parse_json(text, origin)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise AttncliError(f'not an attncli answer key (it has no "format": "{FORMAT}"); '
                            "give the key.json that the worksheet command wrote", origin=origin)
@@ -85,33 +87,34 @@ def read_key(text: str, origin: str) -> Key:
         raise AttncliError(f"a damaged key: {_what(e)}; write the sheets and key again", origin=origin) from None
 
 
-def _refuse(message: str, origin: str):
-    raise AttncliError(message, origin=origin)
-
-
 def _what(e: Exception) -> str:
-    return f"missing field {e.args[0]!r}" if isinstance(e, KeyError) else str(e) or type(e).__name__
+    if isinstance(e, KeyError):
+        return f"missing field {clipped(repr(e.args[0]))}"
+    return clipped(str(e), 300) or type(e).__name__
 
 
 def _key(doc: dict) -> Key:
     level, decimals = doc["level"], doc["decimals"]
     if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}")
+        raise ValueError(f"unknown level {clipped(repr(level))}")
     if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 12:
-        raise ValueError(f"decimals is {decimals!r}, not a whole number from 0 to 12")
+        raise ValueError(f"decimals is {clipped(repr(decimals))}, not a whole number from 0 to 12")
     students: dict[str, tuple[Question, ...]] = {}
     for entry in doc["students"]:
         student = _text(entry["student"], "student")
         if student in students:
             raise ValueError(f"student {student!r} appears twice")
         students[student] = tuple(_question(q) for ex in entry["exercises"] for q in ex["questions"])
-    return Key(seed=_text(doc["seed"], "seed"), level=level, decimals=decimals, students=students)
+    if not isinstance(doc["seed"], str):
+        raise ValueError(f"seed is {clipped(repr(doc['seed']))}, not text")
+    return Key(seed=doc["seed"], level=level, decimals=decimals, students=students)
 
 
 def _text(value, name: str) -> str:
+    """A label from the key, shown, never obeyed, as the same label from an answer file is."""
     if not isinstance(value, str):
-        raise ValueError(f"{name} is {value!r}, not text")
-    return value
+        raise ValueError(f"{name} is {clipped(repr(value))}, not text")
+    return visible(value)
 
 
 def _question(doc: dict) -> Question:
@@ -119,13 +122,18 @@ def _question(doc: dict) -> Question:
     if kind not in KINDS:
         raise ValueError(f"unknown question kind {kind!r}")
     if isinstance(expected, bool) or not isinstance(expected, (int, float)):
-        raise ValueError(f"question {doc['id']!r} has expected value {expected!r}, not a number")
+        raise ValueError(f"question {_text(doc['id'], 'question id')!r} has expected value {clipped(repr(expected))}, "
+                         "not a number")
     rule = doc.get("rule")
     if rule is not None and rule.get("name") not in RULE_NAMES:
-        raise ValueError(f"question {doc['id']!r} has an unknown rule {rule.get('name')!r}")
+        raise ValueError(f"question {_text(doc['id'], 'question id')!r} has an unknown rule")
+    rule = None if rule is None else Rule.from_json(rule)
+    if rule is not None and not all(math.isfinite(v) for v in (rule.factor, rule.shift, *rule.weights)):
+        raise ValueError(f"question {_text(doc['id'], 'question id')!r} has a rule with a number that is not finite")
     return Question(
         id=_text(doc["id"], "question id"), kind=kind, expected=float(expected),
-        prompt=str(doc.get("prompt", "")), hint="", arithmetic=tuple(str(a) for a in doc.get("arithmetic", ())),
+        prompt=_text(doc.get("prompt", ""), "prompt"), hint="",
+        arithmetic=tuple(_text(a, "arithmetic") for a in doc.get("arithmetic", ())),
         depends=tuple(_text(d, "dependency") for d in doc.get("depends", ())),
-        rule=None if rule is None else Rule.from_json(rule),
+        rule=rule,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from attncli.limits import max_answer_chars, max_tries
 from attncli.practice.answers import number_text
 from attncli.practice.grading import judge
 from attncli.practice.questions import Question, show
@@ -35,6 +36,7 @@ class Quiz:
     answers: dict[str, float] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)  # ok | follows | wrong | skipped
     quit: bool = False
+    tries: int = 0  # lines in a row without an answer to the current question
 
     @property
     def current(self) -> Question | None:
@@ -57,12 +59,15 @@ class Quiz:
             self.quit = True
             return Feedback("quit", ("Stopped here.",))
         if word.lower() in ("h", "hint", "?"):
-            return Feedback("hint", (f"hint: {q.hint}",))
+            return self._retry(Feedback("hint", (f"hint: {q.hint}",)))
         if word.lower() in ("s", "skip"):
             return self._advance(q, "skipped", None, ("skipped; the step is:", *(f"   {a}" for a in q.arithmetic)))
-        value, problem = number_text(word) if word else (None, "nothing typed")
+        if len(word) > max_answer_chars():  # what read_answer_line cut off: no number is this long
+            value, problem = None, f"a line of more than {max_answer_chars():,} characters is not a number"
+        else:
+            value, problem = number_text(word) if word else (None, "nothing typed")
         if problem:
-            return Feedback("invalid", (f"{problem}; type a number, or {COMMANDS}",))
+            return self._retry(Feedback("invalid", (f"{problem}; type a number, or {COMMANDS}",)))
         status = judge(q, value, {**self.answers, q.id: value}, self.statuses, self.decimals)
         if status == "ok":
             lines = (f"right ({show(q.expected, self.decimals + 1)})",)
@@ -73,7 +78,17 @@ class Quiz:
             lines = (f"not quite: {show(value, self.decimals + 1)}; the step is:", *(f"   {a}" for a in q.arithmetic))
         return self._advance(q, status, value, lines)
 
+    def _retry(self, feedback: Feedback) -> Feedback:
+        """A hint or a typo; past max_tries in a row (piped input that never answers) the quiz stops."""
+        self.tries += 1
+        if self.tries < max_tries():
+            return feedback
+        self.quit = True
+        return Feedback("quit", (*feedback.lines,
+                                 f"{max_tries()} lines in a row without an answer to this question; stopped here."))
+
     def _advance(self, q: Question, status: str, value: float | None, lines: tuple[str, ...]) -> Feedback:
+        self.tries = 0
         if value is not None:
             self.answers[q.id] = value
         self.statuses[q.id] = status
@@ -97,6 +112,18 @@ class Quiz:
         lines = [f"{group}: {r}/{a}" for group, (r, a) in tally.items()]
         stopped = f" (stopped after {asked} of {len(self.questions)})" if asked < len(self.questions) else ""
         return lines + [f"total: {right}/{asked}{stopped}"]
+
+
+def read_answer_line(stream) -> str | None:
+    """One line of piped answers without its line end, None at the end of input; of a line longer than
+    max_answer_chars, only the first max_answer_chars + 1 characters are kept, so memory stays bounded."""
+    line = stream.readline(max_answer_chars() + 1)
+    if not line:
+        return None
+    if not line.endswith("\n") and len(line) > max_answer_chars():
+        while (rest := stream.readline(1 << 16)) and not rest.endswith("\n"):
+            pass
+    return line.rstrip("\r\n")
 
 
 STYLES = {"ok": "bold green", "follows": "yellow", "wrong": "bold red", "hint": "cyan", "invalid": "magenta",
@@ -190,8 +217,7 @@ def line_reader(stream):
         try:
             if interactive:
                 return input("> ")
-            line = stream.readline()
-            return line.rstrip("\r\n") if line else None
+            return read_answer_line(stream)
         except (EOFError, KeyboardInterrupt):
             if interactive:
                 print()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +34,15 @@ _INTS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads"
 
 def read_config(path: Path) -> BertConfig:
     """config.json → BertConfig, or an AttncliError naming the file and what is wrong."""
+    from attncli import limits
+    from attncli.files import decode, parse_json, read_file_bounded
+
+    limit, origin = limits.max_file_bytes(), str(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        data = read_file_bounded(path, limit, limits.FILE_ENV)
     except FileNotFoundError:
-        raise AttncliError("there is no config.json in the model directory", origin=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise AttncliError(f"not a readable JSON file ({_reason(e)})", origin=str(path)) from None
+        raise AttncliError("there is no config.json in the model directory", origin=origin) from None
+    raw = parse_json(decode(data, origin, limit), origin)
     if not isinstance(raw, dict):
         raise AttncliError("should hold a JSON object of settings", origin=str(path))
     return _check(raw, str(path))
@@ -79,11 +81,3 @@ def _positive_int(raw: dict, name: str, origin: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise AttncliError(f"{name} is {value!r}; it should be a positive whole number", origin=origin)
     return value
-
-
-def _reason(e: Exception) -> str:
-    if isinstance(e, json.JSONDecodeError):
-        return f"{e.msg} at line {e.lineno}"
-    if isinstance(e, UnicodeDecodeError):
-        return "not UTF-8 text"
-    return e.strerror or type(e).__name__

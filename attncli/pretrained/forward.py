@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from attncli import core
-from attncli.errors import UsageError
+from attncli.errors import AttncliError, UsageError
 from attncli.pretrained.config import BertConfig
 from attncli.pretrained.erf import gelu
 from attncli.pretrained.weights import BertWeights, LayerWeights
@@ -77,6 +77,10 @@ class ModelRun:
     def head(self, layer: int, head: int) -> HeadRun:
         """The head LlayerHhead (0-based), or a UsageError saying the valid range."""
         n_layers, n_heads = len(self.layers), len(self.layers[0].heads)
+        for name, value in (("layer", layer), ("head", head)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                shown = " ".join(repr(value).split())
+                raise UsageError(f"{name} should be a whole number (from 0), not {shown[:60]}")
         if not 0 <= layer < n_layers:
             raise UsageError(f"layer {layer} does not exist: this model has layers 0 to {n_layers - 1}")
         if not 0 <= head < n_heads:
@@ -99,13 +103,38 @@ def forward(weights: BertWeights, config: BertConfig, ids, type_ids, dtype) -> t
               + weights.position[:n]
               + weights.token_type[np.asarray(type_ids, dtype=np.intp)])
     x = layer_norm(summed, weights.ln_gamma, weights.ln_beta, config.layer_norm_eps)
+    _refuse_overflow(((summed, "the embeddings (word + position + token type)"), (x, "the embeddings' LayerNorm")),
+                     dtype)
     embeddings = x
     layers = []
     for index, lw in enumerate(weights.layers):
         layer = _layer(index, x, lw, config)
+        _refuse_overflow(_layer_steps(layer), dtype)
         layers.append(layer)
         x = layer.output
     return embeddings, tuple(layers)
+
+
+def _layer_steps(layer: LayerRun):
+    """Every number a layer shows, in the order computed, each with the words that name it."""
+    where = f"layer {layer.index}"
+    for h in layer.heads:
+        s = h.steps
+        yield from ((s.q, f"{h.name}'s Q"), (s.k, f"{h.name}'s K"), (s.v, f"{h.name}'s V"),
+                    (s.scores, f"{h.name}'s scores S = Q·Kᵀ"), (s.scaled_scores, f"{h.name}'s scaled scores"),
+                    (s.weights, f"{h.name}'s weights A"), (s.output, f"{h.name}'s output A·V"))
+    yield from ((layer.attention_output, f"{where}'s attention output"),
+                (layer.output, f"{where}'s output (LayerNorm, feed-forward, LayerNorm)"))
+
+
+def _refuse_overflow(steps, dtype) -> None:
+    """NaN or infinity is never shown as a result: name the first step where the numbers left the float range."""
+    dtype = np.dtype(dtype)
+    for values, what in steps:
+        if not np.isfinite(values).all():
+            hint = "; try float64: leave out --float32 (in Python, float32=False)" if dtype == np.float32 else ""
+            raise AttncliError(f"the forward pass overflows {dtype.name} at {what}: the model's numbers go "
+                               f"beyond ±{np.finfo(dtype).max:.1e}{hint}")
 
 
 def _layer(index: int, x: np.ndarray, lw: LayerWeights, config: BertConfig) -> LayerRun:

@@ -47,6 +47,18 @@ class GGUFTokenizer:
 
     def encode(self, text: str) -> Tokenized:
         """BOS + the text's tokens, or an AttncliError for empty text or text past the context length."""
+        from attncli import limits
+        from attncli.safe_text import visible
+
+        if not isinstance(text, str):
+            raise AttncliError(f"the text should be a string (str), not {type(text).__name__}")
+        most = limits.max_model_text(self.context_length)
+        if len(text) > most:  # before tokenizing, which takes seconds and memory on megabytes of text
+            raise AttncliError(f"the text is {len(text):,} characters long; for a model that reads at most "
+                               f"{self.context_length} tokens, attncli takes at most {most:,}")
+        bad = next((c for c in text if "\ud800" <= c <= "\udfff"), None)
+        if bad is not None:  # a byte of the command line that was not UTF-8, which Python keeps as a surrogate
+            raise AttncliError(f"the text holds {visible(bad)}, which is not a character: give the text as UTF-8")
         if not text.strip():
             raise AttncliError("the text is empty: give at least one word")
         ids = (self.bos,) + tuple(self._tok.encode(text, add_special_tokens=False).ids)

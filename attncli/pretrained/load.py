@@ -42,9 +42,13 @@ class Model:
 
     def run(self, text: str) -> ModelRun:
         """The forward pass on text, with every layer's and head's intermediate steps."""
+        from attncli.safe_text import visible
+
         encoded = self.tokenizer.encode(text)
-        embeddings, layers = forward(self.weights, self.config, encoded.ids, encoded.type_ids, self.dtype)
-        return ModelRun(model=self.name, text=text, tokens=encoded.tokens, ids=encoded.ids,
+        with np.errstate(over="ignore", invalid="ignore"):  # forward names the first step that overflows
+            embeddings, layers = forward(self.weights, self.config, encoded.ids, encoded.type_ids, self.dtype)
+        # the text is shown in titles and exports, on one line: its control characters shown, never obeyed
+        return ModelRun(model=self.name, text=visible(text), tokens=encoded.tokens, ids=encoded.ids,
                         embeddings=embeddings, layers=layers)
 
 

@@ -69,9 +69,23 @@ def locate(ref: str | None) -> tuple[Path, str]:
     """(model directory, display name) for a path, a hub id, `minilm` or None (the installed default)."""
     if ref is None or ref == "minilm":
         return default_model_dir(), DEFAULT_NAME
+    from attncli.files import existing_kind, link_problem
+    from attncli.safe_text import visible
+
     path = Path(ref).expanduser()
-    if path.is_dir():
-        return path, path.resolve().name
+    problem = link_problem(str(path))  # a link to nowhere is a local path gone wrong, not a hub id
+    if problem:
+        raise AttncliError(f"{problem}; a model is a directory holding config.json, model.safetensors and "
+                           "tokenizer.json or vocab.txt", origin=ref)
+    try:
+        kind = existing_kind(str(path))
+    except (AttncliError, ValueError):  # its words are for writing: a name too long, a loop up the path, a NUL
+        kind = "not a directory attncli can read"
+    if kind == "a directory":
+        return path, visible(path.resolve().name)  # a folder's name is shown as the model's
+    if kind is not None:
+        raise AttncliError(f"is {kind}; a model is a directory holding config.json, model.safetensors "
+                           "and tokenizer.json or vocab.txt", origin=ref)
     if _looks_like_hub_id(ref):
         return from_hub(ref), ref
     raise AttncliError("no such model directory", origin=ref)
@@ -118,3 +132,19 @@ def from_hub(repo_id: str) -> Path:
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise AttncliError(f"{repo_id} is not in the Hugging Face cache and could not be downloaded "
                            f"({reason}): {how}") from None
+
+
+def model_files(ref: str | None) -> tuple[str, ...]:
+    """Every file in the model's directory (a hub snapshot's links included): what an export or a saved
+    head must never replace, as explain never replaces its scenario."""
+    import os
+
+    if is_gguf_ref(ref):  # a decoder is one file
+        path, _ = locate_gguf(ref)
+        return (str(path),)
+    directory, _ = locate(ref)
+    try:
+        with os.scandir(directory) as entries:
+            return tuple(entry.path for entry in entries if not entry.is_dir())
+    except OSError:
+        return ()

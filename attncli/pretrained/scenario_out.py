@@ -1,10 +1,13 @@
-"""A real head written as an ordinary scenario: X as embeddings, the head's slices and biases."""
+"""A real head written as an ordinary scenario: X as embeddings, the head's slices (and biases, RoPE and the
+causal mask for a decoder)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from attncli.pretrained.forward import ModelRun
+from attncli.safe_text import clipped
+from attncli.yaml_text import yaml_float, yaml_string
 
 _KEY_ORDER = ("name", "description", "tokens", "embeddings", "W_Q", "b_Q", "W_K", "b_K", "W_V", "b_V",
               "mask", "scale", "rope")
@@ -17,25 +20,29 @@ def head_scenario(run: ModelRun, layer: int, head: int) -> dict:
     RMS-normed hidden state, then RoPE by position, the causal mask; W_K and W_V are its key/value head's.
     """
     h = run.head(layer, head)
-    if run.causal:
-        description = (f"Layer {layer}, head {head} (0-based) of {run.model} on {run.text!r}: the embeddings are "
-                       f"the hidden state entering layer {layer} after its RMSNorm; Q = X·W_Q, K = X·W_K and "
-                       f"V = X·W_V with W_K and W_V from key/value head {h.kv_head}, then q and k are rotated by "
-                       f"position (RoPE, base {h.rope_base:g}) and each token sees only itself and the tokens "
-                       "before it (the causal mask).")
+    # Text is cut to what the reader takes (1,000 characters in a token or name, 10,000 in a description):
+    # whatever attncli writes, attncli reads back.
+    model, text = clipped(run.model, 200), clipped(run.text, 500)
+    causal, rope_base = getattr(run, "causal", False), getattr(h, "rope_base", None)
+    if causal:
+        description = (f"Layer {layer}, head {head} (0-based) of {model} on {text!r}: the embeddings are the hidden "
+                       f"state entering layer {layer} after its RMSNorm; Q = X·W_Q, K = X·W_K and V = X·W_V with "
+                       f"W_K and W_V from key/value head {h.kv_head}, then q and k are rotated by position (RoPE, "
+                       f"base {rope_base:g}) and each token sees only itself and the tokens before it (the causal "
+                       "mask).")
     else:
-        description = (f"Layer {layer}, head {head} (0-based) of {run.model} on {run.text!r}: the embeddings are "
-                       f"the hidden state entering layer {layer}; Q = X·W_Q + b_Q, and so for K and V.")
-    scenario = {"name": f"{run.model} {h.name}", "description": description, "tokens": list(run.tokens),
-                "embeddings": _floats(h.x)}
+        description = (f"Layer {layer}, head {head} (0-based) of {model} on {text!r}: the "
+                       f"embeddings are the hidden state entering layer {layer}; Q = X·W_Q + b_Q, and so for K and V.")
+    scenario = {"name": f"{model} {h.name}", "description": description,
+                "tokens": [clipped(token, 900) for token in run.tokens], "embeddings": _floats(h.x)}
     for key, matrix, bias in (("Q", h.w_q, h.b_q), ("K", h.w_k, h.b_k), ("V", h.w_v, h.b_v)):
         scenario[f"W_{key}"] = _floats(matrix)
         if bias is not None:
             scenario[f"b_{key}"] = _floats(bias)
-    scenario["mask"] = "causal" if run.causal else False
+    scenario["mask"] = "causal" if causal else False
     scenario["scale"] = True
-    if h.rope_base is not None:
-        scenario["rope"] = {"base": float(h.rope_base)}
+    if rope_base is not None:
+        scenario["rope"] = {"base": float(rope_base)}
     return scenario
 
 
@@ -84,35 +91,3 @@ def _scalar(value) -> str:
     if isinstance(value, (float, int)):
         return yaml_float(float(value))
     return yaml_string(str(value))
-
-
-def yaml_float(x: float) -> str:
-    """repr(x), which round-trips, with a '.0' added where YAML 1.1 would read 1e-05 as text."""
-    text = repr(x)
-    if not np.isfinite(x):
-        raise ValueError(f"{text} cannot be written to a scenario")
-    mantissa, e, exponent = text.partition("e")
-    if e and "." not in mantissa:
-        text = f"{mantissa}.0e{exponent}"
-    return text
-
-
-def yaml_string(text: str) -> str:
-    """A double-quoted YAML scalar that reads back as text, whatever characters it holds."""
-    out = []
-    for c in text:
-        code = ord(c)
-        if c in '"\\':
-            out.append("\\" + c)
-        elif 0x20 <= code < 0x7F or (code >= 0xA0 and c.isprintable() and c not in _YAML_BREAKS_AND_BOM):
-            out.append(c)
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    return '"' + "".join(out) + '"'
-
-
-_YAML_BREAKS_AND_BOM = {"\u2028", "\u2029", "\ufeff"}

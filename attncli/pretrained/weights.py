@@ -50,9 +50,13 @@ class BertWeights:
 
     def word_rows(self, ids: list[int], dtype) -> np.ndarray:
         """The word embeddings of the given token ids, (n, d_model), read from the float32 table on disk."""
+        key = self.prefix + WORD_EMBEDDINGS
         with _opened(self.path) as f:
-            table = f.get_slice(self.prefix + WORD_EMBEDDINGS)
-            rows = np.concatenate([table[i:i + 1] for i in ids], axis=0)
+            table = f.get_slice(key)
+            if table.get_dtype() == _BF16:
+                rows = _bfloat16(self.path, key, ids)
+            else:
+                rows = np.concatenate([table[i:i + 1] for i in ids], axis=0)
         if not np.isfinite(rows).all():
             raise AttncliError(f"{WORD_EMBEDDINGS} holds NaN or infinite values", origin=str(self.path))
         return rows.astype(dtype)
@@ -84,6 +88,13 @@ def read_weights(path: Path, config: BertConfig, dtype) -> BertWeights:
 
         # the word table is only checked here: word_rows reads the rows a sentence needs
         _check_shape(f, keys, path, prefix + WORD_EMBEDDINGS, (sizes["vocab"], sizes["d"]))
+        _check_float(f, path, prefix + WORD_EMBEDDINGS)
+        wanted = [(f"encoder.layer.{n}.{name}", shape) for n in range(config.num_hidden_layers)
+                  for name, shape in _LAYER_TENSORS.values()] + list(_EMBEDDING_TENSORS)
+        for name, shape in wanted:  # every shape from the header first: the memory they need is known
+            _check_shape(f, keys, path, prefix + name, tuple(sizes[s] for s in shape))
+        _check_memory([int(np.prod([sizes[s] for s in shape], dtype=np.int64)) for _, shape in wanted],
+                      np.dtype(dtype), path)
         layers = []
         for n in range(config.num_hidden_layers):
             arrays = {field: get(f"encoder.layer.{n}.{name}", shape) for field, (name, shape) in _LAYER_TENSORS.items()}
@@ -102,6 +113,26 @@ def read_weights(path: Path, config: BertConfig, dtype) -> BertWeights:
         )
 
 
+_EMBEDDING_TENSORS = (("embeddings.position_embeddings.weight", ("pos", "d")),
+                      ("embeddings.token_type_embeddings.weight", ("types", "d")),
+                      ("embeddings.LayerNorm.weight", ("d",)), ("embeddings.LayerNorm.bias", ("d",)))
+
+
+def _check_memory(counts: list[int], dtype: np.dtype, path: Path) -> None:
+    """Refuse weights that would not fit in the memory free now, before any is read: a file's header may
+    claim tensors of any size (a sparse file costs no disk), and running out of memory ends a process
+    without a word."""
+    from attncli.limits import available_memory
+
+    # what is kept, plus the largest tensor read (at most float64) and converted at the same time
+    need = sum(counts) * dtype.itemsize + 2 * 8 * max(counts, default=0)
+    free = available_memory()
+    if free is not None and need > 0.8 * free:
+        smaller = "" if dtype.itemsize == 4 else "; in float32 (--float32) it needs about half"
+        raise AttncliError(f"the model's weights need about {need / 2**30:.1f} GB in {dtype.name}, and this machine "
+                           f"has {free / 2**30:.1f} GB free{smaller}", origin=str(path))
+
+
 class _opened:
     """safe_open with the library's own errors (a truncated or foreign file) turned into one line."""
 
@@ -111,8 +142,12 @@ class _opened:
     def __enter__(self):
         from safetensors import safe_open
 
-        if not self.path.is_file():
-            raise AttncliError("there is no model.safetensors in the model directory", origin=str(self.path))
+        from attncli.files import regular_file_size
+
+        try:
+            regular_file_size(self.path)  # a device, a pipe or a broken link is named, never opened
+        except FileNotFoundError:
+            raise AttncliError("there is no model.safetensors in the model directory", origin=str(self.path)) from None
         try:
             self._ctx = safe_open(str(self.path), framework="numpy")
             return self._ctx.__enter__()
@@ -132,10 +167,53 @@ def _check_shape(f, keys: set, path: Path, key: str, shape: tuple[int, ...]) -> 
                            origin=str(path))
 
 
+_BF16 = "BF16"
+_FLOATS = ("F16", _BF16, "F32", "F64")
+_MAX_HEADER = 100_000_000  # the safetensors format's own bound on its JSON header
+
+
+def _check_float(f, path: Path, key: str) -> None:
+    found = f.get_slice(key).get_dtype()
+    if found not in _FLOATS:
+        raise AttncliError(f"the tensor {key} holds {found} values; attncli reads floating-point tensors "
+                           f"({', '.join(_FLOATS)})", origin=str(path))
+
+
+def _bfloat16(path: Path, key: str, rows: list[int] | None = None) -> np.ndarray:
+    """A bfloat16 tensor (or some of its rows) as float32, exactly: NumPy has no bfloat16, and a bfloat16
+    is the upper half of the float32 with the same value. Read by the safetensors layout (an 8-byte
+    header length, a JSON header of dtype, shape and data offsets, then the data), which safe_open has
+    already checked."""
+    import json
+
+    with open(path, "rb") as fh:
+        length = int.from_bytes(fh.read(8), "little")
+        if length > _MAX_HEADER:
+            raise AttncliError("not a readable safetensors file (its header is too large)", origin=str(path))
+        info = json.loads(fh.read(length))[key]
+        start, _ = info["data_offsets"]
+        shape = tuple(info["shape"])
+        row = int(np.prod(shape[1:], dtype=np.int64)) * 2  # bytes of one row
+        base = 8 + length + start
+        if rows is None:
+            fh.seek(base)
+            raw = np.frombuffer(fh.read(int(np.prod(shape, dtype=np.int64)) * 2), dtype="<u2")
+            out_shape = shape
+        else:
+            chunks = []
+            for i in rows:
+                fh.seek(base + i * row)
+                chunks.append(fh.read(row))
+            raw = np.frombuffer(b"".join(chunks), dtype="<u2")
+            out_shape = (len(rows),) + shape[1:]
+    return (raw.astype(np.uint32) << 16).view(np.float32).reshape(out_shape)
+
+
 def _tensor(f, keys: set, path: Path, key: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     _check_shape(f, keys, path, key, shape)
+    _check_float(f, path, key)
     try:
-        array = f.get_tensor(key)
+        array = _bfloat16(path, key) if f.get_slice(key).get_dtype() == _BF16 else f.get_tensor(key)
     except Exception as e:
         raise AttncliError(f"the tensor {key} cannot be read ({first_line(e)})", origin=str(path)) from None
     if array.dtype.kind != "f":

@@ -9,9 +9,12 @@ from attncli.views import Grid, Heading, Page, Paragraph, Title, View
 LONG_LINE = 160  # characters: past this, sums and vectors are shortened to their first and last terms
 _KEEP_FIRST, _KEEP_LAST = 3, 2
 # A chain of at least 8 terms joined by " + " (terms have no spaces: "(0.1×2)", "0.6449", "A[x,y]×V[y,1]").
-_SUM = re.compile(r"[^\s=+]+(?: \+ [^\s=+]+){7,}")
+# Linear time on any line: a chain starts only where a term does (the lookbehind), and the first term is
+# taken whole, never given back ((?=(…))\1 is an atomic group): a 60,000-character word without a " + "
+# is then one failed try, not 60,000 tries of 60,000 characters.
+_SUM = re.compile(r"(?<![^\s=+])(?=([^\s=+]+))\1(?: \+ [^\s=+]+){7,}")
 # A bracketed list of at least 8 entries: "[0.1, -2, 3.5, ...]".
-_VECTOR = re.compile(r"\[[^\[\],]+(?:, [^\[\],]+){7,}\]")
+_VECTOR = re.compile(r"\[(?=([^\[\],]+))\1(?:, [^\[\],]+){7,}\]")
 
 
 def shorten(line: str, limit: int = LONG_LINE) -> str:
@@ -63,9 +66,12 @@ def grade_view(report, key_path: str) -> View:
     from attncli.practice.questions import LEVEL_WORDS
     from attncli.practice.tolerance import describe
     from attncli.limits import MAX_ROWS
+    from attncli.safe_text import clipped, visible
 
     key = report.key
-    blocks: list = [Title("Grades", f"{key_path}: course seed {key.seed!r}, {len(key.students)} "
+    # File names are the students' choice, and a seed any text: shown, never obeyed.
+    seed = clipped(repr(key.seed), 200)
+    blocks: list = [Title("Grades", f"{visible(key_path)}: course seed {seed}, {len(key.students)} "
                                     f"student{'s' if len(key.students) != 1 else ''}",
                           f"Questions on {LEVEL_WORDS[key.level]}. Tolerance: {describe(key.decimals)}.")]
     rows = tuple((s.student, str(s.score), str(s.max), percent(s.score, s.max),
@@ -93,7 +99,9 @@ def percent(score: int, most: int) -> str:
 def _student_blocks(s, decimals: int, words: dict) -> list:
     from attncli.practice.questions import show
 
-    title = f"{s.student} ({s.origin}): {s.score}/{s.max}, {percent(s.score, s.max)}"
+    from attncli.safe_text import visible
+
+    title = f"{s.student} ({visible(s.origin)}): {s.score}/{s.max}, {percent(s.score, s.max)}"
     not_ok = [q for q in s.questions if q.status != "ok"]
     if not not_ok:
         blocks: list = [Paragraph(f"{title}: every answer right.", "strong")]
