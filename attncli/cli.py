@@ -475,3 +475,36 @@ def generate_command(
     deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
                               top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache, float32=float32,
                               precision=precision), commands.keeping_model_files(how, model_ref or "smollm2"))
+
+
+PatternKind = _choices("PatternKind", "agreement", "coreference", "positional", "separator")
+
+
+@view_command("patterns")
+def patterns_command(
+    model_ref: Annotated[
+        Optional[str],
+        typer.Option("--model", metavar="minilm|PATH|HUB_ID",
+                     help="The model to measure (default: the installed all-MiniLM-L6-v2, also called minilm)."),
+    ] = None,
+    set_file: Annotated[
+        Optional[str],
+        typer.Option("--set", metavar="FILE", help="Your own labelled set, in the built-in set's YAML format."),
+    ] = None,
+    kind: Annotated[Optional[PatternKind], typer.Option(help="Measure one kind of pattern only.")] = None,
+    precision: PrecisionOpt = 3,
+    how=None,
+) -> None:
+    """Which heads follow four kinds of attention pattern, measured on labelled sentences against baselines.
+
+    Kinds: agreement (a verb to its subject), coreference (a pronoun to its antecedent), positional
+    (each token to the one before) and separator (each token to the first). For each, every head's
+    accuracy, the 3 best with 95 % intervals, the baselines, and a verdict only when the best head's
+    interval lies above the best baseline. Needs the model extra, as `attncli model`.
+    """
+    from attncli import commands
+    from attncli.deliver import deliver
+
+    how = commands.keeping_set(how, model_ref, set_file)
+    deliver(commands.patterns(model=model_ref, set_file=set_file, kind=kind.value if kind else None,
+                              precision=precision), how)

@@ -325,13 +325,13 @@ def model(text: str | None, *, layer: int | None = None, head: int | None = None
     check_model_flags(layer, head, focus, link, None)
     run = run_text(text, model, float32)
     if link is not None:
-        from attncli.pretrained import token_index
+        from attncli.pretrained.patterns import pick_token
 
         with option("--link"):
-            source, target = (token_index(run.tokens, word) for word in link)
-        return shown.link_of(run, source, target, precision)
+            (source, found), (target, found_to) = (pick_token(run.tokens, word) for word in link)
+        return shown.link_of(run, source, target, precision, model=model, repeats=(found, found_to))
     if layer is None:
-        return shown.gallery_then_clearest(run, float32, precision)
+        return shown.gallery_then_clearest(run, float32, precision, model=model)
     from attncli.scenario import find_row
 
     _one_head(run, layer, head)
@@ -347,6 +347,17 @@ def keeping_model_files(how, model: str | None):
     from attncli.pretrained.locate import model_files
 
     return how._replace(model_files=model_files(model))
+
+
+def keeping_set(how, model: str | None, set_file: str | None):
+    """The delivery of `patterns`, with the labelled set and the model's files kept from an --export."""
+    from attncli.pretrained.evidence import MODEL_ALIASES
+
+    if how.export is not None and set_file is not None:
+        from attncli.files import check_not_protected
+
+        check_not_protected(how.export, (set_file,), "the labelled set this was computed from")
+    return keeping_model_files(how, MODEL_ALIASES.get(model, model) if model is not None else None)
 
 
 def model_save(text: str, file: str, *, layer: int | None, head: int | None, model: str | None = None,
@@ -421,3 +432,16 @@ def generate(text: str, *, model: str | None = None, max_new_tokens: int = 20, t
         gen = run_generation(found, text, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k,
                              seed=seed, layer=layer, head=head, cache=cache)
     return generation_view(gen, precision)
+
+
+def patterns(*, model: str | None = None, set_file: str | None = None, kind: str | None = None,
+             precision: int = 3) -> View:
+    """Every head's accuracy on a labelled set, per kind, against baselines, with a verdict only on evidence."""
+    from attncli.pretrained.evidence import measure_model
+    from attncli.pretrained.labelled import KINDS
+    from attncli.views import patterns as patterns_view
+
+    result = measure_model(set_file, model, KINDS if kind is None else (kind,))
+    if not result.kinds:
+        raise AttncliError(f"the set labels no {kind} pairs", origin=set_file or "the built-in set")
+    return patterns_view.view(result, precision=precision)

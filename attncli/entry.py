@@ -142,12 +142,12 @@ def _say(message: str) -> None:
 
 
 def _one_blas_thread_for_model() -> None:
-    """For `attncli model` and `generate` only: one BLAS thread, unless the user chose; see benchmarks/model.py.
+    """For `attncli model`, `generate` and `patterns` only: one BLAS thread, unless the user chose; see benchmarks/model.py.
 
     A real model multiplies many small matrices (n × 384 by 384 × 32), where OpenBLAS's threads mostly
     wait for each other; it reads the variable once, when NumPy is first imported, so only here.
     """
     import os
 
-    if len(sys.argv) > 1 and sys.argv[1] in ("model", "generate") and "numpy" not in sys.modules:
+    if len(sys.argv) > 1 and sys.argv[1] in ("model", "generate", "patterns") and "numpy" not in sys.modules:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

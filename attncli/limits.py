@@ -24,6 +24,8 @@ MODEL_FILE_ENV = "ATTNCLI_MAX_MODEL_FILE_BYTES"
 # tokenizer library 11 s and 800 MB to build.
 _DEFAULT_MODEL_FILE_BYTES = 16_000_000
 _TEXT_PER_POSITION = 100  # characters of a model's TEXT per position it reads: a longer word is one [UNK] anyway
+_MAX_SET_SENTENCES = 500  # sentences in a labelled set (attncli patterns): each is a run of the model
+_MAX_SET_PAIRS = 20  # labelled pairs of one kind in one sentence
 OUTPUT_ENV = "ATTNCLI_MAX_OUTPUT_BYTES"
 _DEFAULT_OUTPUT_BYTES = 50_000_000  # JSON or markdown of one view, estimated before it is written
 
@@ -88,6 +90,14 @@ def max_answer_chars() -> int:
 
 def max_hand_keys() -> int:
     return _MAX_HAND_KEYS
+
+
+def max_set_sentences() -> int:
+    return _MAX_SET_SENTENCES
+
+
+def max_set_pairs() -> int:
+    return _MAX_SET_PAIRS
 
 
 def max_output_bytes() -> int:

@@ -1,4 +1,4 @@
-"""Whole outputs of explain, compare, model and grade on the built-ins, compared byte for byte.
+"""Whole outputs of explain, compare, model, patterns and grade on the built-ins, compared byte for byte.
 
 The files under tests/golden/outputs/ were written by this module (`python tests/test_golden_outputs.py
 --write`): regenerate them only when a change of output is meant, and read the diff first. Row numbers
@@ -45,6 +45,7 @@ def _cases() -> dict[str, tuple[str, ...]]:
     cases["explain-tiled-code-rich"] = ("explain", "--tiled", "--code", "numpy", *WIDTH)
     cases["explain-no-color-rich"] = ("explain", "two_heads", "--no-color", "--head", "1", *WIDTH)
     cases["model-link-rich"] = ("model", SENTENCE, "--link", "he", "dog", *WIDTH)
+    cases["patterns-rich"] = ("patterns", *WIDTH)
     for fmt in ("rich", "json", "csv"):
         cases[f"grade-{fmt}"] = ("grade", *GRADE, "--format", fmt, *WIDTH)
     return cases
@@ -54,7 +55,7 @@ CASES = _cases()
 
 
 def _needs_model(args: tuple[str, ...]) -> bool:
-    return args[0] == "model"
+    return args[0] in ("model", "patterns")
 
 
 def run(args: tuple[str, ...]) -> tuple[int, str, str]:

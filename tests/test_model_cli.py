@@ -221,24 +221,45 @@ def test_gallery_markdown_lists_every_head_with_its_pattern(tiny, tiny_run):
 
 # --link
 
-def test_link_json_ranks_every_head_highest_first(tiny, tiny_run):
+def test_link_json_ranks_every_head_by_its_excess_over_the_other_tokens(tiny, tiny_run):
     doc = ok_json(TEXT, "--model", tiny, "--link", "he", "dog")
-    assert set(doc) == {"model", "tokens", "from", "to", "ranking"}
+    assert set(doc) == {"model", "tokens", "from", "to", "from_position", "to_position", "ranking"}
     assert (doc["from"], doc["to"], doc["tokens"]) == ("he", "dog", list(tiny_run.tokens))
-    expected = sorted(((float(tiny_run.head(layer, head).steps.weights[7, 2]), layer, head)
-                       for layer in range(2) for head in range(3)), key=lambda t: (-t[0], t[1], t[2]))
-    assert [(r["weight"], r["layer"], r["head"]) for r in doc["ranking"]] == expected
-    assert all(set(r) == {"layer", "head", "weight"} for r in doc["ranking"])
+    assert (doc["from_position"], doc["to_position"]) == (7, 2)
+    expected = []
+    for layer in range(2):
+        for head in range(3):
+            a = tiny_run.head(layer, head).steps.weights
+            others = float(np.mean([a[r, 2] for r in range(len(a)) if r != 7]))
+            expected.append((float(a[7, 2]) - others, float(a[7, 2]), others, layer, head))
+    expected.sort(key=lambda t: (-t[0], t[3], t[4]))
+    assert [(r["layer"], r["head"]) for r in doc["ranking"]] == [(t[3], t[4]) for t in expected]
+    got = [(r["excess"], r["weight"], r["baseline"]) for r in doc["ranking"]]
+    assert np.allclose(got, [t[:3] for t in expected], rtol=0, atol=1e-15)
+    assert all(set(r) == {"layer", "head", "weight", "baseline", "excess"} for r in doc["ranking"])
 
 
-def test_link_terminal_shows_the_top_heads_with_bars(tiny, tiny_run):
-    result = invoke(TEXT, "--model", tiny, "--link", "He", "DOG", "--no-color")
+def test_link_terminal_shows_the_top_heads_with_weight_baseline_and_excess(tiny, tiny_run):
+    result = invoke(TEXT, "--model", tiny, "--link", "He", "DOG", "--no-color", "--width", "120")
     assert result.exit_code == 0, result.output
-    best = max(((tiny_run.head(layer, head).steps.weights[7, 2], f"L{layer}H{head}")
-                for layer in range(2) for head in range(3)))
+    doc = ok_json(TEXT, "--model", tiny, "--link", "he", "dog")
+    top = doc["ranking"][0]
     assert "which heads link he → dog?" in result.stdout
-    top_line = next(line for line in result.stdout.splitlines() if "█" in line)
-    assert top_line.split()[0] == best[1] and top_line.endswith(f"{best[0]:.3f}")
+    assert "ranked by the excess: A[he, dog] minus the mean weight the other tokens give dog" in result.stdout
+    top_line = next(line for line in result.stdout.splitlines() if line.strip().startswith("L"))
+    assert top_line.split()[0] == f"L{top['layer']}H{top['head']}"
+    assert top_line.split()[-3:] == [f"{top['weight']:.3f}", f"{top['baseline']:.3f}", f"{top['excess']:.3f}"]
+
+
+def test_link_takes_positions_and_says_which_of_a_repeated_word_it_means(tiny):
+    text = "the cat sat on the mat"  # [CLS] the cat sat on the mat [SEP]: "the" is tokens 1 and 5
+    by_word = ok_json(text, "--model", tiny, "--link", "the", "cat")
+    by_position = ok_json(text, "--model", tiny, "--link", "5", "2")
+    assert (by_word["from_position"], by_position["from_position"]) == (1, 5)
+    assert by_position["ranking"] != by_word["ranking"]
+    result = invoke(text, "--model", tiny, "--link", "the", "cat", "--width", "200")
+    assert ("the appears 2 times (positions 1, 5); this is the first, position 1. Give a position to choose "
+            "another, such as --link 5 2.") in result.stdout
 
 
 # --save
@@ -277,7 +298,8 @@ def test_bad_usage_is_one_line_and_exit_2(tiny):
         (["--layer", "0", "--head", "3"], "--head: head 3 does not exist: each layer has heads 0 to 2"),
         (["--layer", "0"], "--layer and --head pick one head together; give both (numbered from 0, as L3H1), "
                            "or neither for every head"),
-        (["--link", "he", "cat"], f"--link: 'cat' is not one of the tokens: {tokens}"),
+        (["--link", "he", "cat"], f"--link: 'cat' is not one of the tokens: {tokens} (or give a position from 0)"),
+        (["--link", "he", "12"], "--link: position 12 is outside the 12 tokens (0 to 11)"),
         (["--link", "he", "dog", "--layer", "0", "--head", "0"],
          "--link ranks every head by one link; it takes no --layer or --head"),
         (["--focus", "dog"], "--focus works on one head: give --layer and --head too"),
@@ -378,17 +400,21 @@ def test_the_real_program_shows_every_head_of_minilm(tmp_path):
     assert "L0H2's pattern (previous token) takes the largest share" in " ".join(shown.stdout.split())
 
 
-@pytest.mark.parametrize("text, source, target, best", [
-    (TEXT, "he", "dog", "L5H11"),
-    ("The keys to the cabinet are on the table.", "are", "keys", "L3H1"),
+@pytest.mark.parametrize("text, source, target, best, heaviest", [
+    (TEXT, "he", "dog", "L2H4", "The largest weight, 0.758, is in L5H11, where the other tokens give dog 0.556"),
+    ("The keys to the cabinet are on the table.", "are", "keys", "L3H1", None),
 ])
-def test_link_finds_coreference_and_agreement_heads_in_minilm(text, source, target, best):
+def test_link_ranks_minilm_heads_by_what_they_give_beyond_the_other_tokens(text, source, target, best, heaviest):
     minilm()
-    result = invoke(text, "--link", source, target, "--no-color")
+    result = invoke(text, "--link", source, target, "--no-color", "--width", "200")
     assert result.exit_code == 0, result.output
-    top_line = next(line for line in result.stdout.splitlines() if "█" in line)
+    top_line = next(line for line in result.stdout.splitlines() if line.strip().startswith("L"))
     assert top_line.split()[0] == best
-    assert f"{best} gives {source} → {target} 0.7" in result.stdout  # more than half, and the sentence says so
+    assert f"{best} gives {source} → {target} " in result.stdout
+    assert f"more than the other tokens give {target} on average in that head" in result.stdout
+    assert (heaviest is None) == ("The largest weight" not in result.stdout)
+    if heaviest:
+        assert heaviest in result.stdout
 
 
 def test_minilm_head_saved_then_explained_gives_the_same_weights(tmp_path):

@@ -113,12 +113,15 @@ def _fake_run(weights):  # (L, H, n, n)
 
 
 @given(hnp.arrays(np.float64, (3, 4, 5, 5), elements=st.floats(0, 1)), st.integers(0, 4), st.integers(0, 4))
-def test_link_ranking_lists_every_head_once_highest_first(w, i, j):
+def test_link_ranking_lists_every_head_once_by_its_excess_over_the_other_rows(w, i, j):
     ranking = link_ranking(_fake_run(w), i, j)
     assert sorted((s.layer, s.head) for s in ranking) == [(i, h) for i in range(3) for h in range(4)]
-    values = [s.weight for s in ranking]
+    values = [s.excess for s in ranking]
     assert values == sorted(values, reverse=True)
     assert all(s.weight == w[s.layer, s.head, i, j] for s in ranking)
+    for s in ranking:
+        others = [w[s.layer, s.head, r, j] for r in range(5) if r != i]
+        assert s.baseline == pytest.approx(sum(others) / 4) and s.excess == pytest.approx(s.weight - s.baseline)
 
 
 def test_link_ranking_refuses_positions_outside_the_text():

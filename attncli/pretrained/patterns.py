@@ -18,6 +18,9 @@ KINDS = {  # kind → what a learner reads
     "first": "first token",
     "sep": "[SEP]",
     "punctuation": "punctuation",
+    # from `attncli patterns` only (pretrained/measured.py), never from one sentence's weights
+    "coreference": "a pronoun → its antecedent, with evidence on attncli's labelled set",
+    "agreement": "a verb → its subject, with evidence on attncli's labelled set",
     "broad": "broad",
 }
 
@@ -74,6 +77,15 @@ def label_head(weights: np.ndarray, tokens, causal: bool = False) -> str:
     return head_pattern(weights, tokens, causal).kind
 
 
+def head_labels(run, measured: dict | None = None) -> dict:
+    """(layer, head) → kind for every head: measured evidence (pretrained/measured.py) where there is
+    some, else the label this sentence's weights give."""
+    measured = measured or {}
+    causal = getattr(run, "causal", False)
+    return {(h.layer, h.head): measured.get((h.layer, h.head)) or label_head(h.steps.weights, run.tokens, causal)
+            for layer in run.layers for h in layer.heads}
+
+
 SINKS = ("first", "sep")  # patterns where a head parks its weight on one token
 
 
@@ -98,23 +110,51 @@ class LinkScore:
     layer: int
     head: int
     weight: float  # A[from, to] in that head
+    baseline: float | None = None  # the mean weight the other tokens that can see `to` give it, in that head
+    excess: float | None = None  # weight − baseline: what from gives to beyond what every token does
 
 
-def link_ranking(run, from_index: int, to_index: int) -> list[LinkScore]:
-    """Every head ranked by the weight token from_index gives token to_index, highest first (ties: L, H)."""
+def link_ranking(run, from_index: int, to_index: int, *, causal: bool = False) -> list[LinkScore]:
+    """Every head with A[from, to], the mean A[r, to] over the other rows r, and their difference, ranked by
+    that excess, highest first (ties: L, H). In a decoder (causal) only rows r ≥ to can see to; when no
+    other row can, there is no baseline and the ranking is by weight."""
     n = len(run.tokens)
     for name, i in (("from", from_index), ("to", to_index)):
         if not 0 <= i < n:
             raise UsageError(f"the {name} position {i} is outside the {n} tokens (0 to {n - 1})")
-    scores = [LinkScore(layer=h.layer, head=h.head, weight=float(h.steps.weights[from_index, to_index]))
-              for layer in run.layers for h in layer.heads]
-    return sorted(scores, key=lambda s: (-s.weight, s.layer, s.head))
+    others = [r for r in range(n) if r != from_index and (not causal or r >= to_index)]
+    scores = []
+    for layer in run.layers:
+        for h in layer.heads:
+            a = h.steps.weights  # (n, n)
+            weight = float(a[from_index, to_index])
+            if others:
+                baseline = float(np.mean(a[others, to_index]))
+                scores.append(LinkScore(h.layer, h.head, weight, baseline, weight - baseline))
+            else:
+                scores.append(LinkScore(h.layer, h.head, weight))
+    key = (lambda s: (-s.excess, s.layer, s.head)) if others else (lambda s: (-s.weight, s.layer, s.head))
+    return sorted(scores, key=key)
 
 
 def token_index(tokens, word: str) -> int:
     """The position of word among the tokens: exact match first, then ignoring case; the first occurrence."""
-    for same in (lambda t: t == word, lambda t: t.casefold() == word.casefold()):
-        for i, token in enumerate(tokens):
-            if same(token):
-                return i
-    raise UsageError(f"{word!r} is not one of the tokens: {' '.join(tokens)}")
+    return pick_token(tokens, word)[0]
+
+
+def pick_token(tokens, wanted: str) -> tuple[int, tuple[int, ...]]:
+    """The token a word or a position from 0 names, and every position of that word (one, unless repeated).
+
+    A word is matched exactly first, then ignoring case; a repeated word means its first occurrence.
+    A number that is not itself a token is a position, as for --focus.
+    """
+    for same in (lambda t: t == wanted, lambda t: t.casefold() == wanted.casefold()):
+        found = tuple(i for i, token in enumerate(tokens) if same(token))
+        if found:
+            return found[0], found
+    if wanted.isascii() and wanted.isdigit():
+        index = int(wanted)
+        if index < len(tokens):
+            return index, (index,)
+        raise UsageError(f"position {index} is outside the {len(tokens)} tokens (0 to {len(tokens) - 1})")
+    raise UsageError(f"{wanted!r} is not one of the tokens: {' '.join(tokens)} (or give a position from 0)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
-         "punctuation": "punct", "broad": "broad"}
+         "punctuation": "punct", "coreference": "coref", "agreement": "agree", "broad": "broad"}
+MEASURED = ("coreference", "agreement")  # labels that come from `attncli patterns`, not from this sentence
 LABEL_WIDTH = 6  # characters of a token kept on the rows' axis
 
 
@@ -57,7 +58,10 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
                         f"{threshold:g} of the weight; broad: none does."
                         + (" The model is causal: each query sees only itself and the tokens before it, so the "
                            "upper right of every heatmap is empty, and row 0, which can only see itself, is left "
-                           "out of the averages." if causal else ""), "note"),
+                           "out of the averages." if causal else "")
+                        + (" coref and agree come from attncli patterns instead: heads whose accuracy on attncli's "
+                           "labelled set lies above every baseline." if any(k in MEASURED for _, _, k, _ in heads)
+                           else ""), "note"),
               Bullets(tuple(found)),
               Paragraph("One head's four steps: attncli model TEXT --layer L --head H; which heads link two "
                         "words: --link FROM TO.", "note"))
@@ -74,14 +78,23 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
     return View(f"{model}: all heads", (Page("All heads", blocks),), document)
 
 
-def of_run(run) -> View:
+def labels_of_run(run, model: str | None = None) -> dict:
+    """(layer, head) → kind: coreference or agreement where `attncli patterns` found evidence for the model
+    --model names (None: the default), else the pattern this sentence's weights show."""
+    from attncli.pretrained.measured import measured_labels
+    from attncli.pretrained.patterns import head_labels
+
+    return head_labels(run, measured_labels(model or "minilm"))
+
+
+def of_run(run, model: str | None = None) -> View:
     """Every head of a model's run as a gallery, each labelled with its pattern."""
-    from attncli.pretrained import KINDS, label_head
+    from attncli.pretrained import KINDS
     from attncli.pretrained.patterns import THRESHOLD
 
     causal = getattr(run, "causal", False)
-    heads = [(h.layer, h.head, label_head(h.steps.weights, run.tokens, causal), h.steps.weights)
-             for layer in run.layers for h in layer.heads]
+    labels = labels_of_run(run, model)
+    heads = [(h.layer, h.head, labels[(h.layer, h.head)], h.steps.weights) for layer in run.layers for h in layer.heads]
     kv_heads = {h.head: h.kv_head for h in run.layers[0].heads}
     return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD,
                 causal=causal, kv_heads=kv_heads)

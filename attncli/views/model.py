@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from attncli.numbers import fixed
 from attncli.scenario import Evaluation
-from attncli.views import Bars, Page, Paragraph, Title, View, gallery, walkthrough
+from attncli.views import Grid, Page, Paragraph, Title, View, gallery, walkthrough
 from attncli.views.gallery import kind_words, tokens_line
 
 SAME = 1e-12  # recomputed weights this close to the forward pass's are the same numbers
@@ -47,32 +47,75 @@ def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str
     return View(inner.title, pages, inner.document, precision)
 
 
+def occurrence_note(tokens, index: int, found: tuple[int, ...], other: int, second: bool = False) -> str:
+    """Which occurrence of a repeated token a link means (FROM, or TO when second), and how to pick another."""
+    if len(found) < 2:
+        return ""
+    place = found.index(index)
+    nth = ("first", "second", "third")[place] if place < 3 else f"occurrence number {place + 1}"
+    where = ", ".join(str(i) for i in found)
+    choice = next(i for i in found if i != index)
+    example = f"--link {other} {choice}" if second else f"--link {choice} {other}"
+    return (f"{tokens[index]} appears {len(found)} times (positions {where}); this is the {nth}, position {index}. "
+            f"Give a position to choose another, such as {example}.")
+
+
 def link_view(*, model: str, tokens, source: int, target: int, ranking, labels: dict, precision: int,
-              shown: int = 12) -> View:
-    """Every head ranked by the weight one token gives another: the top ones as bars, all in JSON."""
+              shown: int = 12, notes: tuple[str, ...] = ()) -> View:
+    """Every head with the weight one token gives another and what the other tokens give it, ranked by the excess."""
     a, b = tokens[source], tokens[target]
-    top = ranking[0]
-    best = f"L{top.layer}H{top.head}"
-    if top.weight >= 0.5:
-        verdict = f"{best} gives {a} → {b} {fixed(top.weight, precision)}: more than half of {a}'s attention."
+    p = precision
+    by_excess = ranking[0].excess is not None
+    if by_excess:
+        subtitle = (f"ranked by the excess: A[{a}, {b}] minus the mean weight the other tokens give {b} "
+                    "in the same head, highest first")
+        headers = ("head", "pattern", f"{a} → {b}", f"others → {b}", "excess")
+        rows = tuple((f"L{s.layer}H{s.head}", labels[(s.layer, s.head)], fixed(s.weight, p), fixed(s.baseline, p),
+                      fixed(s.excess, p)) for s in ranking[:shown])
     else:
-        verdict = (f"No head gives {b} half of {a}'s attention; the most is {fixed(top.weight, precision)}, "
-                   f"in {best}.")
-    names = [f"L{s.layer}H{s.head}" for s in ranking[:shown]]
-    wide = max(len(n) for n in names)
-    bars = tuple((f"{n:<{wide}} {labels[(s.layer, s.head)]:<5}", s.weight, fixed(s.weight, precision))
-                 for n, s in zip(names, ranking[:shown]))
-    blocks = (Title(f"{model}: which heads link {a} → {b}?", "A[from, to] in every head, highest first",
+        subtitle = f"ranked by A[{a}, {b}], highest first: no other token can attend to {b}"
+        headers = ("head", "pattern", f"{a} → {b}")
+        rows = tuple((f"L{s.layer}H{s.head}", labels[(s.layer, s.head)], fixed(s.weight, p)) for s in ranking[:shown])
+    blocks = [Title(f"{model}: which heads link {a} → {b}?", subtitle,
                     f"Row {source} ({a}), column {target} ({b}) of each head's attention weights A."),
-              Paragraph(tokens_line(tokens)),
-              Bars(f"The {len(bars)} highest of {len(ranking)} heads (label: the head's pattern)", bars),
-              Paragraph(verdict, "strong"))
+              Paragraph(tokens_line(tokens))]
+    blocks += [Paragraph(note, "note") for note in notes if note]
+    blocks += [Grid(headers, rows, f"The first {len(rows)} of {len(ranking)} heads (pattern: the head's label "
+                                   "in the gallery)"),
+               Paragraph(link_verdict(ranking, a, b, p), "strong")]
+    also = link_weight_note(ranking, a, b, p)
+    if also:
+        blocks.append(Paragraph(also))
 
     def document() -> dict:
-        return {"model": model, "tokens": list(tokens), "from": a, "to": b,
-                "ranking": [{"layer": s.layer, "head": s.head, "weight": s.weight} for s in ranking]}
+        return {"model": model, "tokens": list(tokens), "from": a, "to": b, "from_position": source,
+                "to_position": target,
+                "ranking": [{"layer": s.layer, "head": s.head, "weight": s.weight, "baseline": s.baseline,
+                             "excess": s.excess} for s in ranking]}
 
-    return View(f"{model}: {a} → {b}", (Page(f"{a} → {b}", blocks),), document, precision)
+    return View(f"{model}: {a} → {b}", (Page(f"{a} → {b}", tuple(blocks)),), document, precision)
+
+
+def link_verdict(ranking, a: str, b: str, p: int) -> str:
+    """The top head's link, in words chosen by the sign of its excess."""
+    top = ranking[0]
+    name = f"L{top.layer}H{top.head}"
+    if top.excess is None:
+        return f"{name} gives {a} → {b} the most weight, {fixed(top.weight, p)}."
+    if top.excess > 0:
+        return (f"{name} gives {a} → {b} {fixed(top.weight, p)}: {fixed(top.excess, p)} more than the other tokens "
+                f"give {b} on average in that head ({fixed(top.baseline, p)}).")
+    return (f"No head gives {a} → {b} more than the other tokens give {b} on average; the nearest is {name}, "
+            f"{fixed(top.weight, p)} against {fixed(top.baseline, p)}.")
+
+
+def link_weight_note(ranking, a: str, b: str, p: int) -> str:
+    """When the heaviest link is not the top excess, what the other tokens give there too."""
+    heaviest = min(ranking, key=lambda s: (-s.weight, s.layer, s.head))
+    if ranking[0].excess is None or heaviest is ranking[0]:
+        return ""
+    return (f"The largest weight, {fixed(heaviest.weight, p)}, is in L{heaviest.layer}H{heaviest.head}, where the "
+            f"other tokens give {b} {fixed(heaviest.baseline, p)} on average.")
 
 
 # ---- built from a model's run: what commands.model shows ----------------------------------------
@@ -120,12 +163,14 @@ def one_head(run, layer: int, head: int, row: int | None, float32: bool, precisi
                      focus_token=run.tokens[row] if row is not None else "", shared=shared)
 
 
-def gallery_then_clearest(run, float32: bool, precision: int) -> View:
-    """Every head as a gallery, then the clearest one's four steps; the JSON stays the gallery's."""
+def gallery_then_clearest(run, float32: bool, precision: int, model: str | None = None) -> View:
+    """Every head as a gallery, then the clearest one's four steps; the JSON stays the gallery's.
+
+    model: the --model given (None for the default), which says whether measured labels apply."""
     from attncli.pretrained import KINDS, clearest_head
     from attncli.views import Banner
 
-    shown = gallery.of_run(run)
+    shown = gallery.of_run(run, model)
     layer, head, pattern, fallback = clearest_head(run)
     top = max(pattern.shares, key=pattern.shares.get) if pattern.kind == "broad" else pattern.kind
     name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens, run.causal)
@@ -144,11 +189,15 @@ def gallery_then_clearest(run, float32: bool, precision: int) -> View:
     return View(shown.title, pages, shown.document, precision)
 
 
-def link_of(run, source: int, target: int, precision: int) -> View:
-    """Every head of the run ranked by the weight token source gives token target."""
-    from attncli.pretrained import label_head, link_ranking
+def link_of(run, source: int, target: int, precision: int, model: str | None = None,
+            repeats: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())) -> View:
+    """Every head of the run with the weight token source gives token target, ranked by its excess over
+    the other tokens' mean; repeats: every position of each of the two tokens, when given as words."""
+    from attncli.pretrained.patterns import link_ranking
 
-    labels = {(h.layer, h.head): gallery.SHORT[label_head(h.steps.weights, run.tokens, run.causal)]
-              for layer in run.layers for h in layer.heads}
-    return link_view(model=run.model, tokens=run.tokens, source=source, target=target,
-                     ranking=link_ranking(run, source, target), labels=labels, precision=precision)
+    labels = {key: gallery.SHORT[kind] for key, kind in gallery.labels_of_run(run, model).items()}
+    notes = (occurrence_note(run.tokens, source, repeats[0], target),
+             occurrence_note(run.tokens, target, repeats[1], source, second=True))
+    ranking = link_ranking(run, source, target, causal=bool(getattr(run, "causal", False)))
+    return link_view(model=run.model, tokens=run.tokens, source=source, target=target, ranking=ranking,
+                     labels=labels, precision=precision, notes=notes)
