@@ -37,8 +37,11 @@ def is_gguf_ref(ref: str | None) -> bool:
         return False
     if ref == "smollm2":
         return True
-    path = Path(ref).expanduser()
-    return path.is_file() or (not path.exists() and ref.lower().endswith(".gguf"))
+    try:
+        path = Path(ref).expanduser()
+        return path.is_file() or (not path.exists() and ref.lower().endswith(".gguf"))
+    except (OSError, ValueError):  # a name too long, a NUL: locate() says what is wrong with it
+        return False
 
 
 def locate_gguf(ref: str) -> tuple[Path, str]:
