@@ -29,7 +29,7 @@ __all__ = ["AttentionSteps", "Comparison", "HeadSteps", "HeadWeights", "Scenario
 
 
 def softmax(x: ArrayLike) -> np.ndarray:
-    """Row-wise softmax in float64 (over the last axis); −∞ entries get weight exactly 0."""
+    """Row-wise softmax in float64 (over the last axis); -∞ entries get weight exactly 0."""
     a = _numbers(x, "x", "a row of scores like [1.0, 2.0], or a list of rows")
     if a.ndim == 0:
         raise AttncliError("x should be a row of scores like [1.0, 2.0], or a list of rows, not a single number")
@@ -39,12 +39,12 @@ def softmax(x: ArrayLike) -> np.ndarray:
     if bad.size:
         index = tuple(int(n) for n in bad[0])
         why = ("NaN is not a score" if np.isnan(a[index]) else
-               "a +∞ score makes its row ∞/∞, not a number (−∞ is allowed: weight 0)")
+               "a +∞ score makes its row ∞/∞, not a number (-∞ is allowed: weight 0)")
         raise AttncliError(f"{_place(index, 'x')} is {a[index]}: {why}")
     empty = np.argwhere(~np.isfinite(a).any(axis=-1, keepdims=True))
     if empty.size:
         at = _place(tuple(int(n) for n in empty[0][:-1]), "x", row=True)
-        raise AttncliError(f"{at} is all −∞: softmax over no entries is 0/0; leave at least one entry finite")
+        raise AttncliError(f"{at} is all -∞: softmax over no entries is 0/0; leave at least one entry finite")
     with np.errstate(over="ignore"):  # a score far below its row's largest has weight 0, as it should
         return core.softmax(a)
 
@@ -157,7 +157,7 @@ def run(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: 
 
 def comparison(scenario: scenarios.Scenario | str, *, scale: bool | None = None, mask: bool | None = None,
             temperature: float | None = None) -> Comparison:
-    """The scenario as written against a variant changed by scale, mask or temperature, with per-row statistics."""
+    """The scenario as written against a variant changed by scale, mask or temperature (none: scaling flipped)."""
     from attncli import compare as comparing
     from attncli.errors import UsageError
 
@@ -174,7 +174,7 @@ def comparison(scenario: scenarios.Scenario | str, *, scale: bool | None = None,
             base, scale=None if scale is None else _flag(scale, "scale"),
             mask=None if mask is None else _flag(mask, "mask"),
             temperature=None if temperature is None else float(temperature))
-        cmp = comparing.compare(sc, base, variant, change)
+        cmp = comparing.compare(sc, base, variant, change, not comparing.is_default_variant(scale, mask, temperature))
     except UsageError as error:  # the command line's words name its flags; here they are arguments
         message = error.message.replace("--no-scale", "scale=False").replace("--scale", "scale=True")
         message = message.replace("--no-mask", "mask=False").replace("--mask", "mask=True")
@@ -194,8 +194,7 @@ def model(text: str, *, name: str | None = None, float32: bool = False):
     (a decoder's start with its BOS token); `.head(layer, head).steps` one head's HeadSteps.
     Needs tokenizers with safetensors (encoders) or gguf (decoders), and the model's weights package.
     """
-    from dataclasses import replace
-
+    from attncli.model_run import ModelRun
     from attncli.pretrained import load_model
 
     if not isinstance(text, str):
@@ -204,11 +203,8 @@ def model(text: str, *, name: str | None = None, float32: bool = False):
         raise AttncliError(f"name should be a model directory or a hub id (a string), or None for the default, "
                            f"not {type(name).__name__}")
     float32 = _flag(float32, "float32")
-    run = load_model(None if name is None else os.fspath(name),
-                     dtype=np.float32 if float32 else np.float64).run(text)
-    public = lambda h: replace(h, steps=HeadSteps.of(h.steps, run.tokens, run.tokens))
-    return replace(run, layers=tuple(replace(layer, heads=tuple(public(h) for h in layer.heads))
-                                     for layer in run.layers))
+    return ModelRun.of(load_model(None if name is None else os.fspath(name),
+                                  dtype=np.float32 if float32 else np.float64).run(text))
 
 
 def generate(text: str, *, name: str = "smollm2", max_new_tokens: int = 20, temperature: float | None = None,
@@ -450,7 +446,7 @@ def _mask_matrix(mask: MaskSpec, n_q: int, n_k: int, causal_words: tuple[str, ..
     if a.shape != (n_q, n_k):
         raise AttncliError(f"mask is {a.shape[0]}×{a.shape[1]}, but it needs one row per query and one column "
                            f"per key: {n_q}×{n_k}")
-    return a
+    return a.copy()  # the result's copy: results are read-only, the caller's array stays the caller's
 
 
 def _scenario_mask(mask: MaskSpec, n_q: int, n_k: int) -> tuple[bool, np.ndarray | None]:
@@ -530,7 +526,7 @@ def head_weights(heads: Sequence[HeadSpec] | HeadSpec, d_model: int,
         name = fields.get("name")
         if name is not None and (isinstance(name, (bool, np.bool_)) or not isinstance(name, (str, int, np.integer))):
             raise AttncliError(f"heads[{i}] name should be text, not {type(name).__name__}")
-        name = _label(f"head {i + 1}" if name is None or name == "" else name, f"heads[{i}] name")
+        name = _label(f"head {i}" if name is None or name == "" else name, f"heads[{i}] name")
         if name in seen:
             raise AttncliError(f"two heads are named {name!r}; head names must differ")
         seen.add(name)

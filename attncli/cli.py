@@ -42,7 +42,7 @@ ScenarioArg = Annotated[
     Optional[str],
     typer.Argument(
         help="A scenario YAML file, '-' for standard input, or a built-in name (see `attncli scenarios`).",
-        autocompletion=_complete_scenario, show_default="dog_ate_dinner",
+        autocompletion=_complete_scenario, show_default="dog_ate_dinner", metavar="SCENARIO",
     ),
 ]
 PrecisionOpt = Annotated[
@@ -258,7 +258,8 @@ def scenarios(
 
 
 @command()
-def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", autocompletion=_complete_scenario)]) -> None:
+def show(name: Annotated[str, typer.Argument(help="A built-in scenario name.", autocompletion=_complete_scenario,
+                                             metavar="NAME")]) -> None:
     """Print a built-in scenario's YAML, to copy."""
     from attncli.deliver import emit
     from attncli.loader import builtin_yaml
@@ -286,7 +287,7 @@ def new(
 
 @command()
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.", metavar="FILE...")],
+    files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.", metavar="FILE")],
 ) -> None:
     """List every problem in scenario files.
 
@@ -387,7 +388,8 @@ def grade(
 
 @view_command("model")
 def model_command(
-    text: Annotated[Optional[str], typer.Argument(help="Your sentence, in quotes.", show_default=False)] = None,
+    text: Annotated[Optional[str], typer.Argument(help="Your sentence, in quotes.", show_default=False,
+                                                 metavar="TEXT")] = None,
     layer: Annotated[
         Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")
     ] = None,

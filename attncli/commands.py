@@ -123,7 +123,7 @@ def compare(scenario: str | None, *, scale: bool | None = None, mask: bool | Non
 
     def run(t: float):
         if t == temperature:
-            return comparing.compare(sc, base, variant, change)
+            return comparing.compare(sc, base, variant, change, not comparing.is_default_variant(scale, mask, temperature))
         return evaluate(sc, variant._replace(temperature=t))  # only whether the rest of the variant overflows
 
     result = blame_temperature(temperature, run)
@@ -148,10 +148,11 @@ def complexity(max_n: int, d: int, use_tiled: bool, progress: bool, precision: i
 
     cost.check_size(max_n, d, use_tiled)
     ns = cost.sizes(max_n)
-    with progress_bar(sum(n * n for n in ns), shown=progress) as tick:
+    with cost.one_blas_thread() as one_thread, progress_bar(sum(n * n for n in ns), shown=progress) as tick:
         results = cost.measure_all(ns, d, use_tiled, tick)
     time_growth, memory_growth = cost.growths(ns, results)
-    return costs.view(results, time_growth, memory_growth, d=d, use_tiled=use_tiled, max_n=max_n, precision=precision)
+    return costs.view(results, time_growth, memory_growth, d=d, use_tiled=use_tiled, max_n=max_n, precision=precision,
+                      one_thread=one_thread)
 
 
 def scenarios() -> View:

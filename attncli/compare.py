@@ -26,14 +26,19 @@ class Comparison(Record):
     variant_stats: core.RowStats
     change: str  # "Without scaling", "At temperature 0.5", ...
     head_stats: tuple[tuple[core.RowStats, core.RowStats], ...] = ()  # (baseline, variant) for every head
+    chosen: bool = True  # False: no variant was asked for, and the variant is the default one (scaling flipped)
 
 
 def variant_settings(
     base: Settings, *, scale: bool | None, mask: bool | None, temperature: float | None
 ) -> tuple[Settings, str]:
-    """The variant's settings and the words for what changed; a usage error when nothing does."""
+    """The variant's settings and the words for what changed; a usage error when nothing does.
+
+    With no variant asked for, the variant is the lesson's main comparison: the scenario with its
+    scaling by √d_k turned off (or on, for a scenario written without it); see is_default_variant.
+    """
     if scale is None and mask is None and temperature is None:
-        raise UsageError("compare needs a variant: --no-scale, --scale, --temperature T, --mask or --no-mask")
+        scale = not base.scaled
     words = []
     scaled, causal, use_matrix, t = base.scaled, base.causal, base.use_mask_matrix, base.temperature
     if scale is not None:
@@ -53,7 +58,12 @@ def variant_settings(
     return variant, change[0].upper() + change[1:]
 
 
-def compare(scenario: Scenario, base: Settings, variant: Settings, change: str) -> Comparison:
+def is_default_variant(scale: bool | None, mask: bool | None, temperature: float | None) -> bool:
+    """Whether no variant was asked for, so that compare takes its default one."""
+    return scale is None and mask is None and temperature is None
+
+
+def compare(scenario: Scenario, base: Settings, variant: Settings, change: str, chosen: bool = True) -> Comparison:
     """Run both and describe the difference in plain words."""
     a, b = allowed_matrix(scenario, base), allowed_matrix(scenario, variant)
     same_mask = (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))
@@ -63,7 +73,7 @@ def compare(scenario: Scenario, base: Settings, variant: Settings, change: str) 
     variant_ev = evaluate(scenario, variant)
     stats = tuple((core.row_stats(hb.weights), core.row_stats(hv.weights))
                   for hb, hv in zip(baseline_ev.steps.heads, variant_ev.steps.heads))
-    return Comparison(baseline_ev, variant_ev, stats[0][0], stats[0][1], change, stats)
+    return Comparison(baseline_ev, variant_ev, stats[0][0], stats[0][1], change, stats, chosen)
 
 
 SATURATED = 0.99  # a row whose largest weight reaches this has (nearly) stopped passing gradient

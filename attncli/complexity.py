@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 import tracemalloc
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,17 +20,23 @@ TILED_BLOCK = 64  # small blocks, so the O(n·d) part of the tiled core's memory
 WORK_OVER_OVERHEAD = 2
 MIN_POINTS = 3  # a line through two points always fits: no growth law from fewer
 MIN_R2 = 0.98  # below this the sizes do not lie on one power law
-RUNS = 5  # timed runs per size; the median is kept
-LONG_RUN = 0.5  # seconds: a size whose warm-up takes longer is timed 3 times, not 5
+RUNS = 5  # timed runs per size; the median of their per-call times is kept
+LONG_RUN = 0.5  # seconds: a size whose single call takes longer is timed 3 times, not 5
+# As timeit's autorange: a run repeats the call 1, 2, 5, 10, 20, … times until it lasts this long, so
+# the clock's resolution and what a run costs apart from the calls are spread over many calls. Shorter
+# than timeit's 0.2 s: 50 ms is still 50,000 times the clock's microsecond, and 5 runs of each of the
+# default 6 sizes stay a few seconds of CPU time.
+MIN_RUN = 0.05
 
 
 @dataclass(frozen=True)
 class Measurement:
     n: int
-    seconds: float  # median of the timed runs
-    peak_bytes: int  # the most NumPy held at once during one run (tracemalloc)
+    seconds: float  # per call: the median over the timed runs
+    peak_bytes: int  # the most NumPy held at once during one call (tracemalloc)
     matrix_bytes: int  # what the scores of one head take: n² float64, or one block when tiled
-    times: tuple[float, ...] = ()  # every timed run, for the spread
+    times: tuple[float, ...] = ()  # per call, in each timed run, for the spread
+    calls: int = 1  # calls per timed run
 
     @property
     def spread(self) -> float:
@@ -66,32 +73,76 @@ def _runner(n: int, d: int, use_tiled: bool, seed: int = 0):
     return lambda: core.attend(q, k, v, scale=scale)
 
 
-def _timed(run, runs: int) -> list[float]:
-    """CPU seconds of this process per run: other programs on the machine do not count, as wall time would."""
-    times = []
-    for _ in range(runs):
-        start = time.process_time()
+def _clock() -> float:
+    """CPU seconds of this process: other programs on the machine do not count, as wall time would."""
+    return time.process_time()
+
+
+def _run_time(run, calls: int, clock) -> float:
+    start = clock()
+    for _ in range(calls):
         run()
-        times.append(time.process_time() - start)
-    return times
+    return clock() - start
 
 
-def measure(n: int, d: int, *, use_tiled: bool, runs: int = RUNS, seed: int = 0) -> Measurement:
-    """Time attention over n random tokens of width d (median of several runs), and its peak memory."""
+def calls_per_run(run, clock=_clock, min_run: float = MIN_RUN) -> tuple[int, float]:
+    """As timeit.Timer.autorange: the first of 1, 2, 5, 10, 20, 50, … calls that take at least
+    `min_run` seconds together, and the time they took."""
+    base = 1
+    while True:
+        for factor in (1, 2, 5):
+            calls = base * factor
+            took = _run_time(run, calls, clock)
+            if took >= min_run:
+                return calls, took
+        base *= 10
+
+
+def per_call_times(run, runs: int = RUNS, clock=_clock) -> tuple[list[float], int]:
+    """The time per call in each of `runs` runs (3 when one call is long), and the calls in a run."""
+    calls, took = calls_per_run(run, clock)
+    if took / calls > LONG_RUN:
+        runs = min(runs, 3)
+    return [_run_time(run, calls, clock) / calls for _ in range(runs)], calls
+
+
+@contextmanager
+def one_blas_thread():
+    """BLAS held to one thread while timing; yields whether it is.
+
+    CPU time is the clock, and BLAS worker threads that wait for work spend CPU time too: with several
+    of them the smallest sizes measure the waiting, not the arithmetic. threadpoolctl, where installed,
+    limits them for this block alone; otherwise the command line has set OPENBLAS_NUM_THREADS (and
+    OMP_NUM_THREADS, MKL_NUM_THREADS) to 1 before NumPy loaded, which is when BLAS reads them.
+    """
+    import os
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield all(os.environ.get(name) == "1" for name in BLAS_THREAD_VARIABLES)
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield True
+
+
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def measure(n: int, d: int, *, use_tiled: bool, runs: int = RUNS, seed: int = 0, clock=_clock) -> Measurement:
+    """Time attention over n random tokens of width d as timeit does (the median per-call time of
+    several runs of many calls), and its peak memory."""
     run = _runner(n, d, use_tiled, seed)
     matrix = min(n, TILED_BLOCK) ** 2 * 8 if use_tiled else n * n * 8
-    start = time.process_time()
-    run()  # warm-up, and a guess of how long one run takes
-    if time.process_time() - start > LONG_RUN:
-        runs = min(runs, 3)
-    times = _timed(run, runs)
+    run()  # warm-up: first-touch page faults, BLAS start-up
+    times, calls = per_call_times(run, runs, clock)
     tracemalloc.start()
     try:
         run()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return Measurement(n, float(np.median(times)), peak, matrix, tuple(times))
+    return Measurement(n, float(np.median(times)), peak, matrix, tuple(times), calls)
 
 
 def fit_growth(ns: list[int], values: list[float], *, floor: float = 0.0) -> Growth:

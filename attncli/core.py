@@ -122,7 +122,7 @@ def attend(
     *,
     scale: float,
     allowed: np.ndarray | None = None,
-    name: str = "head 1",
+    name: str = "head 0",
 ) -> HeadSteps:
     """The four steps for given Q, K, V: scores, scale, (mask), softmax, weighted sum."""
     scores = q @ k.T  # (n_q, n_k)

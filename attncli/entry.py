@@ -31,7 +31,7 @@ def run(app) -> int:
     import errno
     import warnings
 
-    _one_blas_thread_for_model()
+    _one_blas_thread()
     _prepare_streams()
     _terminal_size_from_environment()
     # Overflow inside a step (exp of a score far below the row's largest is 0) is expected; results
@@ -141,13 +141,18 @@ def _say(message: str) -> None:
         pass
 
 
-def _one_blas_thread_for_model() -> None:
-    """For `attncli model`, `generate` and `patterns` only: one BLAS thread, unless the user chose; see benchmarks/model.py.
+def _one_blas_thread() -> None:
+    """For `attncli model`, `generate`, `patterns` and `complexity` only: one BLAS thread, unless the user chose.
 
     A real model multiplies many small matrices (n × 384 by 384 × 32), where OpenBLAS's threads mostly
-    wait for each other; it reads the variable once, when NumPy is first imported, so only here.
+    wait for each other (benchmarks/model.py); complexity's clock is CPU time, which counts that waiting
+    too (complexity.one_blas_thread). BLAS reads the variables once, when NumPy is first imported, so only here.
     """
     import os
 
-    if len(sys.argv) > 1 and sys.argv[1] in ("model", "generate", "patterns") and "numpy" not in sys.modules:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if len(sys.argv) > 1 and "numpy" not in sys.modules:
+        if sys.argv[1] in ("model", "generate", "patterns"):
+            os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        elif sys.argv[1] == "complexity":
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ.setdefault(name, "1")

@@ -28,23 +28,33 @@ class Look(Record):
     fit: bool = False
 
 
-def kept_indices(n: int, room: int) -> list[int | None]:
-    """Indices to show out of n when only `room` fit: the first and last ones, None for the gap."""
+def kept_indices(n: int, room: int, keep: int | None = None) -> list[int | None]:
+    """Indices to show out of n when only `room` fit: the first and last ones, None for the gap; `keep`
+    (a focus row) is shown in the gap when it falls there."""
     if n <= room:
         return list(range(n))
     head = room // 2
     tail = room - 1 - head
-    return list(range(head)) + [None] + list(range(n - tail, n))
+    if keep is None or keep < head or keep >= n - tail:
+        return list(range(head)) + [None] + list(range(n - tail, n))
+    head = max(1, (room - 3) // 2)
+    tail = max(1, room - 3 - head)
+    head, tail = min(head, keep), min(tail, n - 1 - keep)  # no gap of nothing beside it
+    before = [None] if keep > head else []
+    after = [None] if keep < n - 1 - tail else []
+    return list(range(head)) + before + [keep] + after + list(range(n - tail, n))
 
 
 Run = tuple  # (text, style): a piece of a line in one Rich style; "" for none
 
 
 class Laid(Record):
-    """A laid-out block, such as a matrix: lines of runs, every line `width` cells wide."""
+    """A laid-out block, such as a matrix: lines of runs, every line `width` cells wide; `anchor`, the
+    line of its focus row, which presenter mode keeps on screen."""
 
     lines: tuple[tuple[Run, ...], ...]
     width: int
+    anchor: int | None = None
 
 
 def text_width(runs) -> int:
@@ -59,10 +69,11 @@ class Drawn:
     about half of explain's rendering (docs/startup.md). A line wider than the room is cropped.
     """
 
-    def __init__(self, lines, width: int | None = None):
-        """width: of the widest line, measured here when not given."""
+    def __init__(self, lines, width: int | None = None, anchor: int | None = None):
+        """width: of the widest line, measured here when not given; anchor: the line of a focus row."""
         self.lines = lines
         self.width = max((text_width(line) for line in lines), default=0) if width is None else width
+        self.anchor = anchor
 
     def __rich_console__(self, console, options):
         from rich.segment import Segment
@@ -87,8 +98,9 @@ class Drawn:
         return "\n".join("".join(text for text, _ in line) for line in self.lines)
 
 
-def pad_block(lines: list[list]) -> Laid:
+def pad_block(lines: list[list], anchor: int | None = None) -> Laid:
     """Lines of runs made one width, with spaces after the shorter ones."""
     widths = [text_width(runs) for runs in lines]
     block_width = max(widths)
-    return Laid(tuple(tuple(runs) + ((" " * (block_width - w), ""),) for runs, w in zip(lines, widths)), block_width)
+    return Laid(tuple(tuple(runs) + ((" " * (block_width - w), ""),) for runs, w in zip(lines, widths)), block_width,
+                anchor)

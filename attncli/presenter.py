@@ -119,6 +119,7 @@ class _State:
     message: str = ""
     overview: bool = False
     cursor: int = 0  # the step picked in the overview
+    follow: bool = True  # keep the focus row on screen: until the reader scrolls this step themselves
 
 
 def steps(view) -> list:
@@ -158,7 +159,9 @@ def present(console, view, *, color: bool = True, live=None) -> None:
                 lines = _overview_lines(pages, state, width)
                 state.offset = state.cursor + 3 - body // 2
             else:
-                lines = _layout(console, pages[state.index], view.precision, color, width, height)
+                lines, anchor = _layout(console, pages[state.index], view.precision, color, width, height)
+                if state.follow and anchor is not None and not state.offset <= anchor < state.offset + body:
+                    state.offset = anchor - body // 2
             state.offset = max(0, min(state.offset, len(lines) - body))
             changed = turning.describe(current, start, live.rows) if live is not None else ""
             _draw(console, lines[state.offset:state.offset + body], height,
@@ -167,6 +170,7 @@ def present(console, view, *, color: bool = True, live=None) -> None:
             try:
                 keys = read_keys()
             except _Resized:
+                state.follow = True
                 continue
             for key in keys:
                 if state.overview:
@@ -184,6 +188,7 @@ def present(console, view, *, color: bool = True, live=None) -> None:
                         continue
                     current = new
                     pages, state.index = _same_place(pages, state.index, steps(rebuilt))
+                    state.follow = True  # f moves the focus row: show where it went
                     continue
                 _move(state, key, pages, len(lines), body)
 
@@ -198,13 +203,20 @@ def _size(console) -> tuple[int, int]:
     return max(40, width), max(12, height)
 
 
-def _layout(console, page, precision: int, color: bool, width: int, height: int) -> list:
-    """The page as lines of segments at this size, with weight tables that would be elided drawn compact."""
+def _layout(console, page, precision: int, color: bool, width: int, height: int) -> tuple[list, int | None]:
+    """The page as lines of segments at this size, with weight tables that would be elided drawn compact,
+    and the line of the first focus row (None without one)."""
     from attncli.render_terminal import Look, render_page
 
     look = Look(color, width, height - 1, console.color_system if color else None, fit=True)
     options = console.options.update(width=width, height=None)
-    return console.render_lines(render_page(page, precision, look=look), options, pad=False)
+    lines: list = []
+    anchor = None
+    for part in render_page(page, precision, look=look).renderables:  # one at a time, to know where each starts
+        if anchor is None and getattr(part, "anchor", None) is not None:
+            anchor = len(lines) + part.anchor
+        lines += console.render_lines(part, options, pad=False)
+    return lines, anchor
 
 
 def _draw(console, lines: list, height: int, footer) -> None:
@@ -219,6 +231,26 @@ def _draw(console, lines: list, height: int, footer) -> None:
     for _ in range(height - 1 - len(lines)):
         console.print()
     console.print(footer, end="", overflow="crop", no_wrap=True)
+
+
+_NUMBER = re.compile(r"[-−]?\d[\d.,]*")
+
+
+def clip(text: str, width: int) -> str:
+    """The text in `width` cells: whole when it fits, else cut with '…' at its end, and never inside a
+    number (a temperature of 0.5 must not read '0.')."""
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) <= width:
+        return text
+    if width < 1:
+        return ""
+    kept = set_cell_size(text, width - 1).rstrip()
+    for number in _NUMBER.finditer(text):
+        if number.start() < len(kept) < number.end():
+            kept = text[:number.start()].rstrip()
+            break
+    return kept + "…"
 
 
 def _footer(pages, state: _State, total: int, body: int, width: int, changed: str):
@@ -244,10 +276,9 @@ def _footer(pages, state: _State, total: int, body: int, width: int, changed: st
     while cell_len(right) > width - 14 and len(notes) > 1:  # keep the name readable; drop the help first
         notes.pop()
         right = "  " + "  ·  ".join(notes) + " "
-    room = max(0, width - cell_len(right))
-    if cell_len(left) > room:
-        left = set_cell_size(left, max(room - 1, 0)) + "…"
-    text = Text.assemble((left, "reverse bold"), (set_cell_size(right, width - cell_len(left)), "bold"))
+    left = clip(left, max(0, width - cell_len(right)))
+    room = width - cell_len(left)
+    text = Text.assemble((left, "reverse bold"), (set_cell_size(clip(right, room), room), "bold"))
     return text
 
 
@@ -258,10 +289,10 @@ def _overview_lines(pages, state: _State, width: int) -> list:
 
     heading = (" Steps: ↑/↓ then Enter opens one, or type its number and Enter; o goes back",
                " Live in explain: t/T temperature up/down (flatter/sharper)  s √d_k  m mask  f focus row")
-    lines = [[Segment(set_cell_size(line, width), Style(bold=True))] for line in heading] + [[]]
+    lines = [[Segment(set_cell_size(clip(line, width), width), Style(bold=True))] for line in heading] + [[]]
     for k, page in enumerate(pages):
         number, name = label(page.heading)
-        text = set_cell_size(f" {'▶' if k == state.cursor else ' '} {number:<9} {name}", width)
+        text = set_cell_size(clip(f" {'▶' if k == state.cursor else ' '} {number:<9} {name}", width), width)
         lines.append([Segment(text, Style(reverse=k == state.cursor))])
     return lines
 
@@ -272,7 +303,7 @@ def _overview_key(state: _State, key: str, n: int) -> str | None:
     elif key in UP:
         state.cursor = max(state.cursor - 1, 0)
     elif key in {"\r", "\n", "\x1b[C"}:
-        state.index, state.offset, state.overview = state.cursor, 0, False
+        state.index, state.offset, state.overview, state.follow = state.cursor, 0, False, True
     elif key in {"o", "\x1b", "\x1b[D"}:
         state.overview, state.offset = False, 0
     elif key in {"\x1b[H", "g"}:
@@ -288,6 +319,15 @@ def _overview_key(state: _State, key: str, n: int) -> str | None:
 
 def _move(state: _State, key: str, pages, total: int, body: int) -> None:
     """Next, back, scroll, jump to a typed step number, or open the overview."""
+    index, offset = state.index, state.offset
+    _step_or_scroll(state, key, pages, total, body)
+    if state.index != index:
+        state.follow = True
+    elif state.offset != offset and state.typed is None and key in DOWN | UP | NEXT:
+        state.follow = False  # the reader scrolls this step: leave them where they went
+
+
+def _step_or_scroll(state: _State, key: str, pages, total: int, body: int) -> None:
     if state.typed is not None:
         if key.isdigit() or key == ".":
             state.typed += key

@@ -447,7 +447,7 @@ class Reader:
 
     def _heads(self, found: dict, root, d_model: int, d_source: int | None) -> tuple[core.HeadWeights, ...]:
         if "heads" not in found:
-            return (self._head(found, "", "head 1", d_model, d_source),)
+            return (self._head(found, "", "head 0", d_model, d_source),)
         items = self.sequence(found["heads"], "heads")
         if not items:
             self.fail(found["heads"], "heads is empty; give at least one head")
@@ -457,7 +457,7 @@ class Reader:
         heads, seen = [], set()
         for i, item in enumerate(items):
             spec = self.keys(item, f"heads entry {i}", scenario_keys.HEAD_KEYS)
-            name = self.optional(spec, "name", f"heads entry {i} name", scenario_keys.HEAD_KEYS, f"head {i + 1}")
+            name = self.optional(spec, "name", f"heads entry {i} name", scenario_keys.HEAD_KEYS, f"head {i}")
             if name in seen:  # a set: 100,000 heads must not cost 100,000² comparisons
                 self.fail(spec.get("name", item), f"two heads are named {name!r}; head names must differ")
             seen.add(name)

@@ -10,8 +10,8 @@ from html import escape
 
 from attncli.numbers import fixed, rgb_hex
 from attncli.safe_text import visible
-from attncli.views import (Banner, Bars, Boxed, Bullets, Code, Grid, Heading, Matrices, MatrixView, Paragraph, Title,
-                           View)
+from attncli.views import (Banner, Bars, Boxed, Bullets, Code, Grid, Heading, HeadGrid, Matrices, MatrixView, Paragraph,
+                           Title, View)
 
 MAX_ROWS = 40  # rows (and columns) shown per table before the middle ones are elided, as in the terminal
 _RULE = "rgba(127, 127, 127, 0.5)"  # grey lines and boxes: visible on white and on black
@@ -84,6 +84,8 @@ def _block(block, precision: int) -> str:
         return _bars(block)
     if isinstance(block, Code):
         return code_html(block)
+    if isinstance(block, HeadGrid):
+        return head_grid_html(block)
     from attncli.views.pictures import Heatmaps, Plot
 
     if isinstance(block, Plot):  # the terminal's braille picture, as text
@@ -233,3 +235,53 @@ def _bars(block: Bars) -> str:
         for label, length, value in block.bars)
     return (f'<div style="font-weight: bold; margin-top: 0.6em">{escape(block.title)}</div>'
             f'<table style="border-collapse: collapse">{rows}</table>')
+
+
+# ---- a gallery of heads --------------------------------------------------------------------------
+
+TILE_PIXEL = 8  # CSS pixels per weight in a gallery tile: a 12-token head is 96 pixels square
+
+
+def head_grid_html(block: HeadGrid) -> str:
+    """Every head as a small picture of its weights (one pixel square per weight, never elided), labelled."""
+    from attncli.palette import heat_colour
+
+    n_q, n_k = len(block.row_labels), len(block.col_labels)
+    labels = "".join(f'<div style="height: {TILE_PIXEL}px; line-height: {TILE_PIXEL}px">{escape(label)}</div>'
+                     for label in block.row_labels)
+    axis = f'<div style="{_MONO}; font-size: {TILE_PIXEL}px; text-align: right; padding-right: 3px">{labels}</div>'
+    # the keys' initials over the columns, one to a column of pixels, as the terminal's gallery has them
+    letters = "".join(f'<span style="display: inline-block; width: {TILE_PIXEL}px; text-align: center">'
+                      f'{escape(letter)}</span>' for letter in block.col_labels)
+    columns = (f'<div style="{_MONO}; font-size: {TILE_PIXEL}px; line-height: {TILE_PIXEL + 2}px; '
+               f'white-space: nowrap">{letters}</div>')
+    tiles = []
+    for tile in block.tiles:
+        rgb = bytes(int(heat_colour(w)[k:k + 2], 16) for row in tile.weights for w in row for k in (1, 3, 5))
+        about = f"{tile.name}: {tile.kind}"
+        picture = (f'<img src="data:image/png;base64,{_png(rgb, n_q, n_k)}" width="{n_k * TILE_PIXEL}" '
+                   f'height="{n_q * TILE_PIXEL}" alt="{escape(about)}" title="{escape(about)}" '
+                   'style="display: block; image-rendering: pixelated; image-rendering: crisp-edges">')
+        tiles.append(f'<div><div style="{_MONO}; font-size: 0.85em; white-space: nowrap">{escape(about)}</div>'
+                     f'<div style="display: flex; align-items: flex-end">{axis}<div>{columns}{picture}</div></div></div>')
+    title = f'<div style="font-weight: bold; margin-top: 0.6em">{escape(block.title)}</div>' if block.title else ""
+    note = ('<div style="font-size: 0.85em">In each picture the rows are the queries, top to bottom, and the columns '
+            'the keys, left to right, in the order of the tokens; brighter is more weight.</div>')
+    return (f'{title}{note}<div style="display: flex; flex-wrap: wrap; gap: 0.8em; align-items: flex-start; '
+            f'margin: 0.4em 0">{"".join(tiles)}</div>{legend()}')
+
+
+def _png(rgb: bytes, height: int, width: int) -> str:
+    """An RGB image (rows of width×3 bytes) as a base64 PNG: a gallery stays small at any text length."""
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    stride = 3 * width
+    raw = b"".join(b"\x00" + rgb[r * stride:(r + 1) * stride] for r in range(height))  # filter 0 on every row
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode("ascii")

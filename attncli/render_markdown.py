@@ -50,7 +50,8 @@ def _block(block, precision: int) -> str:
     if isinstance(block, Plot):  # the picture's numbers: where each arrow ends, and its dot product
         rows = tuple((("key " if p.role == "key" else "query ") + p.label, fixed(p.x, precision), fixed(p.y, precision),
                       p.note) for p in block.points)
-        return (f"**{_escape(block.title)}**\n\n{_escape(block.axes)}\n\n"
+        notes = "".join(f"{_escape(note)}\n\n" for note in block.notes)
+        return (f"**{_escape(block.title)}**\n\n{_escape(block.axes)}\n\n{notes}"
                 + grid(("vector", "x", "y", "q·k"), rows))
     if isinstance(block, Heatmaps):
         return "\n\n".join(matrix_table(view, precision) for view in block.views)

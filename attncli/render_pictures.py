@@ -30,6 +30,8 @@ class Canvas:
         self.bits = [[0] * cols for _ in range(rows)]
         self.colour = [[""] * cols for _ in range(rows)]
         self.text: dict[tuple[int, int], tuple[str, str]] = {}
+        self.axis_rows: set[int] = set()  # where the axes run: no label goes on them
+        self.axis_cols: set[int] = set()
 
     def dot(self, px: int, py: int, style: str) -> None:
         c, r = px // 2, py // 4
@@ -42,9 +44,16 @@ class Canvas:
         for s in range(steps + 1):
             self.dot(round(x0 + (x1 - x0) * s / steps), round(y0 + (y1 - y0) * s / steps), style)
 
-    def free(self, row: int, col: int, length: int) -> bool:
-        return 0 <= row < self.rows and col >= 0 and col + length <= self.cols and \
-            all((row, c) not in self.text for c in range(col - 1, col + length + 1))
+    def free(self, row: int, col: int, length: int, over_dots: bool = True) -> bool:
+        """Room for a label: on the canvas, off the axes, a space from other text; over no arrow's dots
+        unless `over_dots`."""
+        if not (0 <= row < self.rows and col >= 0 and col + length <= self.cols) or row in self.axis_rows:
+            return False
+        if any(col <= c < col + length for c in self.axis_cols):
+            return False
+        if any((row, c) in self.text for c in range(col - 1, col + length + 1)):
+            return False
+        return over_dots or not any(self.bits[row][c] for c in range(col, col + length))
 
     def write(self, row: int, col: int, label: str, style: str) -> None:
         for k, ch in enumerate(label):
@@ -96,6 +105,7 @@ def plot_lines(plot: Plot, look: Look) -> list:
     ox, oy = px(0.0, 0.0)
     canvas.line(0, oy, width_px, oy, ROLE_STYLE["axis"])
     canvas.line(ox, 0, ox, height_px, ROLE_STYLE["axis"])
+    canvas.axis_rows, canvas.axis_cols = {oy // 4}, {ox // 2}
     for p in plot.points:
         x, y = px(p.x, p.y)
         if p.role == "query":
@@ -106,19 +116,39 @@ def plot_lines(plot: Plot, look: Look) -> list:
     for p in marked:  # markers before labels, so that no label hides a point
         x, y = px(p.x, p.y)
         canvas.write(y // 4, x // 2, "●", ROLE_STYLE[p.role])
-    # Labels where there is room: the focused query first, then the keys by score, then the queries.
+    # Labels where there is room, off the axes and clear of other labels: the focused query first, then
+    # the keys by score, then the queries; near its point, over no arrow if it can be.
     ranked = sorted(plot.points, key=lambda p: ({"focus": 0, "key": 1, "query": 2}[p.role], -_score(p)))
+    unplaced = []
     for p in ranked:
         x, y = px(p.x, p.y)
         row, col = y // 4, x // 2
-        label = ("k:" if p.role == "key" else "q:") + p.label + (f" {p.note}" if p.note else "")
+        label = _label(p)
         size = cell_len(label)
-        spots = [(row, col + 2), (row, col - 1 - size), (row - 1, col + 1), (row + 1, col + 1),
-                 (row - 1, col - size), (row + 1, col - size)]
-        spot = next((s for s in spots if canvas.free(s[0], s[1], size)), None)
+        near, far = ([(row + dr, c) for dr in rows for c in (col + 2, col - 1 - size, col + 1, col - size)]
+                     for rows in ((0, -1, 1), (-2, 2)))
+        tries = [(s, over) for spots in (near, far) for over in (False, True) for s in spots]
+        spot = next((s for s, over in tries if canvas.free(s[0], s[1], size, over)), None)
         if spot is not None:
             canvas.write(spot[0], spot[1], label, "bold" if p.role == "focus" else "")
-    return [Text(plot.title, style="bold"), Drawn(canvas.lines()), Text(plot.axes), Text(plot.legend)]
+        elif p.role != "query":
+            unplaced.append(label)
+    out = [Text(plot.title, style="bold"), Drawn(canvas.lines())]
+    if unplaced:
+        out.append(Text(f"no room beside their points: {', '.join(unplaced)}"))
+    return out + [Text(plot.axes), Text(plot.legend)] + [Text(note) for note in plot.notes]
+
+
+def _label(p) -> str:
+    """'k:the#4 6.250', 'q:dog', 'q:the#0 = 0' for a zero vector."""
+    text = ("k:" if p.role == "key" else "q:") + p.label
+    if p.zero and p.role != "key":
+        text += " = 0"
+    elif p.zero:
+        text += f" = 0 → {p.note}"
+    elif p.note:
+        text += f" {p.note}"
+    return text
 
 
 def _score(p) -> float:
@@ -144,8 +174,7 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
         cell, upright = (2 if 2 * n_cols <= room else 1), False
     cols = kept_indices(n_cols, max(2, room // cell))
     tall = 1 if upright else min(max(cell_len(t) for t in col_labels), 6)  # rows of column labels
-    # On a screen: room for the step's heading, lesson and note, the caption, the labels and legend.
-    rows = kept_indices(n_rows, max(3, (look.height or 10**6) - 8 - tall))
+    rows = list(range(n_rows))  # every row, however tall: presenter mode pages it like any step
     lines = [[(" " + view.caption, "bold")]]
     indent = (" " * (label_width + 2), "")
     if upright:
@@ -155,19 +184,19 @@ def heatmap_block(view: MatrixView, look: Look) -> Laid:
             words = ["…" if j is None else _abbreviate(col_labels[j], tall) for j in cols]
             lines.append([indent] + [((word[k] if k < len(word) else " ").ljust(cell), "bold") for word in words])
     for i in rows:
-        line = [(" ", ""), (("⋮" if i is None else row_labels[i]).ljust(label_width), "bold"), (" ", "")]
+        line = [(" ", ""), (row_labels[i].ljust(label_width), "bold"), (" ", "")]
         for j in cols:
-            if i is None or j is None:
-                line.append(("…".center(cell) if j is None else "⋮".center(cell), ""))
+            if j is None:
+                line.append(("…".center(cell), ""))
             elif look.color:
                 line.append((" " * cell, f"on {shade(values[i, j], look.system)}"))
             else:
                 line.append((RAMP[band(values[i, j])] * cell, ""))
         lines.append(line)
-    if len(rows) < n_rows or len(cols) < n_cols:
-        shown = sum(i is not None for i in rows), sum(j is not None for j in cols)
-        lines.append([(f" showing {shown[0]} of {n_rows} rows, {shown[1]} of {n_cols} columns", "")])
-    return pad_block(lines)
+    if len(cols) < n_cols:
+        shown = sum(j is not None for j in cols)
+        lines.append([(f" showing all {n_rows} rows, {shown} of {n_cols} columns", "")])
+    return pad_block(lines, 1 + tall + view.focus if view.focus is not None else None)
 
 
 def heatmap_legend(look: Look) -> Text:

@@ -36,9 +36,13 @@ def _cell_width(view: MatrixView, precision: int) -> int:
     """The widest a cell of this matrix gets, from its largest magnitude."""
     if view.kind == "flags":
         return 1
-    finite = np.abs(view.values[np.isfinite(view.values)])
-    widest = len(fixed(float(finite.max()) if finite.size else 0.0, precision)) + 1  # room for a sign
-    return widest + 2 if view.kind == "weights" else widest
+    finite = view.values[np.isfinite(view.values)]
+    # The longest text is that of the largest or of the most negative value: no room kept for a sign
+    # that no value has (weights are never negative, and a 12×12 A then fits 120 columns).
+    widest = max((len(fixed(float(v), precision)) for v in (finite.max(), finite.min())) if finite.size else (1,))
+    if view.kind != "weights":
+        return widest
+    return widest + 2 + (view.previous is not None)  # shaded with a space either side; ▲/▼ after a change
 
 
 _GAP = 2  # spaces between columns
@@ -54,7 +58,7 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     """
     look = look or Look(color, width)
     n_rows, n_cols = view.values.shape
-    rows = kept_indices(n_rows, table_rows(look))
+    rows = kept_indices(n_rows, table_rows(look), view.focus)
     labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
     label_width = max([cell_len(t) for t in labels.values()] + [1])
     per_column = _cell_width(view, precision) + _GAP
@@ -90,7 +94,7 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
         shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
         lines.append([(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
                        "--format json has them all", "")])
-    return pad_block(lines)
+    return pad_block(lines, 3 + rows.index(view.focus) if view.focus in rows else None)
 
 
 def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
@@ -105,9 +109,12 @@ def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
             bands.append([block])
             used = block.width
     out: list[tuple] = []
+    anchor = None
     for b, band in enumerate(bands):
         if b:
             out.append(())
+        if anchor is None:
+            anchor = min((len(out) + block.anchor for block in band if block.anchor is not None), default=None)
         for k in range(max(len(block.lines) for block in band)):
             line: list = []
             for n, block in enumerate(band):
@@ -115,7 +122,7 @@ def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
                     line.append((" " * gap, ""))
                 line.extend(block.lines[k] if k < len(block.lines) else ((" " * block.width, ""),))
             out.append(tuple(line))
-    return Drawn(out, max(sum(block.width for block in band) + gap * (len(band) - 1) for band in bands))
+    return Drawn(out, max(sum(block.width for block in band) + gap * (len(band) - 1) for band in bands), anchor)
 
 
 def swatch(rgb, color: bool) -> list:
@@ -280,36 +287,86 @@ def grid_table(headers, rows, title: str = "", numeric: bool = True) -> Table:
 
 
 def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[RenderableType]:
-    """Heads as heatmaps of one cell per weight, as many side by side as fit `width`; the axes' labels once per band."""
+    """Each layer on a row of its own, its heads side by side: a heatmap of one cell per weight when a
+    layer fits `width` so in at most two bands, else a thumbnail of spans of tokens per head, a layer
+    to a row (a long text, a model with many heads)."""
+    width = width or 120
+    layers: dict[int, list] = {}
+    for tile in block.tiles:
+        layers.setdefault(tile.layer, []).append(tile)
     label_width = max([cell_len(t) for t in block.row_labels] + [1])
-    n_rows, n_cols = (len(block.row_labels), len(block.col_labels))
-    room = (width or 120) - label_width - 1
-    cols = kept_indices(n_cols, max(2, room))
-    tile_width = max([len(cols)] + [cell_len(f"{t.name} {t.kind}") for t in block.tiles])
-    per_band = max(1, (room + _GAP) // (tile_width + _GAP))
-    rows = kept_indices(n_rows, MAX_ROWS)
+    n = len(block.col_labels)
+    tile_width = max([n] + [cell_len(f"{t.name} {t.kind}") for t in block.tiles])
+    most = max(len(heads) for heads in layers.values())
     out: list[RenderableType] = [Text(block.title, style="bold")] if block.title else []
-    axis = ("".join("…" if j is None else block.col_labels[j] for j in cols), "dim")
-    for start in range(0, len(block.tiles), per_band):
-        band = block.tiles[start:start + per_band]
-        names, axes = [(" " * label_width, "")], [(" " * label_width, "")]
-        for tile in band:
-            heading = f"{tile.name} {tile.kind}"
-            names += [(" " * _GAP, ""), (tile.name, "bold"),
-                      (" " + tile.kind + " " * (tile_width - cell_len(heading)), "")]
-            axes += [(" " * _GAP, ""), axis, (" " * (tile_width - len(cols)), "")]
-        lines = [names, axes]
-        for i in rows:
-            label = "⋮" if i is None else block.row_labels[i]
-            line = [(label + " " * (label_width - cell_len(label)), "bold")]
-            for tile in band:
-                line += [(" " * _GAP, ""), *_tile_row(tile.weights, i, cols, color),
-                         (" " * (tile_width - len(cols)), "")]
-            lines.append(line)
-        laid = pad_block(lines)
-        out += [Drawn(laid.lines, laid.width), Text("")]
+    per_band = max(1, (width - label_width) // (_GAP + tile_width))
+    if label_width + _GAP + tile_width <= width and most <= 2 * per_band:
+        out.append(Text("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order of the tokens."))
+        for heads in layers.values():
+            for start in range(0, len(heads), per_band):
+                laid = _full_band(block, heads[start:start + per_band], tile_width, label_width, color)
+                out += [Drawn(laid.lines, laid.width), Text("")]
+    else:
+        out += _thumbnails(block, list(layers.items()), most, color, width)
     out.append(heat_legend(color))
     return out
+
+
+def _full_band(block: HeadGrid, band: list, tile_width: int, label_width: int, color: bool) -> Laid:
+    """Heads side by side, one cell per weight, the keys' initials above each and the queries to the left."""
+    n_rows, n_cols = len(block.row_labels), len(block.col_labels)
+    cols, rows = list(range(n_cols)), kept_indices(n_rows, MAX_ROWS)
+    axis = ("".join(block.col_labels), "dim")
+    names, axes = [(" " * label_width, "")], [(" " * label_width, "")]
+    for tile in band:
+        heading = f"{tile.name} {tile.kind}"
+        names += [(" " * _GAP, ""), (tile.name, "bold"), (" " + tile.kind + " " * (tile_width - cell_len(heading)), "")]
+        axes += [(" " * _GAP, ""), axis, (" " * (tile_width - n_cols), "")]
+    lines = [names, axes]
+    for i in rows:
+        label = "⋮" if i is None else block.row_labels[i]
+        line = [(label + " " * (label_width - cell_len(label)), "bold")]
+        for tile in band:
+            line += [(" " * _GAP, ""), *_tile_row(tile.weights, i, cols, color), (" " * (tile_width - n_cols), "")]
+        lines.append(line)
+    return pad_block(lines)
+
+
+def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: int) -> list[RenderableType]:
+    from attncli.views.gallery import pooled, spans
+
+    n = len(block.col_labels)
+    label_width = max(len(f"{n - 1}–{n - 1}"), len(f"L{layers[-1][0]}"))
+    cell = max(2, min(n, (width - label_width) // most - 1))  # a tile's columns, a space between tiles
+    per_band = max(1, (width - label_width) // (cell + 1))
+    cols = spans(n, cell)
+    rows = spans(n, max(1, (len(cols) + 1) // 2))  # a terminal cell is about twice as tall as wide: tiles look square
+    words = (f"{len(block.tiles)} heads, one row per layer: each cell is the share of its weight that a span of "
+             f"about {n / len(rows):.0f} queries (positions on the left, from 0) gives a span of about "
+             f"{n / len(cols):.0f} keys, left to right; --layer L --head H shows one head whole.")
+    out: list[RenderableType] = [Text(words)]
+    fit = lambda text: (text if len(text) <= len(cols) else text[:len(cols) - 1] + "…").ljust(len(cols))
+    widest = max((heads for _, heads in layers), key=len)
+    lines: list[list] = []
+    for start in range(0, len(widest), per_band):  # the heads' numbers once, above every layer's row
+        lines.append([(" " * label_width, "")] + [piece for tile in widest[start:start + per_band]
+                                                   for piece in ((" ", ""), (fit(f"H{tile.head}"), "bold"))])
+    for layer, heads in layers:
+        for start in range(0, len(heads), per_band):
+            band = heads[start:start + per_band]
+            title = [(f"L{layer}".ljust(label_width), "bold")]
+            for tile in band:
+                title += [(" ", ""), (fit(tile.kind), "bold" if tile.kind != "broad" else "")]
+            lines.append(title)
+            grids = [pooled(tile.weights, rows, cols) for tile in band]
+            for r, (a, b) in enumerate(rows):
+                line = [(f"{a}–{b - 1}" if b - a > 1 else f"{a}").rjust(label_width), "dim"]
+                line = [line]
+                for grid in grids:
+                    line += [(" ", ""), *_tile_row(grid, r, list(range(len(cols))), color)]
+                lines.append(line)
+    laid = pad_block(lines)
+    return out + [Drawn(laid.lines, laid.width), Text("")]
 
 
 def _tile_row(weights: np.ndarray, i: int | None, cols: list[int | None], color: bool) -> list:

@@ -94,7 +94,33 @@ def _kernel() -> Any:
 
 def _copy(source: Record, cls: type, **extra: Any) -> Any:
     """An instance of the display subclass with the same fields, and `extra` ones or changed ones."""
-    return cls(**{**vars(source), **extra})
+    return freeze(cls(**{**vars(source), **extra}))
+
+
+def freeze(result: Any) -> Any:
+    """The result, with every array it holds (in its fields, their fields, tuples) made read-only.
+
+    Results are records of what was computed: an array changed in place would no longer be the
+    step it names, and every view drawn from it would disagree with the others.
+    """
+    import numpy as np
+
+    seen: set[int] = set()
+    stack = [result]
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+        elif isinstance(value, (tuple, list)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif hasattr(value, "__dict__") and (isinstance(value, Record) or hasattr(value, "__dataclass_fields__")):
+            stack.extend(vars(value).values())
+    return result
 
 
 class HeadSteps(_Shows, core.HeadSteps):
@@ -203,3 +229,4 @@ class Comparison(_Shows, comparing.Comparison):
         from attncli.views import comparison
 
         return comparison.comparison_json(self, comparison.verdict(self))
+

@@ -208,7 +208,7 @@ def random_scenario(
         description=description,
         tokens=tokens,
         x=x,
-        heads=(core.HeadWeights("head 1", w_q, w_k, w_v),),
+        heads=(core.HeadWeights("head 0", w_q, w_k, w_v),),
         causal=causal,
         scale=scale,
     )

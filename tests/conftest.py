@@ -33,6 +33,32 @@ def _source_tree_shim() -> None:
 
 _source_tree_shim()
 
+# What the suite's expectations assume of the terminal. A user's own settings (many keep NO_COLOR, some
+# FORCE_COLOR or a narrow COLUMNS) would otherwise change what Rich draws and fail tests that are right.
+PINNED_ENVIRONMENT = {"TERM": "xterm"}
+CLEARED_ENVIRONMENT = ("NO_COLOR", "FORCE_COLOR", "COLORTERM", "CLICOLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE",
+                       "TTY_INTERACTIVE", "COLUMNS", "LINES", "JUPYTER_COLUMNS", "JUPYTER_LINES",
+                       "DATABRICKS_RUNTIME_VERSION", "ATTNCLI_MAX_FILE_BYTES", "ATTNCLI_MAX_CELLS",
+                       "ATTNCLI_MAX_OUTPUT_BYTES")
+
+
+def _pin(environ) -> None:
+    for name in CLEARED_ENVIRONMENT:
+        environ.pop(name, None)
+    environ.update(PINNED_ENVIRONMENT)
+
+
+_pin(os.environ)  # for what modules read while the tests are collected
+
+
+@pytest.fixture(autouse=True)
+def pinned_environment(monkeypatch):
+    """Every test starts from the same terminal settings, whatever the user's are, and leaves them so."""
+    for name in CLEARED_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in PINNED_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+
 
 def program() -> list[str]:
     """The command line of attncli as a real process: the installed script, else `python -m attncli`."""

@@ -325,3 +325,31 @@ def test_run_mask_keeps_or_replaces_the_scenarios_masks_as_documented():
     assert np.all(weights["False"] > 0)  # every mask off, as --no-mask
     assert api_error(lambda: attncli.run(padded, mask="upper")) == (
         "mask should be a boolean array (True = may attend) or \"causal\", not 'upper'")
+
+
+def test_the_arrays_of_every_result_are_read_only():
+    """Read-only means the numbers too: an array changed in place would no longer be the step it names."""
+    steps = attncli.run("two_heads")
+    arrays = {"weights": steps.heads[0].weights, "q": steps.heads[1].q, "output": steps.output,
+              "concat": steps.concat, "scenario x": steps.scenario.x, "W_Q": steps.scenario.heads[0].w_q,
+              "attention weights": attncli.attention(X, X, X).weights,
+              "comparison stats": attncli.comparison("dog_ate_dinner", scale=False).variant_stats.entropy}
+    for name, array in arrays.items():
+        assert not array.flags.writeable, name
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 5
+    assert attncli.run("two_heads").heads[0].weights[0, 0] == steps.heads[0].weights[0, 0] != 5
+
+
+def test_arrays_given_to_the_api_stay_writable():
+    q, mask = np.array(X), np.tril(np.ones((3, 3), dtype=bool))
+    steps = attncli.attention(q, q, q, mask=mask)
+    attncli.multi_head(q, [(W_Q, W_K, W_V)], mask=mask)
+    q[0, 0], mask[0, 1] = 7.0, True
+    assert q.flags.writeable and mask.flags.writeable
+    assert not steps.allowed[0, 1] and not steps.allowed.flags.writeable
+
+
+def test_unnamed_heads_are_named_from_0():
+    steps = attncli.multi_head(X, [(W_Q, W_K, W_V), (W_Q, W_K, W_V)])
+    assert [h.name for h in steps.heads] == ["head 0", "head 1"]

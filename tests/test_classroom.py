@@ -270,7 +270,7 @@ def test_color_values_need_three_value_columns(write):
     path = write("embeddings: [[1]]\nW_Q: [[1]]\nW_K: [[1]]\nW_V: [[1, 1]]\ncolor_values: true\n")
     result = runner.invoke(app, ["explain", path])
     assert result.exit_code == 1
-    assert "color_values needs d_v = 3 (red, green, blue), but head 1's W_V has 2 columns" in result.stderr
+    assert "color_values needs d_v = 3 (red, green, blue), but head 0's W_V has 2 columns" in result.stderr
 
 
 def test_wide_tables_elide_their_middle_and_say_so(write):

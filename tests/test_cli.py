@@ -1,6 +1,7 @@
 """The CLI as a user meets it: through CliRunner, and once as the installed `attncli` program."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -271,3 +272,36 @@ def test_each_command_runs_as_a_real_process(tmp_path, args, check):
     done = run_program(*args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     check(done.stdout, tmp_path)
+
+
+TWO_UNNAMED_HEADS = """\
+tokens: [a, b]
+embeddings: [[1, 0], [0, 1]]
+heads:
+  - {W_Q: [[1, 0], [0, 1]], W_K: [[1, 0], [0, 1]], W_V: [[1, 0], [0, 1]]}
+  - {W_Q: [[0, 1], [1, 0]], W_K: [[1, 0], [0, 1]], W_V: [[1, 0], [0, 1]]}
+"""
+
+
+def test_unnamed_heads_are_named_from_0_as_they_are_counted(write):
+    """'Head 0: head 1' named one head twice: a default name is the head's index."""
+    path = write(TWO_UNNAMED_HEADS)
+    doc = json.loads(runner.invoke(app, ["explain", path, "--format", "json"]).stdout)
+    assert [h["name"] for h in doc["heads"]] == ["head 0", "head 1"]
+    shown = runner.invoke(app, ["explain", path, "--no-color"]).stdout
+    assert "Head 0: head 0 (d_k = 2, d_v = 2)" in shown and "Head 1: head 1 (d_k = 2, d_v = 2)" in shown
+    single = json.loads(runner.invoke(app, ["explain", write(SEED_YAML, "one.yaml"), "--format", "json"]).stdout)
+    assert single["heads"][0]["name"] == "head 0"
+
+
+def test_every_usage_line_names_its_arguments_in_one_style():
+    """Typer's brackets ({required}, [optional], ... for several) around upper-case names, as the README writes them."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names = sorted(group.commands)
+    assert len(names) >= 12
+    style = re.compile(r"Usage: attncli [a-z]+ \[OPTIONS\](?: (?:\{[A-Z][A-Z_]*\}|\[[A-Z][A-Z_]*\])(?:\.\.\.)?)*")
+    for name in names:
+        first = runner.invoke(app, [name, "--help"], prog_name="attncli").stdout.splitlines()[0]
+        assert style.fullmatch(first), first

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 import reference
+from conftest import SEED_YAML
 from typer.testing import CliRunner
 
 from attncli import core
@@ -75,6 +76,17 @@ def test_sweep_rich_and_markdown():
     assert "| d_k | var scaled | var raw |" in md
 
 
+def test_every_sweep_table_caption_says_what_its_columns_are():
+    """The first caption names 'var' too, not only the columns after it."""
+    from attncli.commands import sweep
+
+    grids = [b for b in sweep("8,32", 3).pages[0].blocks if type(b).__name__ == "Grid"]
+    assert grids[0].title == ("var: variance of the scores entering softmax; max w: mean largest weight; "
+                              "saturated: rows with largest weight ≥ 0.99")
+    md = runner.invoke(app, ["compare", "--sweep-dk", "8,32", "--format", "markdown"]).stdout
+    assert "var: variance of the scores entering softmax; max w:" in md
+
+
 def test_temperature_half_doubles_the_scores():
     doc = run_json("--temperature", "0.5")
     base = doc["baseline"]["heads"][0]
@@ -92,7 +104,6 @@ def test_mask_variant():
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "compare needs a variant: --no-scale, --scale, --temperature T, --mask or --no-mask"),
     (["--temperature", "0"], "--temperature must be a positive number, not 0"),
     (["--scale"], "--scale changes nothing: the scenario already divides by √d_k; try --no-scale"),
     (["--no-mask"], "the variant flags change nothing in this scenario"),
@@ -119,3 +130,38 @@ def test_markdown_compare():
     md = runner.invoke(app, ["compare", "--no-scale", "--format", "markdown"]).stdout
     assert md.startswith("# Compare: The dog ate his dinner")
     assert "| **dog** | 0.488 | 0.126 | 0.386 |" in md
+
+
+def test_without_a_variant_flag_compare_turns_scaling_off_and_says_so():
+    """The README's `compare --step` works: no flag compares against --no-scale, the lesson's main comparison."""
+    default, chosen = run_json(), run_json("--no-scale")
+    assert default["default_variant"] is True and chosen["default_variant"] is False
+    assert default["change"] == chosen["change"] == "Without scaling"
+    assert default["variant"] == chosen["variant"] and default["verdict"] == chosen["verdict"]
+    shown = runner.invoke(app, ["compare", "--no-color", "--width", "200"])
+    assert shown.exit_code == 0
+    assert ("No variant was given, so the variant is --no-scale, the lesson's main comparison: the same scenario "
+            "with its scaling by √d_k turned off. Choose another with --scale/--no-scale, --temperature T or "
+            "--mask/--no-mask.") in " ".join(shown.stdout.split())
+    assert "No variant was given" not in runner.invoke(app, ["compare", "--no-scale", "--no-color"]).stdout
+
+
+def test_a_scenario_written_without_scaling_gets_scaling_as_its_default_variant(write):
+    path = write(SEED_YAML + "scale: false\n")
+    doc = json.loads(runner.invoke(app, ["compare", path, "--format", "json"]).stdout)
+    assert doc["change"] == "With scaling" and doc["default_variant"] is True
+    assert doc["baseline"]["scaled"] is False and doc["variant"]["scaled"] is True
+
+
+def test_compare_step_runs_without_a_variant_flag():
+    """Presenter mode on a screen that is not a terminal prints every page; it used to stop at 'needs a variant'."""
+    result = runner.invoke(app, ["compare", "--step", "--no-color"])
+    assert result.exit_code == 0, result.stderr
+    assert "variant: without scaling" in result.stdout
+
+
+def test_the_api_compares_against_no_scaling_by_default():
+    import attncli
+
+    cmp = attncli.comparison("dog_ate_dinner")
+    assert cmp.change == "Without scaling" and not cmp.chosen and cmp.to_dict()["default_variant"] is True

@@ -42,6 +42,7 @@ def _cases() -> dict[str, tuple[str, ...]]:
         cases[f"model-head-{fmt}"] = ("model", SENTENCE, "--layer", "3", "--head", "1", "--focus", "dog",
                                       "--format", fmt, *WIDTH)
     cases["compare-mask-rich"] = ("compare", "--mask", *WIDTH)
+    cases["compare-default-rich"] = ("compare", *WIDTH)  # no variant flag: --no-scale, and a note saying so
     cases["explain-tiled-code-rich"] = ("explain", "--tiled", "--code", "numpy", *WIDTH)
     cases["explain-no-color-rich"] = ("explain", "two_heads", "--no-color", "--head", "1", *WIDTH)
     cases["model-link-rich"] = ("model", SENTENCE, "--link", "he", "dog", *WIDTH)

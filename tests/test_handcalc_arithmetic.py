@@ -45,11 +45,33 @@ def shown(x, p: int) -> str:
     return fixed(float(x), p)
 
 
-def arithmetic(lines: list[str]) -> list[tuple[str, str, str]]:
-    """(expression, relation, result) for every line that computes something, output sums joined up."""
-    out, pending = [], None
+def dot(x, y) -> float:
+    """A dot product summed left to right, as a person adds the products up (and as np.dot may not)."""
+    return sum((float(a) * float(b) for a, b in zip(x, y)), 0.0)
+
+
+def unwrapped(lines: list[str]) -> list[str]:
+    """Lines as written before wrapping: a line that ends in ',' or '+' goes on on the next one."""
+    out: list[str] = []
     for raw in lines:
+        if out and out[-1].rstrip().endswith((",", "+")):
+            out[-1] = out[-1].rstrip() + " " + raw.strip()
+        else:
+            out.append(raw)
+    return out
+
+
+def arithmetic(lines: list[str]) -> list[tuple[str, str, str]]:
+    """(expression, relation, result) for every line that computes something, wrapped lines and output
+    sums joined up; a query written once (q_he = [...]) stands in for its name (q_he·[...] is a dot product)."""
+    out, pending, queries = [], None, {}
+    for raw in unwrapped(lines):
         line = raw.strip()
+        query = re.fullmatch(r"(q_\S+) = (\[[^\]]*\])", line)
+        if query:
+            queries[query.group(1)] = query.group(2)
+            continue
+        line = re.sub(r"(q_\S+)·(\[[^\]]*\])", lambda m: f"dot({queries[m.group(1)]}, {m.group(2)})", line)
         if pending is not None:  # the weighted sum of value rows runs over several lines
             if line.startswith("+ ") or (line.startswith("= ") and "×" in line):
                 pending += " + " + line[2:] if line.startswith("+ ") else line[2:]
@@ -66,7 +88,7 @@ def arithmetic(lines: list[str]) -> list[tuple[str, str, str]]:
             continue
         expr = parts[-3].split(": ")[-1]
         expr = re.sub(r"^.*divide each score by ", "", expr)
-        if not re.search(r"[×/+√]|exp\(|max\(", expr):
+        if not re.search(r"[×/+√]|exp\(|max\(|dot\(", expr):
             continue
         out.append((expr, parts[-2], parts[-1]))
     return out
@@ -76,7 +98,7 @@ def check(lines: list[str], p: int) -> int:
     """Redo every line; return how many were checked."""
     found = arithmetic(lines)
     for expr, relation, result in found:
-        redone = eval(to_python(expr), {"math": math, "np": np})
+        redone = eval(to_python(expr), {"math": math, "np": np, "dot": dot})
         printed = value(result)
         agrees = shown(redone, p) == shown(printed, p)
         if relation == "=":

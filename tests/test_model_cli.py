@@ -1,6 +1,7 @@
 """`attncli model` as a user meets it: every mode and every refusal, on tiny random models and the real weights."""
 
 import io
+import re
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ pytest.importorskip("safetensors", reason="the model extra is not installed")
 pytest.importorskip("tokenizers", reason="the model extra is not installed")
 
 from conftest import oracle, program, program_env  # noqa: E402
+from test_handcalc_arithmetic import unwrapped  # noqa: E402
 from rich.cells import cell_len  # noqa: E402
 from rich.console import Console  # noqa: E402
 from tiny_bert import write_tiny_bert  # noqa: E402
@@ -87,7 +89,23 @@ def test_focus_writes_the_row_by_hand(tiny, tiny_run):
     assert result.exit_code == 0, result.output
     weights = tiny_run.head(1, 0).steps.weights[2]
     assert "By hand: the row of dog" in result.stdout and "S[dog,[CLS]] = (" in result.stdout
-    assert f"A[dog] = {vector(weights, 3)}" in result.stdout
+    lines = [line.strip().strip("│").strip() for line in result.stdout.splitlines()]
+    assert f"A[dog] = {vector(weights, 3)}" in unwrapped(lines)  # 12 weights: a line and a continued one
+
+
+def test_focus_json_has_the_row_by_hand_as_explain_gives_it(tiny, tiny_run):
+    doc = ok_json(TEXT, "--model", tiny, "--layer", "1", "--head", "0", "--focus", "dog")
+    explain = json.loads(runner.invoke(app, ["explain", "--focus", "dog", "--format", "json"]).stdout)
+    assert set(doc["focus"]) == set(explain["focus"])
+    steps = tiny_run.head(1, 0).steps
+    assert (doc["focus"]["row"], doc["focus"]["token"], doc["focus"]["head"]) == (2, "dog", 0)
+    np.testing.assert_allclose(doc["focus"]["weights"], steps.weights[2], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(doc["focus"]["scores"], steps.scores[2], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.array(doc["focus"]["exps"]) / doc["focus"]["sum"], steps.weights[2], atol=1e-15)
+    assert "focus" not in ok_json(TEXT, "--model", tiny, "--layer", "1", "--head", "0")
+    markdown = invoke(TEXT, "--model", tiny, "--layer", "1", "--head", "0", "--focus", "dog", "--format", "markdown")
+    assert "By hand: the row of dog" in markdown.stdout
+    assert f"A[dog] = {vector(steps.weights[2], 3)}" in unwrapped([line.strip() for line in markdown.stdout.splitlines()])
 
 
 def test_float32_runs_the_model_in_float32_and_says_how_far_float64_is(tiny):
@@ -128,18 +146,19 @@ def test_gallery_json_has_exactly_the_documented_shape(tiny, tiny_run):
         np.testing.assert_array_equal(entry["weights"], weights)
 
 
-@pytest.mark.parametrize("width, per_band", [(80, 5), (120, 6)])
-def test_gallery_fits_the_width_and_labels_every_head(tiny, width, per_band):
+@pytest.mark.parametrize("width", [80, 120])
+def test_gallery_fits_the_width_and_labels_every_head(tiny, width):
     result = invoke(TEXT, "--model", tiny, "--no-color", "--width", str(width))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert max(cell_len(line) for line in lines) <= width
     names = [f"L{layer}H{head}" for layer in range(2) for head in range(3)]
     assert all(name in result.stdout for name in names)
-    first_band = next(line for line in lines if "L0H0" in line)
-    assert sum(name in first_band for name in names) == min(per_band, 6)
+    for layer in range(2):  # a whole layer fits a row at one cell per weight: one row per layer
+        band = next(line for line in lines if f"L{layer}H0" in line)
+        assert [name for name in names if name in band] == [f"L{layer}H{head}" for head in range(3)]
     assert "[CLS]" in result.stdout and "CtdahdbhwhS" not in result.stdout  # the dot has its own column
-    assert "Ctdahdbhwh.S" in result.stdout
+    assert "Ctdahdbhwh.S" in result.stdout and "Column letters are the keys' initials" in result.stdout
 
 
 def test_gallery_without_colour_shades_with_glyphs_and_with_colour_in_exports(tiny, tmp_path):
@@ -193,22 +212,73 @@ def test_the_clearest_head_is_the_largest_share_outside_sinks_and_broad_heads():
     assert (head, pattern.kind, fallback) == (1, "first", True)  # only sinks and broad heads: the largest share
 
 
-def test_gallery_elides_long_texts_to_the_width():
+def gallery_lines(n: int, layers: int, heads: int, width: int, color: bool = False) -> list[str]:
     from attncli.render_terminal import head_grid
     from attncli.views import HeadGrid, HeadTile
 
-    n = 100
     rng = np.random.default_rng(0)
-    weights = rng.dirichlet(np.ones(n), size=n)  # (n, n) rows summing to 1
-    block = HeadGrid(tuple(f"t{i}" for i in range(n)), tuple("abcdefghij"[i % 10] for i in range(n)),
-                     (HeadTile("L0H0", "broad", weights), HeadTile("L0H1", "broad", weights)))
-    console = Console(width=80, file=io.StringIO(), no_color=True)
-    for part in head_grid(block, color=False, width=80):
+    tiles = []
+    for layer in range(layers):
+        for head in range(heads):
+            weights = rng.dirichlet(np.ones(n), size=n) if (layer + head) % 3 else np.eye(n, k=-1) + np.eye(n, 1, k=n - 1)
+            tiles.append(HeadTile(f"L{layer}H{head}", "prev" if (layer + head) % 3 == 0 else "broad", weights,
+                                  layer, head))
+    block = HeadGrid(tuple(f"t{i}" for i in range(n)), tuple("abcdefghij"[i % 10] for i in range(n)), tuple(tiles))
+    console = Console(width=width, file=io.StringIO(), no_color=not color, color_system="truecolor" if color else None)
+    for part in head_grid(block, color=color, width=width):
         console.print(part)
-    lines = console.file.getvalue().splitlines()
-    assert max(cell_len(line) for line in lines) <= 80
-    assert sum("L0H" in line for line in lines) == 2  # one tile per band: 100 columns do not fit twice
-    assert any(line.startswith("⋮") for line in lines) and any("…" in line for line in lines if "abc" in line)
+    return console.file.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("width", [40, 80, 120, 200])
+@pytest.mark.parametrize("n, layers, heads", [(73, 6, 12), (100, 30, 9), (12, 6, 12)],
+                         ids=["64-word paragraph on MiniLM", "a 30-layer, 9-head decoder", "12 tokens, 12 heads"])
+def test_gallery_shows_one_row_per_layer_with_its_heads_side_by_side_at_any_width(n, layers, heads, width):
+    lines = gallery_lines(n, layers, heads, width)
+    assert max(cell_len(line) for line in lines) <= width
+    per_band = (width - 3) // (n + 2)
+    if per_band and heads <= 2 * per_band:  # one cell per weight: a layer's heads in a band or two of their own
+        bands = [line.split()[::2] for line in lines if re.match(r" +L\d+H\d+ ", line)]
+        assert [band[0] for band in bands[::-(-heads // per_band)]] == [f"L{layer}H0" for layer in range(layers)]
+        assert sum(bands, []) == [f"L{layer}H{head}" for layer in range(layers) for head in range(heads)]
+        return
+    rows = [line for line in lines if re.match(r"L\d+ ", line)]
+    if heads * 3 + 6 <= width:  # every head has room for two columns: a layer is one row
+        assert [row.split()[0] for row in rows] == [f"L{layer}" for layer in range(layers)]
+        for layer, row in zip(range(layers), rows):
+            kinds = ["prev" if (layer + head) % 3 == 0 else "broad" for head in range(heads)]
+            shown = [word.rstrip("…") for word in row.split()[1:]]
+            assert len(shown) == heads and all(kind.startswith(word) for kind, word in zip(kinds, shown))
+    assert len(lines) < layers * 12 + 12  # thumbnails: a few lines a layer, not a head per band
+    heads_line = next(line for line in lines if line.lstrip().startswith("H0"))
+    assert heads_line.split()[:3] == ["H0", "H1", "H2"]
+
+
+def test_a_thumbnail_keeps_a_sharp_pattern_sharp_and_every_row_a_distribution():
+    from attncli.views.gallery import pooled, spans
+
+    n = 73
+    previous = np.eye(n, k=-1)
+    previous[0, 0] = 1.0
+    rows, cols = spans(n, 4), spans(n, 8)
+    grid = pooled(previous, rows, cols)
+    np.testing.assert_allclose(grid.sum(axis=1), 1.0)
+    for (a, b), row in zip(rows, grid):  # weight only where the keys just before these queries are
+        assert all(value == 0 or (c < b - 1 and d > a - 1) for (c, d), value in zip(cols, row))
+    assert grid.max() > 0.4
+    assert sum(b - a for a, b in cols) == n and all(b > a for a, b in cols)
+
+
+def test_the_gallerys_json_keeps_every_head_of_a_long_text():
+    from attncli.views import gallery
+
+    n, rng = 73, np.random.default_rng(1)
+    heads = [(layer, head, "broad", rng.dirichlet(np.ones(n), size=n)) for layer in range(6) for head in range(12)]
+    view = gallery.view(model="m", text="t", tokens=tuple(f"t{i}" for i in range(n)), heads=heads, kinds=KINDS,
+                        threshold=0.5)
+    doc = view.document()
+    assert [(h["layer"], h["head"]) for h in doc["heads"]] == [(layer, head) for layer in range(6) for head in range(12)]
+    assert all(np.array(h["weights"]).shape == (n, n) for h in doc["heads"])
 
 
 def test_gallery_markdown_lists_every_head_with_its_pattern(tiny, tiny_run):
@@ -360,7 +430,7 @@ def test_explain_imports_nothing_of_the_model_command(tmp_path):
 
 
 BLAS = "import os, sys; from attncli import entry; sys.argv = ['attncli'] + sys.argv[1:]; " \
-       "entry._one_blas_thread_for_model(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+       "entry._one_blas_thread(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
 
 
 @pytest.mark.parametrize("argv, preset, expected", [
@@ -417,6 +487,13 @@ def test_link_ranks_minilm_heads_by_what_they_give_beyond_the_other_tokens(text,
         assert heaviest in result.stdout
 
 
+def test_the_link_verdict_uses_no_possessive_on_a_token(tiny):
+    """'he's attention' reads as 'he is': a token is never given an apostrophe-s."""
+    result = invoke(TEXT, "--model", tiny, "--link", "he", "dog", "--no-color", "--width", "200")
+    assert result.exit_code == 0, result.output
+    assert "he's" not in result.stdout and "dog's" not in result.stdout
+
+
 def test_minilm_head_saved_then_explained_gives_the_same_weights(tmp_path):
     minilm()
     path = str(tmp_path / "l4h5.yaml")
@@ -448,3 +525,29 @@ def test_the_python_api_runs_a_model(tmp_path):
     np.testing.assert_array_equal(run.weights[1, 0], head.steps.weights)
     with pytest.raises(attncli.AttncliError):
         attncli.model("", name=str(folder))
+
+
+def test_a_real_heads_focus_scores_are_readable_at_80_columns(tmp_path):
+    """d_k = 32, as MiniLM's: the query once, each key's vector with a continuation indent, a few lines a score."""
+    from test_handcalc_arithmetic import check
+    from tiny_bert import tiny_config
+
+    folder = write_tiny_bert(tmp_path / "d32", seed=5, config=tiny_config(hidden_size=96, num_attention_heads=3))
+    result = invoke(TEXT, "--model", str(folder), "--layer", "1", "--head", "0", "--focus", "he", "--no-color",
+                    "--width", "80")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("\n")
+    box = [line[2:-1].rstrip() for line in lines[lines.index(next(l for l in lines if "By hand" in l)) + 1:]
+           if line.startswith("│")]
+    assert all(cell_len(line) <= 80 for line in lines)
+    query = next(k for k, line in enumerate(box) if line.startswith("   q_he = ["))
+    scores = [k for k, line in enumerate(box) if line.startswith("   S[he,")]
+    assert len(scores) == 12
+    for k, next_k in zip(scores, scores[1:] + [box.index("", scores[-1])]):
+        score = box[k:next_k]
+        assert len(score) <= 6 and score[0].startswith(f"   S[he,") and "= q_he·[" in score[0]
+        indent = score[0].index("[", score[0].index("q_he·")) + 1
+        assert all(line.startswith(" " * indent) and line[indent] != " " for line in score[1:])
+        assert re.search(r"\] [=≈] -?\d+(\.\d+)?$", score[-1])
+    assert box[query + 1].startswith(" " * len("   q_he = ["))
+    assert check(box, 3) >= 12 + 2  # every score, the sum and the weights redone from the printed numbers

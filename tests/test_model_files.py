@@ -316,3 +316,11 @@ def test_export_onto_a_model_file_as_a_real_process_leaves_it_whole(tiny):
     assert (done.returncode, done.stderr.decode()) == (1, f"Error: {tiny / 'tokenizer.json'}: {MODEL_FILE}\n")
     assert (tiny / "tokenizer.json").read_bytes() == before
 
+
+
+def test_a_model_that_is_one_file_is_itself_kept(tmp_path):
+    from attncli.pretrained.locate import model_files
+
+    single = tmp_path / "model.gguf"
+    single.write_bytes(b"GGUF")
+    assert model_files(str(single)) == (str(single),)

@@ -17,10 +17,11 @@ from attncli.cli import app  # noqa: E402
 from attncli.pretrained import load_model  # noqa: E402
 
 runner = CliRunner()
-# a terminal title (OSC 0), clear screen, a C1 CSI, HTML that would run, backticks that would close a code span
+# a terminal title (OSC 0), clear screen, a C1 CSI, HTML that would run, backticks that would close a code span,
+# and U+FFFF, which XML refuses
 HOSTILE = ("the dog \x1b]0;PWNED\x07\x1b[2J\x9b <img src=x onerror=alert(1)>\n\n<script>alert(1)</script> "
-           "`` \u202e ate")
-RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # what no output may hold raw
+           "`` \u202e \uffff ate")
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")  # what no output may hold raw
 MODES = {"gallery": [], "one head": ["--layer", "0", "--head", "1"], "link": ["--link", "dog", "ate"]}
 
 

@@ -1,5 +1,7 @@
 """quiz, worksheet and grade as a user meets them: in process, once each as a real program, quiz once on a pty."""
 
+import csv as csv_module
+import io
 import json
 import os
 import re
@@ -16,9 +18,11 @@ from typer.testing import CliRunner
 
 from attncli import loader
 from attncli.cli import app
+from attncli.numbers import fixed
 from attncli.practice.questions import show
 from attncli.practice.quiz import generated_questions, scenario_questions
 from attncli.practice.schemas import ANSWERS_SCHEMA, GRADE_SCHEMA, KEY_SCHEMA
+from attncli.practice.worksheet import DEFAULT_SEED
 
 runner = CliRunner()
 
@@ -363,16 +367,59 @@ def test_done_when_full_marks_and_a_named_mistake(tmp_path):
     assert any(re.fullmatch(rf"{re.escape(mistake)}\s+{re.escape(show(wrong[0]['expected']))}\s+"
                             rf"{re.escape(show(wrong[0]['given']))}\s+wrong", line) for line in lines)
     assert any(line.endswith("follows from your earlier answer") for line in lines)
-    assert "No answer file graded for: student-03." in lines
+    assert "No answer file for: student-03." in lines
 
     csv = grade_program(tmp_path, "--format", "csv")
     assert csv.stdout.splitlines() == [
-        "student,score,max,percent,file,mistakes",
-        f"student-01,{right['score']},{right['max']},100.0,answers/student-01.answers.yaml,",
-        f"student-02,{spoiled['score']},{spoiled['max']},{100 * spoiled['score'] / spoiled['max']:.1f},"
-        f"answers/student-02.answers.yaml,\"{mistake}\"",
-        "student-03,,,,,no answer file graded",
+        "student,score,max,percent,file,mistakes,not answered,status,reason",
+        f"student-01,{right['score']},{right['max']},100.0,answers/student-01.answers.yaml,,0,graded,",
+        f"student-02,{spoiled['score']},{spoiled['max']},{fixed(100 * spoiled['score'] / spoiled['max'], 1)},"
+        f"answers/student-02.answers.yaml,\"{mistake}\",0,graded,",
+        "student-03,,,,,,,no file,no answer file among those given",
     ]
+
+
+def test_a_blank_sheet_is_not_answered_in_every_format(tmp_path):
+    """A blank sheet scores 0 with every question not answered, never 'mistakes: none' like a perfect one."""
+    course(tmp_path)
+    blank = tmp_path / "answers" / "student-02.answers.yaml"
+    blank.write_text((tmp_path / "sheets" / "student-02.answers.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    doc = json.loads(grade_program(tmp_path, "--format", "json").stdout)
+    jsonschema.validate(doc, GRADE_SCHEMA)
+    empty = doc["students"][1]
+    n = empty["max"]
+    assert n > 0 and (empty["student"], empty["score"], empty["not_answered"], empty["mistakes"]) == ("student-02", 0, n, [])
+    assert doc["students"][0]["not_answered"] == 0
+    lines = [line.strip() for line in grade_program(tmp_path).stdout.splitlines()]
+    assert any(re.fullmatch(rf"student-02\s+0\s+{n}\s+0%\s+{n} not answered", line) for line in lines)
+    rows = list(csv_module.reader(io.StringIO(grade_program(tmp_path, "--format", "csv").stdout)))
+    assert dict(zip(rows[0], rows[2])) == {
+        "student": "student-02", "score": "0", "max": str(n), "percent": "0.0",
+        "file": "answers/student-02.answers.yaml", "mistakes": "", "not answered": str(n), "status": "graded",
+        "reason": ""}
+
+
+def test_an_unreadable_file_is_reported_as_such_not_as_no_file(tmp_path):
+    """A file that cannot be read is named unreadable, with its reason, in every format: its student did hand one in."""
+    course(tmp_path)
+    (tmp_path / "answers" / "student-02.answers.yaml").write_bytes(b"student: \xff\n")
+    done = grade_program(tmp_path, "--format", "json")
+    assert done.returncode == 1
+    assert done.stderr == "Error: answers/student-02.answers.yaml:1: not UTF-8 text (byte 0xff); save the file as UTF-8\n"
+    doc = json.loads(done.stdout)
+    jsonschema.validate(doc, GRADE_SCHEMA)
+    assert doc["ungraded"] == [{"student": "student-02", "file": "answers/student-02.answers.yaml",
+                                "status": "unreadable", "reason": "line 1: not UTF-8 text (byte 0xff); save the file as UTF-8"}]
+    assert doc["missing"] == ["student-03"]
+    lines = [line.strip() for line in grade_program(tmp_path).stdout.splitlines()]
+    assert any(re.fullmatch(r"student-02\s+—\s+—\s+—\s+file unreadable", line) for line in lines)
+    assert ("answers/student-02.answers.yaml (student-02): unreadable: line 1: not UTF-8 text (byte 0xff); save the "
+            "file as UTF-8") in " ".join(lines)
+    assert "No answer file for: student-03." in lines
+    rows = grade_program(tmp_path, "--format", "csv").stdout.splitlines()
+    assert rows[2:] == [
+        "student-02,,,,answers/student-02.answers.yaml,,,unreadable,line 1: not UTF-8 text (byte 0xff); save the file as UTF-8",
+        "student-03,,,,,,,no file,no answer file among those given"]
 
 
 def test_grade_names_each_bad_file_and_grades_the_others(tmp_path, monkeypatch):
@@ -419,7 +466,10 @@ def test_worksheet_without_a_seed_uses_a_stated_default(tmp_path):
     out = tmp_path / "sheets"
     result = runner.invoke(app, ["worksheet", "--count", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "course seed 'attncli': the same --seed and ids give the same sheets again" in result.stderr
+    assert ("course seed 'attncli', the default: any course without --seed gets these same sheets, so give your "
+            "own, such as --seed 'physics-2026'") in " ".join(result.stderr.split())
+    shown_help = " ".join(runner.invoke(app, ["worksheet", "--help"]).stdout.split())
+    assert f"[default: {DEFAULT_SEED}]" in shown_help  # the CLI's default is the one commands.py names
     again = tmp_path / "again"
     assert runner.invoke(app, ["worksheet", "--count", "3", "--out", str(again), "--seed", "attncli"]).exit_code == 0
     assert (out / "key.json").read_bytes() == (again / "key.json").read_bytes()

@@ -203,7 +203,12 @@ def test_bad_files_are_reported_one_line_each_and_the_others_graded(course, tmp_
     assert messages["absent.yaml"] == "no such file"
     assert messages[tmp_path.name] == "is a directory, not a file"
     assert all("\n" not in str(e) for e in report.errors)
-    assert report.missing == ("bo", "cy")
+    # bo's and cy's files were given but not graded: they are not students without a file
+    assert report.missing == ()
+    status = {u.origin.rsplit("/", 1)[-1]: (u.student, u.status) for u in report.ungraded}
+    assert status["broken.yaml"] == ("", "unreadable") and status["latin1.yaml"] == ("", "unreadable")
+    assert status["other-seed.yaml"] == ("bo", "not graded") and status["wrong-sheet.yaml"] == ("cy", "not graded")
+    assert status["again.yaml"] == ("ada", "not graded") and status["absent.yaml"] == ("", "unreadable")
     jsonschema.validate(report.to_json(), GRADE_SCHEMA)
 
 

@@ -119,3 +119,32 @@ def test_quiz_state_machine_directly():
     assert quiz.respond("h").status == "hint" and quiz.index == 0
     assert quiz.respond(f"{questions[0].expected}").status == "ok" and quiz.index == 1
     assert quiz.respond(None).status == "quit" and quiz.current is None
+
+
+MINUS = "\u2212"
+
+
+@pytest.mark.parametrize("yaml_tail", ["mask: true\n", "embeddings_scale: 40\n"], ids=["masked", "shifted"])
+def test_the_quiz_and_the_key_write_the_ascii_minus_sign(write, yaml_tail):
+    """The README promises the ASCII minus (-0.10, -∞): the quiz's prompts, hints and sums, and so key.json, use it."""
+    from conftest import SEED_YAML
+
+    if yaml_tail.startswith("embeddings_scale"):  # scores past 30: exp(z - max), with a negative max
+        text = SEED_YAML.replace("[1.0, 2.0, 3.0]", "[-30.0, -60.0, -90.0]").replace("[0.5, 1.0, 1.5]", "[-15.0, -30.0, -45.0]").replace("[2.0, 1.0, 0.5]", "[-60.0, -30.0, -15.0]")
+    else:
+        text = SEED_YAML + yaml_tail
+    questions = scenario_questions(loader.load(write(text)), "row", row=0)
+    words = [w for q in questions for w in (q.prompt, q.hint, *q.arithmetic)]
+    assert not [w for w in words if MINUS in w]
+    if yaml_tail.startswith("mask"):
+        assert "a hidden key gets exp(-∞) = 0" in words
+    else:
+        exps = [q for q in questions if q.kind == "exp"]
+        assert exps and all(" - " in q.hint for q in exps), [q.hint for q in exps]
+
+
+def test_a_worksheet_key_has_no_unicode_minus():
+    from attncli.practice.worksheet import build_sheets
+
+    files = dict(build_sheets(["ada", "bo"], "minus", "row"))
+    assert all(MINUS not in text for text in files.values())

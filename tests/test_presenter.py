@@ -301,8 +301,11 @@ def test_presenter_draws_a_table_too_big_for_the_screen_as_a_heatmap(tmp_path):
     screen.frame()
     frame = screen.press("4\r")
     assert "does not fit this screen, so each weight is one cell" in frame
-    assert "each cell one weight: 0" in frame
     fits(frame, 24, 80)
+    while "↓ more below" in frame:  # all 48 rows: the legend is below them
+        frame = screen.press("\x1b[B")
+        fits(frame, 24, 80)
+    assert "each cell one weight: 0" in frame
     assert screen.quit() == 0
 
 
@@ -339,3 +342,182 @@ def test_the_plot_says_which_plane_it_draws_and_the_exact_dot_products():
     assert "k:dinner 2.47500" in precise  # --precision applies to the picture's numbers too
     wide = runner.invoke(app, ["explain", "saturation", "--width", "80", "--no-color"]).stdout
     assert re.search(r"d_k = 512: the first two principal components of Q and K, which keep \d+%", wide)
+
+
+# ---- tall weights: every row, paged, the focus row on screen ------------------------------------
+
+SENTENCE = "The dog ate his dinner because he was hungry."  # 12 tokens
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    pytest.importorskip("safetensors", reason="the model extra is not installed")
+    pytest.importorskip("tokenizers", reason="the model extra is not installed")
+    from tiny_bert import write_tiny_bert
+
+    return str(write_tiny_bert(tmp_path_factory.mktemp("models") / "tiny", seed=3))
+
+
+def heatmap_rows(frame: str, tokens) -> list[str]:
+    """The row labels of the compact heatmap on a screen, in order."""
+    return [line.split()[0] for line in frame.split("\n")
+            if line.startswith(" ") and line.split() and line.split()[0] in tokens]
+
+
+def test_a_real_heads_heatmap_hides_no_row_at_80x24_and_the_focus_row_is_on_the_first_screen(tiny_model):
+    screen = Screen("model", SENTENCE, "--model", tiny_model, "--layer", "1", "--head", "2", "--focus", "he",
+                    "--step", rows=24, cols=80)
+    screen.frame()
+    first = screen.press("4\r")
+    fits(first, 24, 80)
+    assert "each weight is one cell" in first and "showing" not in first
+    tokens = ["[CLS]", "the", "dog", "ate", "his", "dinner", "because", "he", "was", "hungry", ".", "[SEP]"]
+    assert "he" in heatmap_rows(first, tokens)  # the row the hand calculation is about
+    seen = heatmap_rows(first, tokens)
+    frame = first
+    while "↓ more below" in frame.rstrip().split("\n")[-1]:  # it pages like any step
+        frame = screen.press("\x1b[B")
+        fits(frame, 24, 80)
+        seen += [t for t in heatmap_rows(frame, tokens) if t not in seen]
+    assert seen == tokens
+    assert screen.quit() == 0
+
+
+def test_a_12x12_real_head_keeps_its_numbers_at_120x40(tiny_model):
+    screen = Screen("model", SENTENCE, "--model", tiny_model, "--layer", "1", "--head", "2", "--step",
+                    rows=40, cols=120)
+    screen.frame()
+    frame = screen.press("4\r")
+    fits(frame, 40, 120)
+    assert "each weight is one cell" not in frame and "showing" not in frame
+    result = runner.invoke(app, ["model", SENTENCE, "--model", tiny_model, "--layer", "1", "--head", "2",
+                                 "--format", "json"])
+    weights = [[f"{w:.3f}" for w in row] for row in json.loads(result.stdout)["heads"][0]["weights"]]
+    assert weights_on(frame, range(12)) == weights
+    assert screen.quit() == 0
+
+
+def test_the_focus_row_of_a_tall_heatmap_is_on_screen_and_follows_f(tmp_path):
+    path = tmp_path / "r48.yaml"
+    path.write_text("random: {seed: 0, tokens: 48, d_model: 8, d_k: 4}\n")
+    tokens = [f"t{i}" for i in range(48)]
+    screen = Screen("explain", str(path), "--focus", "t47", "--step", rows=24, cols=80)
+    screen.frame()
+    frame = screen.press("4\r")
+    fits(frame, 24, 80)
+    assert "t47" in heatmap_rows(frame, tokens) and "t0" not in heatmap_rows(frame, tokens)
+    frame = screen.press("f")  # the focus moves on to the next row, t0, at the top: the screen goes with it
+    assert "focus t0" in frame.rstrip().split("\n")[-1] and "t0" in heatmap_rows(frame, tokens)
+    assert screen.quit() == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 200), st.integers(3, 60), st.data())
+def test_a_table_elides_its_middle_but_never_the_focus_row(n, room, data):
+    from attncli.layout import kept_indices
+
+    keep = data.draw(st.integers(0, n - 1))
+    kept = kept_indices(n, room, keep)
+    shown = [i for i in kept if i is not None]
+    assert keep in shown and shown == sorted(set(shown))
+    assert len(shown) <= room and shown[0] == 0 and shown[-1] == n - 1
+    assert all((a is None) != (b is None) for a, b in zip(kept, kept[1:]) if a is None or b is None)
+    gaps = [k for k, i in enumerate(kept) if i is None]
+    assert all(kept[g - 1] + 1 < kept[g + 1] for g in gaps)  # a gap stands for at least one hidden row
+    assert (len(shown) == n) == (not gaps)
+
+
+# ---- lines cut to the screen: an ellipsis, and never inside a number ----------------------------
+
+def test_the_overview_cuts_lines_with_an_ellipsis_and_never_inside_a_number():
+    screen = Screen("explain", "--temperature", "0.5", "--precision", "7", "--step", rows=24, cols=80)
+    screen.frame()
+    overview = screen.press("o")
+    fits(overview, 24, 80)
+    lines = overview.split("\n")
+    assert lines[1].rstrip().endswith("…") and "Live in explain" in lines[1]  # 88 characters on 80 columns
+    scale = next(line for line in lines if "Step 3" in line)
+    # 83 characters: the temperature goes whole, not as 0.5 (a cut 0.5000000)
+    assert scale.rstrip().endswith("then ÷ temperature…"), scale
+    footer = screen.press("3\r").rstrip().split("\n")[-1]
+    assert re.search(r"Step 3 Scale: .*…", footer) and not re.search(r"\d…", footer)
+    assert screen.quit() == 0
+
+
+@pytest.mark.parametrize("width, expected", [
+    (80, "a temperature of 0.5"), (20, "a temperature of 0.5"), (19, "a temperature of…"),
+    (17, "a temperature of…"), (16, "a temperature o…"), (2, "a…"), (1, "…"), (0, ""),
+])
+def test_clip_ends_in_an_ellipsis_and_keeps_numbers_whole(width, expected):
+    from attncli.presenter import clip
+
+    assert clip("a temperature of 0.5", width) == expected
+    assert cell_len(clip("a temperature of 0.5", width)) <= width
+
+
+def test_complexity_at_80x24_shows_every_number_whole():
+    screen = Screen("complexity", "--max-n", "512", "--d", "8", "--step", rows=24, cols=80)
+    frames = every_screen(screen)
+    assert screen.quit() == 0
+    shown = "\n".join(frames)
+    for frame in frames:
+        fits(frame, 24, 80)
+    rows = {line for line in shown.split("\n") if re.match(r" (128|256|512) +\d", line)}
+    assert len(rows) == 3 and not any("…" in row for row in rows)
+    assert all(re.search(r"\d+\.\d{3}–\d+\.\d{3}", row) for row in rows)
+
+
+def picture(name: str, width: int, *flags) -> list[str]:
+    out = runner.invoke(app, ["explain", name, "--width", str(width), "--no-color", *flags]).stdout.split("\n")
+    top = next(k for k, line in enumerate(out) if line.startswith("q·k as geometry"))
+    return out[top:top + 30]
+
+
+def test_the_arrows_picture_names_a_zero_query_and_tells_repeated_tokens_apart():
+    lines = picture("two_heads", 80)  # head 0: the query of 'the' is all zeros
+    text = "\n".join(lines)
+    assert "q:the#0 = 0" in text and "q_the#0 is the zero vector (all 6 numbers 0)" in text
+    assert "k:the#0 0.000" in text and "k:the#4 0.000" in text and "k:the " not in text
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_every_key_of_the_arrows_picture_is_labelled_once_and_off_the_axes(name, width):
+    from attncli.layout import Drawn, Look
+    from attncli.render_pictures import plot_lines
+    from attncli.views.pictures import Plot, told_apart
+
+    view = commands.explain(name)
+    plot = next(b for page in view.pages for b in page.blocks if isinstance(b, Plot))
+    parts = plot_lines(plot, Look(color=False, width=width))
+    canvas = next(p for p in parts if isinstance(p, Drawn)).plain.split("\n")
+    dotted = lambda ch: "\u2800" <= ch <= "\u28ff" or ch == "●"
+    x_axis = max(canvas, key=lambda line: sum(map(dotted, line)))
+    assert not re.search(r"[A-Za-z0-9]", x_axis)  # the x axis's row carries no label
+    y_axis = max(range(len(canvas[0])), key=lambda c: sum(dotted(line[c]) for line in canvas))
+    assert all(dotted(line[y_axis]) for line in canvas)  # nor does a label break the y axis
+    text = "\n".join(p.plain for p in parts)
+    for key in told_apart(loader.load(name).key_tokens):
+        assert len(re.findall(rf"k:{re.escape(key)}(?: = 0 →)? -?\d", text)) == 1, key
+
+
+def test_markdown_names_the_zero_query_too():
+    md = runner.invoke(app, ["explain", "two_heads", "--format", "markdown"]).stdout
+    assert "q_the#0 is the zero vector (all 6 numbers 0)" in md and "| query the#4 |" in md
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["0.5", "-12.75", "1,024", "√32", "×", " ", "  ", "temperature", "…"]),
+                          st.text(alphabet="ab ()→", max_size=4)), max_size=12), st.integers(0, 60))
+def test_clip_never_leaves_a_number_cut(pieces, width):
+    from attncli.presenter import _NUMBER, clip
+
+    text = "".join(pieces)
+    cut = clip(text, width)
+    assert cell_len(cut) <= width
+    if cell_len(text) <= width:
+        assert cut == text
+        return
+    assert cut.endswith("…") and text.startswith(cut[:-1]) or cut == "" == "…"[:width]
+    whole = {(m.start(), m.group()) for m in _NUMBER.finditer(text)}
+    assert all((m.start(), m.group()) in whole for m in _NUMBER.finditer(cut[:-1]))

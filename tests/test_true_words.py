@@ -190,7 +190,7 @@ def check_ratio(m, h: Row):
     kind = m["kind"]
     if kind == "smaller":
         assert hi < 1
-        expect = (1 / med, 1 / hi, 1 / lo)
+        expect = (np.median(gb[usable] / gv[usable]), 1 / hi, 1 / lo)
     elif kind == "larger":
         assert lo > 1
         expect = (med, lo, hi)

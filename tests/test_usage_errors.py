@@ -7,7 +7,7 @@ from attncli.cli import app
 
 
 # What attncli's users see for bad usage: Typer's words, pinned.
-USAGE = "Usage: attncli explain [OPTIONS] [scenario]\nTry 'attncli explain -h' for help.\n\nError: "
+USAGE = "Usage: attncli explain [OPTIONS] [SCENARIO]\nTry 'attncli explain -h' for help.\n\nError: "
 PINNED = [
     (["explain", "--precision", "x"],
      USAGE + "Invalid value for '--precision': Input should be a valid integer, unable to parse string as an integer\n"),
@@ -32,7 +32,7 @@ PINNED = [
     (["explain", "--block", "0"], USAGE + "Invalid value for '--block': Input should be greater than or equal to 1\n"),
     (["explain", "--precision"], "Error: Option '--precision' requires an argument.\n"),
     (["compare", "--temperature", "x"],
-     "Usage: attncli compare [OPTIONS] [scenario]\nTry 'attncli compare -h' for help.\n\nError: Invalid value for "
+     "Usage: attncli compare [OPTIONS] [SCENARIO]\nTry 'attncli compare -h' for help.\n\nError: Invalid value for "
      "'--temperature': Input should be a valid number, unable to parse string as a number\n"),
     (["complexity", "--max-n", "64"],
      "Usage: attncli complexity [OPTIONS]\nTry 'attncli complexity -h' for help.\n\nError: Invalid value for "

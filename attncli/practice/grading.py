@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from attncli.errors import AttncliError
+from attncli.numbers import fixed
 from attncli.practice.answers import Submission, parse_submission, read_file
 from attncli.practice.keyfile import Key, read_key
 from attncli.practice.questions import Question
@@ -81,33 +82,64 @@ class StudentGrade:
     def mistakes(self) -> tuple[QuestionGrade, ...]:
         return tuple(q for q in self.questions if q.status in ("wrong", "invalid"))
 
+    @property
+    def not_answered(self) -> int:
+        """How many questions were left blank: a blank sheet is not a perfect one."""
+        return sum(q.status == "missing" for q in self.questions)
+
+    def summary(self) -> str:
+        """The mistakes and blanks in a few words: 'e1.S[a,b]; 3 not answered', '24 not answered' or 'none'."""
+        parts = [", ".join(q.id for q in self.mistakes), f"{self.not_answered} not answered" if self.not_answered else ""]
+        return "; ".join(p for p in parts if p) or "none"
+
+
+@dataclass(frozen=True, eq=False)
+class Ungraded:
+    """A file given to grade that was not graded, and why."""
+
+    origin: str
+    student: str  # as the file says, or as its name says (<student>.answers.yaml); "" when neither tells
+    status: str  # "unreadable" (could not be read or parsed) or "not graded" (another course, a second file...)
+    error: AttncliError
+
+    @property
+    def reason(self) -> str:
+        where = f"line {self.error.line}: " if self.error.line else ""
+        return visible(where + self.error.message)
+
 
 @dataclass(frozen=True, eq=False)
 class GradeReport:
     key: Key
     students: tuple[StudentGrade, ...]
     errors: tuple[AttncliError, ...] = ()  # files that could not be graded at all
-    missing: tuple[str, ...] = field(default=())  # students in the key with no graded file
+    missing: tuple[str, ...] = field(default=())  # students in the key with no file among those given
+    ungraded: tuple[Ungraded, ...] = ()  # the files of `errors`, with their status and student
 
     def to_json(self) -> dict:
         """{"students": [{"student", "score", "max", "questions": [{"id", "expected", "given", "ok", ...}]}], ...}"""
         return {
             "seed": self.key.seed,
             "students": [_student_json(s) for s in self.students],
+            "ungraded": [{"student": u.student, "file": _shown(u.origin), "status": u.status, "reason": u.reason}
+                         for u in self.ungraded],
             "missing": list(self.missing),
             "errors": [_error_json(e) for e in self.errors],
         }
 
     def csv_rows(self) -> list[list[str]]:
-        """A gradebook: a header, one row per graded student, then those without an answer file.
+        """A gradebook: a header, one row per graded student, then the files not graded, then students without one.
 
         Students choose their ids and file names, so every text cell goes through csv_cell."""
-        rows = [["student", "score", "max", "percent", "file", "mistakes"]]
+        rows = [["student", "score", "max", "percent", "file", "mistakes", "not answered", "status", "reason"]]
         for s in self.students:
             percent = 100.0 * s.score / s.max if s.max else 0.0
-            rows.append([csv_cell(s.student), str(s.score), str(s.max), f"{percent:.1f}", csv_cell(s.origin),
-                         csv_cell(" ".join(q.id for q in s.mistakes))])
-        rows += [[csv_cell(student), "", "", "", "", "no answer file graded"] for student in self.missing]
+            rows.append([csv_cell(s.student), str(s.score), str(s.max), fixed(percent, 1), csv_cell(s.origin),
+                         csv_cell(" ".join(q.id for q in s.mistakes)), str(s.not_answered), "graded", ""])
+        rows += [[csv_cell(u.student), "", "", "", csv_cell(u.origin), "", "", u.status, csv_cell(u.reason)]
+                 for u in self.ungraded]
+        rows += [[csv_cell(student), "", "", "", "", "", "", "no file", "no answer file among those given"]
+                 for student in self.missing]
         return rows
 
     def csv_text(self) -> str:
@@ -136,6 +168,9 @@ def _student_json(s: StudentGrade) -> dict:
         "file": s.origin,
         "score": s.score,
         "max": s.max,
+        "status": "graded",
+        "mistakes": [q.id for q in s.mistakes],
+        "not_answered": s.not_answered,
         "questions": [
             {"id": q.id, "kind": q.kind, "expected": q.expected, "given": q.given, "ok": q.ok,
              "status": q.status, "credit": q.credit}
@@ -143,6 +178,10 @@ def _student_json(s: StudentGrade) -> dict:
         ],
         "notes": [str(n) for n in s.notes],
     }
+
+
+def _shown(origin: str) -> str:
+    return visible(origin)
 
 
 def _error_json(e: AttncliError) -> dict:
@@ -186,12 +225,14 @@ def grade_submission(key: Key, sub: Submission) -> StudentGrade:
 
 def grade(key: Key, files: Sequence[tuple[str, str | AttncliError]]) -> GradeReport:
     """Grade each (origin, text) pair; a file that cannot be graded becomes an error, the rest go on."""
-    students, errors, seen = [], [], {}
+    students, errors, ungraded, seen = [], [], [], {}
     for origin, text in files:
+        student, status = "", "unreadable"
         try:
             if isinstance(text, AttncliError):
                 raise text
             sub = parse_submission(text, origin)
+            student, status = sub.student, "not graded"
             if sub.student in seen:
                 raise AttncliError(f"a second answer file for {sub.student} (the first is {seen[sub.student]}); "
                                    "not graded", origin=origin)
@@ -199,8 +240,25 @@ def grade(key: Key, files: Sequence[tuple[str, str | AttncliError]]) -> GradeRep
             seen[sub.student] = origin
         except AttncliError as error:
             errors.append(error)
-    missing = tuple(s for s in key.students if s not in seen)
-    return GradeReport(key=key, students=tuple(students), errors=tuple(errors), missing=missing)
+            ungraded.append(Ungraded(origin, student or _student_named(origin, key), status, error))
+    accounted = set(seen) | {u.student for u in ungraded}
+    missing = tuple(s for s in key.students if s not in accounted)
+    return GradeReport(key=key, students=tuple(students), errors=tuple(errors), missing=missing,
+                       ungraded=tuple(ungraded))
+
+
+_ANSWER_SUFFIXES = (".answers.yaml", ".answers.yml", ".answers.json", ".yaml", ".yml", ".json")
+
+
+def _student_named(origin: str, key: Key) -> str:
+    """The key's student whose answer file this is by its name (worksheet writes <student>.answers.yaml), or ""."""
+    from pathlib import PurePath
+
+    name = PurePath(origin).name
+    for suffix in _ANSWER_SUFFIXES:
+        if name.endswith(suffix) and name[:-len(suffix)] in key.students:
+            return name[:-len(suffix)]
+    return ""
 
 
 def grade_files(key_path: str, paths: Sequence[str]) -> GradeReport:

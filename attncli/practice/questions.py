@@ -36,7 +36,9 @@ def check_level(level: str) -> str:
 
 def show(x: float, places: int = 4) -> str:
     """x to at most `places` decimals, trailing zeros dropped, never '-0': 2, -0.5, 1.3125."""
-    text = f"{float(x):.{places}f}".rstrip("0").rstrip(".")
+    from attncli.numbers import fixed  # the tables' rounding: half away from zero, as by hand
+
+    text = fixed(float(x), places).rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -203,10 +205,12 @@ class _RowBuilder:
         out, exp_ids, exps = [], {}, {}
         for j, (prev, zj, prev_name) in sorted(self.last.items()):
             value = math.exp(float(z[j]) - shift)
-            arg = f"{show(zj)} − {show(shift)}" if shift else show(zj)
+            # One minus sign, ASCII, as in every table; a negative shift in parentheses reads as written.
+            minus = f" - ({show(shift)})" if shift < 0 else f" - {show(shift)}"
+            arg = f"{show(zj)}{minus}" if shift else show(zj)
             name = self.k_labels[j]
             qid = self._id("exp", self.me, name)
-            what = f"exp({prev_name}" + (f" − {show(shift)})" if shift else ")")
+            what = f"exp({prev_name}" + (f"{minus})" if shift else ")")
             out.append(Question(
                 id=qid, kind="exp", expected=value, prompt=what, hint=f"e^({arg})",
                 arithmetic=(f"exp({arg}) = {show(value)}",), depends=(prev,), rule=Rule("exp", shift=shift),
@@ -231,8 +235,8 @@ class _RowBuilder:
             if not self.visible[j]:
                 out.append(Question(
                     id=qid, kind="weight", expected=value, prompt=f"A[{self.me},{key}] ({key} is hidden by the mask)",
-                    hint="a hidden key gets exp(−∞) = 0",
-                    arithmetic=(f"A[{self.me},{key}] = exp(−∞) / {show(total)} = 0",),
+                    hint="a hidden key gets exp(-∞) = 0",
+                    arithmetic=(f"A[{self.me},{key}] = exp(-∞) / {show(total)} = 0",),
                 ))
                 continue
             how = f"{show(exps[j])} / {show(total)}"

@@ -15,6 +15,7 @@ from attncli.practice.sheet import sheet_view
 from attncli.yaml_text import yaml_string
 
 KEY_FILE = "key.json"
+DEFAULT_SEED = "attncli"  # `worksheet --seed`'s default (cli.py): every course that gives none shares it
 # key.json takes about 19 KB a student at the whole-row level; grade reads keys up to 5× the file limit.
 MAX_STUDENTS = 1_000
 # Safe as a file name on Linux, macOS and Windows: no separators, spaces or a trailing dot.
@@ -189,7 +190,10 @@ def make_worksheets(students: Sequence[str], seed: str, level: str, out: str, fo
         f"wrote {len(files)} files in {folder}/: {KEY_FILE} (the answer key: keep it from the students) and, for "
         f"{'each of ' if many else ''}{len(students)} student{'s' if many else ''} ({_listed(students)}), "
         "<student>.md and <student>.html (the sheet) and <student>.answers.yaml (to fill in)",
-        f"course seed {clipped(repr(seed), 200)}: the same --seed and ids give the same sheets again",
+        f"course seed {clipped(repr(seed), 200)}: the same --seed and ids give the same sheets again"
+        if seed != DEFAULT_SEED else
+        f"course seed {seed!r}, the default: any course without --seed gets these same sheets, so give your own, "
+        "such as --seed 'physics-2026'",
         f"grade with: attncli grade {folder}/{KEY_FILE} ANSWER-FILES...",
     ]
 

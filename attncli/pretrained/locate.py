@@ -139,12 +139,15 @@ def from_hub(repo_id: str) -> Path:
 
 def model_files(ref: str | None) -> tuple[str, ...]:
     """Every file in the model's directory (a hub snapshot's links included): what an export or a saved
-    head must never replace, as explain never replaces its scenario."""
+    head must never replace, as explain never replaces its scenario; a model that is one file (a GGUF
+    decoder) is that file."""
     import os
 
     if is_gguf_ref(ref):  # a decoder is one file
         path, _ = locate_gguf(ref)
         return (str(path),)
+    if ref is not None and os.path.isfile(os.path.expanduser(ref)):
+        return (os.path.expanduser(ref),)
     directory, _ = locate(ref)
     try:
         with os.scandir(directory) as entries:

@@ -26,6 +26,7 @@ class MatrixView(Record):
     col_labels: tuple[str, ...]
     kind: str = "plain"  # "plain" | "weights" (shaded 0..1) | "flags" (✓/✗) | "colours" (rows are RGB)
     previous: np.ndarray | None = None  # the values before a live change: moved weights get ▲/▼
+    focus: int | None = None  # the row the lesson is about: never elided, kept on screen in presenter mode
 
 
 class Title(Record):
@@ -99,6 +100,8 @@ class HeadTile(Record):
     name: str
     kind: str
     weights: np.ndarray  # (n, n) in [0, 1]
+    layer: int = 0  # the gallery shows one row per layer
+    head: int = 0
 
 
 class HeadGrid(Record):

@@ -7,7 +7,7 @@ import numpy as np
 from attncli.compare import Comparison
 from attncli.numbers import fixed
 from attncli.scenario import Evaluation, Scenario
-from attncli.views import Bullets, Grid, Matrices, MatrixView, Page, Title, View
+from attncli.views import Bullets, Grid, Matrices, MatrixView, Page, Paragraph, Title, View
 from attncli.views.walkthrough import explain_json
 
 STATS_HEADERS = ("query", "entropy H (nats)", "largest weight", "perplexity e^H (effective keys)",
@@ -35,13 +35,22 @@ def view(cmp: Comparison, precision: int = 3) -> View:
     grids = tuple(Grid(STATS_HEADERS, stats_rows(cmp, precision, i), f"{label}per query: baseline → variant")
                   for label, i in _heads(cmp))
     words = verdict(cmp, precision)
+    title = Title(f"Compare: {sc.name}", f"baseline (as written)  vs  variant: {cmp.change.lower()}", sc.description)
     pages = (
-        Page("Weights", (Title(f"Compare: {sc.name}", f"baseline (as written)  vs  variant: {cmp.change.lower()}",
-                               sc.description), *matrices)),
+        Page("Weights", (title, *_default_note(cmp), *matrices)),
         Page("Per query", grids),
         Page("Verdict", (Bullets(words),)),
     )
     return View(f"compare {sc.name}", pages, lambda: comparison_json(cmp, words), precision)
+
+
+def _default_note(cmp: Comparison) -> tuple[Paragraph, ...]:
+    if cmp.chosen:
+        return ()
+    flag = "--no-scale" if cmp.baseline.settings.scaled else "--scale"
+    return (Paragraph(f"No variant was given, so the variant is {flag}, the lesson's main comparison: the same "
+                      "scenario with its scaling by √d_k turned " + ("off" if flag == "--no-scale" else "on")
+                      + ". Choose another with --scale/--no-scale, --temperature T or --mask/--no-mask.", "note"),)
 
 
 def stats_rows(cmp: Comparison, precision: int, head: int = 0) -> tuple[tuple[str, ...], ...]:
@@ -206,8 +215,11 @@ def _gradient_lines(cmp: Comparison, head: int, b, v, p: int) -> list[str]:
                      f"{p} decimal{'s' if p > 1 else ''}")
             return [_left_out(words, left_out) + "."] + _scale_line(cmp, head, p)
     if hi < 1:
+        # The factor printed is baseline over variant, so its median is taken over those ratios: with an
+        # even number of rows the median of 1/r is not 1/median(r).
+        shrink = float(np.median(b.grad_norm[usable] / v.grad_norm[usable]))
         words = (f"Per row, the softmax Jacobian ‖J‖ is smaller in the variant in every row, by a factor of "
-                 f"{_factor(1 / med, p)} (median; from {_factor(1 / hi, p)} to {_factor(1 / lo, p)})")
+                 f"{_factor(shrink, p)} (median; from {_factor(1 / hi, p)} to {_factor(1 / lo, p)})")
     elif lo > 1:
         words = (f"Per row, the softmax Jacobian ‖J‖ is larger in the variant in every row, by a factor of "
                  f"{_factor(med, p)} (median; from {_factor(lo, p)} to {_factor(hi, p)})")
@@ -263,6 +275,7 @@ def comparison_json(cmp: Comparison, words: tuple[str, ...]) -> dict:
     """The JSON of `compare`: both runs in full, and the row statistics of every head ("rows": the first)."""
     return {
         "change": cmp.change,
+        "default_variant": not cmp.chosen,
         "baseline": explain_json(cmp.baseline),
         "variant": explain_json(cmp.variant),
         "rows": _rows_json(cmp, 0),

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-from attncli.complexity import MIN_POINTS, WORK_OVER_OVERHEAD, Growth, Measurement
+from attncli.complexity import MIN_POINTS, MIN_RUN, WORK_OVER_OVERHEAD, Growth, Measurement
 from attncli.numbers import fixed
 from attncli.views import Bars, Grid, Page, Paragraph, Title, View
 
-HEADERS = ("n", "time (median)", "fastest–slowest", "runs", "× previous", "scores held", "peak memory", "fitted")
+# Units in the headers and headers on two lines (markdown joins them), so that a cell is a number alone
+# and the table fits 80 columns.
+HEADERS = ("n", "ms/call\n(median)", "fastest–\nslowest (ms)", "×\nprevious", "scores\nheld (MB)", "memory\npeak (MB)",
+           "fitted")
 NEAR = 0.3  # an exponent within this of the expected one is called close to it
 
 
 def view(results: list[Measurement], time_growth: Growth, memory_growth: Growth, *, d: int, use_tiled: bool,
-         max_n: int, precision: int = 3) -> View:
+         max_n: int, precision: int = 3, one_thread: bool = True) -> View:
     p = precision
     core_words = "tiled online softmax" if use_tiled else "four-step core, float64"
     title = f"Attention cost as n doubles (d = {d}, {core_words})"
     words = verdict(time_growth, memory_growth, use_tiled, p, max_n=max_n, d=d)
     top = max(r.seconds for r in results)
-    bars = Bars("time against n (median)", tuple((f"n = {r.n:>6}", r.seconds / top, f"{fixed(r.seconds * 1000, p)} ms")
-                                                 for r in results))
+    bars = Bars("time per call against n (median)", tuple((f"n = {r.n:>6}", r.seconds / top,
+                                                           f"{fixed(r.seconds * 1000, p)} ms") for r in results))
     floor = WORK_OVER_OVERHEAD * results[0].seconds
-    note = (f"Time is CPU time of this process (other programs do not count), the median of several runs per size. "
+    threads = ("BLAS is held to one thread while timing, since its idle threads' waiting would count as CPU time too."
+               if one_thread else "BLAS could not be held to one thread here (install threadpoolctl, or set "
+               "OPENBLAS_NUM_THREADS=1), so its idle threads' waiting may count in the time of the small sizes.")
+    note = (f"Time is CPU time of this process (other programs do not count), per call, measured as timeit does: "
+            f"each run repeats the call until it lasts at least {MIN_RUN} s ({_calls(results)}), and the median of "
+            f"{_runs(results)} runs is kept. "
+            f"{threads} "
             f"The smallest size's {fixed(results[0].seconds * 1000, p)} ms bounds the fixed cost of a call; time is "
             f"fitted only over sizes taking at least {WORK_OVER_OVERHEAD}× that ({fixed(floor * 1000, p)} ms), where "
             "the work is at least half of it. Memory likewise: over sizes whose peak is at least "
@@ -31,15 +40,27 @@ def view(results: list[Measurement], time_growth: Growth, memory_growth: Growth,
                          *(Paragraph(w) for w in words)))
 
     def document() -> dict:
-        return {"d": d, "tiled": use_tiled, "clock": "process CPU time", "fit_floor_seconds": floor,
-                "rows": [{"n": r.n, "seconds": r.seconds, "times": list(r.times), "peak_bytes": r.peak_bytes,
-                          "matrix_bytes": r.matrix_bytes} for r in results],
+        return {"d": d, "tiled": use_tiled, "clock": "process CPU time per call", "blas_one_thread": one_thread,
+                "fit_floor_seconds": floor,
+                "rows": [{"n": r.n, "seconds": r.seconds, "times": list(r.times), "calls_per_run": r.calls,
+                          "peak_bytes": r.peak_bytes, "matrix_bytes": r.matrix_bytes} for r in results],
                 "time_exponent": None if time_growth.reason else time_growth.exponent,
                 "memory_exponent": None if memory_growth.reason else memory_growth.exponent,
                 "time_fit": _growth_json(time_growth), "memory_fit": _growth_json(memory_growth),
                 "verdict": " ".join(words), "sentences": list(words)}
 
     return View(title, (page,), document, precision)
+
+
+def _calls(results: list[Measurement]) -> str:
+    first, last = results[0], results[-1]
+    words = lambda r: f"{r.calls} call{'' if r.calls == 1 else 's'} at n = {r.n}"
+    return words(first) if first is last else f"{words(first)}, {words(last)}"
+
+
+def _runs(results: list[Measurement]) -> str:
+    counts = sorted({len(r.times) or 1 for r in results}, reverse=True)
+    return " or ".join(str(c) for c in counts)
 
 
 def _growth_json(g: Growth) -> dict:
@@ -100,22 +121,13 @@ def _memory_words(g: Growth, use_tiled: bool, p: int, max_n: int, d: int) -> str
     return words + ": not close to n², so at these sizes something other than the n×n matrices dominates the peak."
 
 
-def _size(b: float, p: int) -> str:
-    for unit in ("B", "KB", "MB"):
-        if b < 1024:
-            return f"{b:.0f} {unit}" if unit == "B" else f"{fixed(b, p)} {unit}"
-        b /= 1024
-    return f"{fixed(b, p)} GB"
-
-
 def table(results: list[Measurement], time_growth: Growth | None = None, p: int = 3) -> tuple[tuple[str, ...], ...]:
-    """One row of text per size."""
+    """One row of text per size, numbers without units (the headers have them)."""
     rows, previous = [], None
     used = set(time_growth.used) if time_growth else set()
     for r in results:
-        spread = (f"{fixed(min(r.times) * 1000, p)}–{fixed(max(r.times) * 1000, p)} ms" if r.times else "")
-        rows.append((str(r.n), f"{fixed(r.seconds * 1000, p)} ms", spread, str(len(r.times) or 1),
-                     fixed(r.seconds / previous, p) if previous else "",
-                     _size(r.matrix_bytes, p), _size(r.peak_bytes, p), "yes" if r.n in used else "no"))
+        spread = (f"{fixed(min(r.times) * 1000, p)}–{fixed(max(r.times) * 1000, p)}" if r.times else "")
+        rows.append((str(r.n), fixed(r.seconds * 1000, p), spread, fixed(r.seconds / previous, p) if previous else "",
+                     fixed(r.matrix_bytes / 2**20, p), fixed(r.peak_bytes / 2**20, p), "yes" if r.n in used else "no"))
         previous = r.seconds
     return tuple(rows)

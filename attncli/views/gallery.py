@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
@@ -39,7 +41,8 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
 
     causal: a decoder's run (row 0 left out of the labels' averages); kv_heads: head → its key/value head.
     """
-    tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights) for layer, head, kind, weights in heads)
+    tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights, layer, head)
+                  for layer, head, kind, weights in heads)
     n_layers = len({layer for layer, *_ in heads})
     grid = HeadGrid(tuple(abbreviate(t) for t in tokens), tuple(initial(t) for t in tokens), tiles,
                     f"All {len(heads)} heads ({n_layers} layers): rows are queries, columns keys")
@@ -51,8 +54,6 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
             found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens, causal)}; {many}: {', '.join(names)}")
     blocks = (Title(f"{model}: every head on your sentence", text),
               Paragraph(tokens_line(tokens)),
-              Paragraph(f"Column letters are the keys' initials ({tokens[0]} → {initial(tokens[0])}), in the order above."
-                        if causal else "Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order above."),
               grid,
               Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
                         f"{threshold:g} of the weight; broad: none does."
@@ -98,3 +99,18 @@ def of_run(run, model: str | None = None) -> View:
     kv_heads = {h.head: h.kv_head for h in run.layers[0].heads}
     return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD,
                 causal=causal, kv_heads=kv_heads)
+
+
+# A long text's thumbnails: the gallery's renderer asks for spans that fit its width and draws what
+# pooled gives (the arithmetic stays here, with the views).
+def spans(n: int, parts: int) -> list[tuple[int, int]]:
+    """n positions cut into `parts` spans as even as can be: [(start, end), …]."""
+    edges = [round(n * k / parts) for k in range(parts + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def pooled(weights: np.ndarray, rows: list[tuple[int, int]], cols: list[tuple[int, int]]) -> np.ndarray:
+    """The share of its weight a span of queries gives a span of keys: summed over the keys, averaged over
+    the queries, so each row of the result still sums to 1 and a sharp pattern stays sharp."""
+    by_key = np.stack([weights[:, a:b].sum(axis=1) for a, b in cols], axis=1)  # (n, len(cols))
+    return np.stack([by_key[a:b].mean(axis=0) for a, b in rows])  # (len(rows), len(cols))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 
 import numpy as np
@@ -56,7 +57,8 @@ class _Shown:
 def legend(p: int) -> str:
     return (f"'=': the numbers on the line, redone, give its result to {p} decimals; '≈': they give a "
             "result that differs in the last digits, because each shown number is rounded (and exp "
-            "magnifies the rounding of its argument) while attncli carries the exact float64 values on.")
+            "magnifies the rounding of its argument) while attncli carries the exact float64 values on. "
+            "Numbers are rounded as by hand, a final 5 away from zero: 0.6775 shows as 0.678.")
 
 
 def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -> list[str]:
@@ -65,18 +67,57 @@ def focus_lines(ev: Evaluation, row: int, precision: int, head_index: int = 0) -
     which = f" (head {head_index}, {head.name!r})" if len(ev.steps.heads) > 1 else ""
     sh = _Shown(precision)
     wrapped = textwrap.wrap(legend(precision), width=72)
-    return (wrapped + [""] + _score_lines(ev, head, row, sh, which) + [""] + _scale_lines(ev, head, row, sh)
-            + [""] + _softmax_lines(ev, head, row, sh) + [""] + _output_lines(ev, head, row, sh))
+    rest = ([""] + _scale_lines(ev, head, row, sh) + [""] + _softmax_lines(ev, head, row, sh) + [""]
+            + _output_lines(ev, head, row, sh))
+    return wrapped + [""] + _score_lines(ev, head, row, sh, which) + [piece for line in rest for piece in _fit(line)]
+
+
+def _fit(line: str) -> list[str]:
+    """A line in WIDTH columns, continued under what follows its first '=' (a sum, a vector) or indented."""
+    if len(line) <= WIDTH:
+        return [line]
+    lead = len(line) - len(line.lstrip())
+    if line.lstrip().startswith(("= ", "+ ", "≈ ")):  # a weighted sum's next row: under the row's start
+        return _wrapped(line, lead + 2)
+    equals = line.find(" = ") + 3 if " = " in line else 0
+    return _wrapped(line, equals if 0 < equals <= 30 else lead + 3)
+
+
+# Up to this d_k each score is written as its products; past it (a real model's 32 or 64), the query is
+# written once and each key as its vector, so that a score takes a few lines, not nine.
+PRODUCTS_UP_TO = 8
+WIDTH = 72  # a hand calculation's lines, continuation lines indented: readable in a box at 80 columns
+
+
+def _wrapped(line: str, indent: int) -> list[str]:
+    """A long line broken after a comma or a plus, never inside a number nor before its result; the
+    continuation lines indented by `indent`."""
+    text = re.sub(r" ([=≈]) (\S+)$", "\u00a0\\1\u00a0\\2", line.replace(" + ", "\u00a0+ "))
+    out = textwrap.wrap(text, width=WIDTH, subsequent_indent=" " * indent, break_on_hyphens=False,
+                        break_long_words=False)
+    return [piece.replace("\u00a0", " ") for piece in out]
 
 
 def _score_lines(ev: Evaluation, head, row: int, sh: _Shown, which: str) -> list[str]:
     me, q = ev.scenario.tokens[row], head.q[row]
-    lines = [f"1. Scores{which}: the query of {_label(me)} dotted with every key."]
+    if head.d_k <= PRODUCTS_UP_TO:
+        lines = _fit(f"1. Scores{which}: the query of {_label(me)} dotted with every key.")
+    else:
+        name = f"q_{_label(me)}"
+        lines = _fit(f"1. Scores{which}: the query of {_label(me)} dotted with every key; {name} is written once, "
+                     f"then each key's {head.d_k} numbers.")
+        lines += _wrapped(f"   {name} = {vector(q, sh.p)}", len(f"   {name} = ["))
     for j, key in enumerate(ev.scenario.key_tokens):
-        products = " + ".join(f"({sh.num(a)}×{sh.num(b)})" for a, b in zip(q, head.k[j]))
         redone = sum(sh.value(a) * sh.value(b) for a, b in zip(q, head.k[j]))
         exact = head.scores[row, j]
-        lines.append(f"   S[{me},{key}] = {products} {sh.sign(redone, exact)} {sh.num(exact)}")
+        start = f"   S[{me},{key}] = "
+        if head.d_k <= PRODUCTS_UP_TO:
+            products = " + ".join(f"({sh.num(a)}×{sh.num(b)})" for a, b in zip(q, head.k[j]))
+            line, indent = f"{start}{products} {sh.sign(redone, exact)} {sh.num(exact)}", len(start)
+        else:
+            line = f"{start}{name}·{vector(head.k[j], sh.p)} {sh.sign(redone, exact)} {sh.num(exact)}"
+            indent = len(f"{start}{name}·[")
+        lines += _wrapped(line, indent if indent <= 30 else 6)
     return lines
 
 

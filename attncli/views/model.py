@@ -23,12 +23,17 @@ def _match_note(name: str, difference: float, float32: bool, biases: bool = True
 
 def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str, difference: float,
               float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "",
-              shared: Paragraph | None = None) -> View:
-    """Explain's walkthrough of one head, after the model's tokens and what the head's weights show."""
+              shared: Paragraph | None = None, focus_row: int | None = None, focus: dict | None = None) -> View:
+    """Explain's walkthrough of one head, after the model's tokens and what the head's weights show.
+
+    shared: for a decoder, which query heads share its key/value head; focus_row: the by-hand row, which the
+    q·k picture marks; focus: that row's numbers for the JSON, as `explain --focus` gives them.
+    """
     name = f"L{layer}H{head}"
     by_hand_title = f"By hand: the row of {focus_token}" if by_hand else "By hand"
-    inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title,
-                             extra={"model": model, "layer": layer, "head": head})
+    extra = {"model": model, "layer": layer, "head": head, **({"focus": focus} if focus is not None else {})}
+    inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title, extra=extra,
+                             pictures=walkthrough.Pictures(focus_row or 0))
     d_k = ev.steps.heads[0].d_k
     if ev.scenario.rope is not None:
         about = (f"{name} is layer {layer}, head {head} of {model} (both from 0), a causal language model. X is the "
@@ -143,10 +148,12 @@ def one_head(run, layer: int, head: int, row: int | None, float32: bool, precisi
     ev = head_evaluation(run, layer, head)
     difference = float(np.max(np.abs(ev.steps.heads[0].weights - h.steps.weights)))
     by_hand: tuple[str, ...] = ()
+    focus = None
     if row is not None:
         from attncli.views import handcalc
 
         by_hand = tuple(handcalc.focus_lines(ev, row, precision))
+        focus = handcalc.focus_json(ev, row)
         if h.rope_base is not None:
             from attncli.views.decoder import rope_lines
 
@@ -160,7 +167,8 @@ def one_head(run, layer: int, head: int, row: int | None, float32: bool, precisi
     return head_view(ev, model=run.model, layer=layer, head=head,
                      pattern=pattern_sentence(h.steps.weights, run.tokens, run.causal), difference=difference,
                      float32=float32, precision=precision, by_hand=by_hand,
-                     focus_token=run.tokens[row] if row is not None else "", shared=shared)
+                     focus_token=run.tokens[row] if row is not None else "", shared=shared, focus_row=row,
+                     focus=focus)
 
 
 def gallery_then_clearest(run, float32: bool, precision: int, model: str | None = None) -> View:

@@ -19,15 +19,18 @@ class Point(Record):
     y: float
     role: str  # "query" | "focus" (the query whose dot products are shown) | "key"
     note: str = ""
+    zero: bool = False  # the vector itself (not only its projection) is all zeros
 
 
 class Plot(Record):
-    """Queries and keys in the plane; `axes` says what the two axes are."""
+    """Queries and keys in the plane; `axes` says what the two axes are; `notes`, what the numbers show
+    that the picture cannot (a zero vector is a dot at the origin, like a very short arrow)."""
 
     title: str
     points: tuple[Point, ...]
     axes: str
     legend: str
+    notes: tuple[str, ...] = ()
 
 
 class Heatmaps(Record):
@@ -58,14 +61,21 @@ def plane(q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, float |
     return q @ basis, k @ basis, kept
 
 
+def told_apart(tokens) -> list[str]:
+    """Token names, a repeated one with its row from 0 (the#0, the#4), so that two labels never read the same."""
+    tokens = [str(t) for t in tokens]
+    return [t if tokens.count(t) == 1 else f"{t}#{i}" for i, t in enumerate(tokens)]
+
+
 def qk_plot(q: np.ndarray, k: np.ndarray, scores: np.ndarray, q_tokens, k_tokens, focus: int,
             precision: int) -> Plot:
     """The focused query against every key, with the dot products S[focus, j] written beside the keys."""
     pq, pk, kept = plane(q, k)
-    points = [Point(str(t), float(x), float(y), "focus" if i == focus else "query")
-              for i, (t, (x, y)) in enumerate(zip(q_tokens, pq))]
-    points += [Point(str(t), float(x), float(y), "key", fixed(float(scores[focus, j]), precision))
-               for j, (t, (x, y)) in enumerate(zip(k_tokens, pk))]
+    q_names, k_names = told_apart(q_tokens), told_apart(k_tokens)
+    points = [Point(t, float(x), float(y), "focus" if i == focus else "query", zero=not np.any(q[i]))
+              for i, (t, (x, y)) in enumerate(zip(q_names, pq))]
+    points += [Point(t, float(x), float(y), "key", fixed(float(scores[focus, j]), precision), not np.any(k[j]))
+               for j, (t, (x, y)) in enumerate(zip(k_names, pk))]
     d_k = q.shape[1]
     if kept is None:
         axes = "the plane of Q and K (d_k = 2): each arrow is a row of Q or K, drawn as it is"
@@ -75,7 +85,18 @@ def qk_plot(q: np.ndarray, k: np.ndarray, scores: np.ndarray, q_tokens, k_tokens
     else:
         axes = (f"d_k = {d_k}: the first two principal components of Q and K, which keep "
                 f"{100 * kept:.0f}% of their squared length; the numbers are the exact {d_k}-D dot products")
-    legend = (f"q: queries (magenta; {q_tokens[focus]!r} bold, with its arrow), k: keys (cyan). Beside each key "
-              f"q_{q_tokens[focus]}·k, its score{' (where there is room)' if len(points) > 12 else ''}.")
-    return Plot(f"q·k as geometry: query {q_tokens[focus]!r} (row {focus}) against every key", tuple(points), axes,
-                legend)
+    me = q_names[focus]
+    legend = (f"q: queries (magenta; {me!r} bold, with its arrow), k: keys (cyan). Beside each key "
+              f"q_{me}·k, its score{' (where there is room; the rest are listed below it)' if len(points) > 12 else ''}.")
+    notes = []
+    if not np.any(q[focus]):
+        notes.append(f"q_{me} is the zero vector (all {d_k} numbers 0): a dot at the origin with no arrow, "
+                     "so every score in its row is 0, whatever the keys.")
+    zero_keys = [name for name, row in zip(k_names, k) if not np.any(row)]
+    if zero_keys:
+        which = ", ".join(f"k_{name}" for name in zero_keys)
+        notes.append(f"{which} {'is the zero vector' if len(zero_keys) == 1 else 'are zero vectors'} "
+                     f"(all {d_k} numbers 0): {'a dot' if len(zero_keys) == 1 else 'dots'} at the origin, "
+                     "scoring 0 with every query.")
+    return Plot(f"q·k as geometry: query {me!r} (row {focus}) against every key", tuple(points), axes, legend,
+                tuple(notes))

@@ -74,13 +74,18 @@ def grade_view(report, key_path: str) -> View:
     blocks: list = [Title("Grades", f"{visible(key_path)}: course seed {seed}, {len(key.students)} "
                                     f"student{'s' if len(key.students) != 1 else ''}",
                           f"Questions on {LEVEL_WORDS[key.level]}. Tolerance: {describe(key.decimals)}.")]
-    rows = tuple((s.student, str(s.score), str(s.max), percent(s.score, s.max),
-                  ", ".join(q.id for q in s.mistakes) or "none") for s in report.students)
+    rows = tuple((s.student, str(s.score), str(s.max), percent(s.score, s.max), s.summary()) for s in report.students)
+    rows += tuple((u.student or "?", "—", "—", "—", f"file {u.status}") for u in report.ungraded)
     blocks.append(Grid(("student", "score", "max", "%", "mistakes"), rows, "Per student"))
     if len(rows) > MAX_ROWS:
         blocks.append(Paragraph("The table shows the first and last students; --format csv lists all.", "note"))
+    for u in report.ungraded:
+        from attncli.safe_text import visible
+
+        whose = f" ({u.student})" if u.student else ""
+        blocks.append(Paragraph(f"{visible(u.origin)}{whose}: {u.status}: {u.reason}", "note"))
     if report.missing:
-        blocks.append(Paragraph(f"No answer file graded for: {', '.join(report.missing)}.", "note"))
+        blocks.append(Paragraph(f"No answer file for: {', '.join(report.missing)}.", "note"))
     if report.students:
         blocks += [Paragraph(""), _by_kind(report.students)]
     for s in report.students:
@@ -93,7 +98,9 @@ def grade_view(report, key_path: str) -> View:
 
 
 def percent(score: int, most: int) -> str:
-    return f"{100.0 * score / most:.0f}%" if most else "—"
+    from attncli.numbers import fixed  # 12.5 % shows as 13 %, as a person rounds it
+
+    return f"{fixed(100.0 * score / most, 0)}%" if most else "—"
 
 
 def _student_blocks(s, decimals: int, words: dict) -> list:

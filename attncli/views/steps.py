@@ -44,8 +44,8 @@ def head_view(head: core.HeadSteps, full: bool = False, precision: int = 3) -> V
     ]
     if head.allowed is not None:
         pages.append(Page("Step 3m: Mask", (
-            Heading("3m", "Mask: hidden keys get −∞"),
-            Paragraph("Hidden positions get −∞ before softmax, so their weight comes out exactly 0.", "lesson"),
+            Heading("3m", "Mask: hidden keys get -∞"),
+            Paragraph("Hidden positions get -∞ before softmax, so their weight comes out exactly 0.", "lesson"),
             Matrices((MatrixView(f"may attend ({n_q}×{n_k})", head.allowed, rows, cols, kind="flags"),
                       MatrixView(f"masked scores ({n_q}×{n_k})", head.masked_scores, rows, cols))))))
     pages.append(_page("4", f"Softmax: A = softmax(...), row by row ({n_q}×{n_k})",

@@ -29,7 +29,7 @@ def view(rows: list[SweepRow], precision: int = 3) -> View:
                   "(1/√d_k scaled, 1 raw): the chain rule.")
     grids = (
         Grid(SCORE_HEADERS, score_cells(rows, precision),
-             "scores entering softmax; max w: mean largest weight; "
+             "var: variance of the scores entering softmax; max w: mean largest weight; "
              f"saturated: rows with largest weight ≥ {SATURATED}"),
         Grid(JACOBIAN_HEADERS, jacobian_cells(rows, precision),
              f"per-row softmax Jacobian ‖J‖: median and {LOW}th–{HIGH}th percentile"),

@@ -251,7 +251,7 @@ def _scores_section(ctx: _HeadContext) -> Section:
         f"{ctx.tag}2", f"Scores: S = Q·Kᵀ ({n_q}×{n_k})",
         "S[i, j] is the dot product of query i with key j: how well what token i looks for matches "
         "what token j offers. Rows are queries, columns are keys.",
-        ((MatrixView(f"S ({n_q}×{n_k})", ctx.head.scores, sc.tokens, sc.key_tokens),),),
+        ((MatrixView(f"S ({n_q}×{n_k})", ctx.head.scores, sc.tokens, sc.key_tokens, focus=ctx.pictures.focus),),),
     )
 
 
@@ -305,7 +305,8 @@ def _scale_section(ctx: _HeadContext) -> Section:
     else:
         caption = f"scores as they are ({n_q}×{n_k})"
     return Section(f"{ctx.tag}3", heading, lesson,
-                   ((MatrixView(caption, ctx.head.scaled_scores, sc.tokens, sc.key_tokens),),))
+                   ((MatrixView(caption, ctx.head.scaled_scores, sc.tokens, sc.key_tokens,
+                                focus=ctx.pictures.focus),),))
 
 
 def _mask_section(ctx: _HeadContext) -> Section:
@@ -327,7 +328,8 @@ def _softmax_section(ctx: _HeadContext) -> Section:
         softmax_of += "/T"
     if ctx.head.allowed is not None:
         softmax_of += " + mask"
-    a = _weights_view(ctx.ev, ctx.head_index, ctx.pictures.before, f"A ({n_q}×{n_k})")
+    a = _weights_view(ctx.ev, ctx.head_index, ctx.pictures.before, f"A ({n_q}×{n_k})")._replace(
+        focus=ctx.pictures.focus)
     heading = f"Softmax: A = softmax({softmax_of}), row by row ({n_q}×{n_k})"
     lesson = ("Each row becomes a probability distribution over the keys: weights of at least 0 that sum "
               "to 1, saying how much of each value the query takes.")
