@@ -439,7 +439,7 @@ def model_command(
 
 @view_command("generate")
 def generate_command(
-    text: Annotated[str, typer.Argument(help="The prompt, in quotes.", show_default=False)],
+    text: Annotated[str, typer.Argument(help="The prompt, in quotes.", show_default=False, metavar="TEXT")],
     model_ref: Annotated[
         Optional[str],
         typer.Option("--model", metavar="smollm2|PATH.gguf",
