@@ -30,6 +30,7 @@ __all__ = [
     "builtin_names",
     "comparison",
     "display",
+    "generate",
     "load",
     "model",
     "multi_head",
@@ -50,6 +51,7 @@ _LAZY = {
     "builtin_names": "attncli.api",
     "comparison": "attncli.api",
     "display": "attncli.api",
+    "generate": "attncli.api",
     "load": "attncli.api",
     "model": "attncli.api",
     "multi_head": "attncli.api",
@@ -61,7 +63,7 @@ if TYPE_CHECKING:  # type checkers and editors see the real names; nothing is im
     from typing import Any
 
     from attncli.api import (AttentionSteps, Comparison, HeadSteps, HeadWeights, Scenario, attention,
-                             builtin_names, comparison, display, load, model, multi_head, run, softmax)
+                             builtin_names, comparison, display, generate, load, model, multi_head, run, softmax)
     from attncli.errors import AttncliError
 
 

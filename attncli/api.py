@@ -186,10 +186,13 @@ def comparison(scenario: scenarios.Scenario | str, *, scale: bool | None = None,
 
 
 def model(text: str, *, name: str | None = None, float32: bool = False):
-    """A pretrained BERT-family encoder on your text (default all-MiniLM-L6-v2): every layer's and head's steps.
+    """A pretrained model on your text: every layer's and head's steps (a ModelRun).
 
-    `name` is a model directory or a hub id; `.head(layer, head).steps` is one head's HeadSteps,
-    `.weights` all attention weights as (layers, heads, n, n); in Jupyter the run shows every head. Needs safetensors, tokenizers and the weights.
+    `name`: "minilm" (default, the encoder all-MiniLM-L6-v2), "smollm2" (the decoder SmolLM2-135M-Instruct,
+    causal, with RoPE and shared key/value heads), a GGUF file (a Llama decoder), a BERT model directory
+    or a hub id. `.weights` is every head's attention weights, (layers, heads, n, n); `.tokens` the tokens
+    (a decoder's start with its BOS token); `.head(layer, head).steps` one head's HeadSteps.
+    Needs tokenizers with safetensors (encoders) or gguf (decoders), and the model's weights package.
     """
     from attncli.model_run import ModelRun
     from attncli.pretrained import load_model
@@ -202,6 +205,40 @@ def model(text: str, *, name: str | None = None, float32: bool = False):
     float32 = _flag(float32, "float32")
     return ModelRun.of(load_model(None if name is None else os.fspath(name),
                                   dtype=np.float32 if float32 else np.float64).run(text))
+
+
+def generate(text: str, *, name: str = "smollm2", max_new_tokens: int = 20, temperature: float | None = None,
+             top_k: int | None = None, seed: int = 0, layer: int | None = None, head: int | None = None,
+             cache: bool = True, float32: bool = False):
+    """Continue text with a causal language model (default SmolLM2), one token at a time: a Generation.
+
+    Greedy unless temperature or top_k is given (then drawn with seed). `.steps[i]` holds each new token,
+    its top 5 candidates with probabilities, the cache length and the watched head's (layer, head) weights
+    from the predicting position over every cached key; `.text` the prompt and continuation.
+    """
+    from attncli.pretrained import load_model
+    from attncli.pretrained.generate import generate as run_generation
+
+    if not isinstance(text, str):
+        raise AttncliError(f"generate() takes your prompt as a string (str), not {type(text).__name__}")
+    if not isinstance(name, (str, os.PathLike)):
+        raise AttncliError(f"name should be \"smollm2\" or a GGUF file's path, not {type(name).__name__}")
+    for what, value, optional in (("max_new_tokens", max_new_tokens, False), ("top_k", top_k, True),
+                                  ("seed", seed, False), ("layer", layer, True), ("head", head, True)):
+        if not (value is None and optional) and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+            raise AttncliError(f"{what} should be a whole number{' or None' if optional else ''}, "
+                               f"not {type(value).__name__}")
+    if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, (int, float))):
+        raise AttncliError(f"temperature should be a number or None, not {type(temperature).__name__}")
+    if seed < 0:
+        raise AttncliError(f"seed should be 0 or more, not {seed}")
+    float32, cache = _flag(float32, "float32"), _flag(cache, "cache")
+    found = load_model(os.fspath(name), dtype=np.float32 if float32 else np.float64)
+    if not found.causal:
+        raise AttncliError(f"{found.name} is an encoder: it sees the whole text at once and predicts no next "
+                           "token; generate with name=\"smollm2\" or a GGUF file")
+    return run_generation(found, text, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k,
+                          seed=seed, layer=layer, head=head, cache=cache)
 
 
 def as_matrix(value: ArrayLike, where: str) -> np.ndarray:

@@ -115,6 +115,19 @@ def output_projection(w_o: np.ndarray, b_o: np.ndarray | None, head_widths: list
     return problems
 
 
+def rope(base: float, head_widths: dict[str, int]) -> list[tuple[str, str]]:
+    """RoPE's rules: a positive base, and an even d_k in every head (dimensions turn in pairs)."""
+    problems = []
+    if not base > 0:
+        problems.append(("base", f"rope base is {base:g}; it should be a positive number (Llama uses 10000)"))
+    for name, d_k in head_widths.items():
+        if d_k % 2:
+            problems.append(("rope", f"RoPE turns q and k in pairs of dimensions, so d_k must be even; "
+                                     f"{name!r} has d_k = {d_k}"))
+            break
+    return problems
+
+
 def first_line(error: Exception) -> str:
     """The first line of a library's error message, for one-line messages."""
     text = str(error).strip()

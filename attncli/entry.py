@@ -142,7 +142,7 @@ def _say(message: str) -> None:
 
 
 def _one_blas_thread() -> None:
-    """For `attncli model`, `patterns` and `complexity` only: one BLAS thread, unless the user chose.
+    """For `attncli model`, `generate`, `patterns` and `complexity` only: one BLAS thread, unless the user chose.
 
     A real model multiplies many small matrices (n × 384 by 384 × 32), where OpenBLAS's threads mostly
     wait for each other (benchmarks/model.py); complexity's clock is CPU time, which counts that waiting
@@ -151,7 +151,7 @@ def _one_blas_thread() -> None:
     import os
 
     if len(sys.argv) > 1 and "numpy" not in sys.modules:
-        if sys.argv[1] in ("model", "patterns"):
+        if sys.argv[1] in ("model", "generate", "patterns"):
             os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         elif sys.argv[1] == "complexity":
             for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -314,7 +314,7 @@ class Reader:
             return self.count_or_tokens(node, where, key.minimum or 1)
         if key.kind == "text" and key.name == "description":
             return self.string(node, where, multiline=True)
-        readers = {"text": self.string, "bool": self.boolean, "matrix": self.matrix, "vector": self.vector,
+        readers = {"text": self.string, "bool": self.boolean, "number": self.number, "matrix": self.matrix, "vector": self.vector,
                    "tokens": self.tokens, "mask": self.mask_value, "flags": self.flags}
         return readers[key.kind](node, where)
 
@@ -392,8 +392,20 @@ class Reader:
             **common, origin=self.origin, tokens=tokens, x=x, heads=heads,
             source_tokens=source_tokens, source_x=source_x, w_o=w_o, b_o=b_o,
             causal=causal, mask_matrix=mask_matrix, key_padding=self._key_padding(found.get("key_padding"), n_k),
-            color_values=color_values,
+            color_values=color_values, rope=self._rope(found, heads),
         )
+
+    def _rope(self, found: dict, heads) -> float | None:
+        """RoPE's base, checked by the shared rules (checks.rope)."""
+        if "rope" not in found:
+            return None
+        spec = self.keys(found["rope"], "rope", scenario_keys.ROPE_KEYS)
+        if "base" not in spec:
+            return None  # reported by keys() as missing
+        base = self.number(spec["base"], "rope base")
+        for key, problem in checks.rope(base, {h.name: h.w_q.shape[1] for h in heads}):
+            self.fail(spec["base"] if key == "base" else found["rope"], problem)
+        return base
 
     def _output_projection(self, found: dict, heads) -> tuple[np.ndarray | None, np.ndarray | None]:
         if "W_O" not in found:
@@ -500,10 +512,11 @@ class Reader:
                                 causal=causal, **common)
         color_values = self._color_values(found, drawn.heads, None)
         return drawn._replace(mask_matrix=mask_matrix, key_padding=self._key_padding(found.get("key_padding"), n),
-                              color_values=color_values)
+                              color_values=color_values, rope=self._rope(found, drawn.heads))
 
 
 _EXCLUDES_WHY = {
+    "rope": "RoPE rotates queries and keys by their positions in one sequence; cross-attention has two",
     "heads": "give every head its own W_Q, W_K and W_V",
     "random": "random draws its own tokens, embeddings and weights",
 }

@@ -26,6 +26,7 @@ class Scenario(Record):
     key_padding: np.ndarray | None = None  # (n_k,) bool, True = padding, nobody attends to it
     scale: bool = True
     color_values: bool = False  # value rows are red, green, blue in [0, 1]: show them as paint
+    rope: float | None = None  # RoPE's base: q and k are rotated by positions 0 … n−1 after the projection
 
     @property
     def is_cross(self) -> bool:
@@ -139,6 +140,7 @@ def evaluate(scenario: Scenario, settings: Settings) -> Evaluation:
             allowed=allowed,
             w_o=scenario.w_o,
             b_o=scenario.b_o,
+            rope_base=scenario.rope,
         )
     _check_finite(scenario, steps)
     return Evaluation(scenario=scenario, settings=settings, steps=steps)

@@ -12,7 +12,7 @@ class Key(Record):
     """One key of a scenario mapping (or of a nested mapping such as a head or `random`)."""
 
     name: str
-    kind: str  # text | bool | matrix | vector | tokens | mask | flags | integer | count_or_tokens | mapping | mappings
+    kind: str  # text | bool | number | matrix | vector | tokens | mask | flags | integer | count_or_tokens | mapping | mappings
     help: str
     shape: str = ""  # e.g. "d_model × d_k"; empty when the kind says it all
     required_unless: tuple[str, ...] | None = None  # None: optional; (): always required; else unless a sibling is there
@@ -60,6 +60,11 @@ RANDOM_KEYS = (
     Key("d_v", "integer", "the width of values (default d_k)", minimum=1),
 )
 
+ROPE_KEYS = (
+    Key("base", "number", "the base b of the angles: pair p of a row at position m turns by m·b^(−2p/d_k) "
+        "(Llama uses 10000, SmolLM2 100000)", required_unless=()),
+)
+
 KEYS = (
     Key("name", "text", "the title shown above the walkthrough; default: the file's stem"),
     Key("description", "text", "shown under the title"),
@@ -77,6 +82,9 @@ KEYS = (
     Key("key_padding", "flags", "one 0/1 per key; 1 = padding: nobody attends to that key", "n_k"),
     Key("scale", "bool", "divide the scores by √d_k, as the paper does (default true)"),
     Key("color_values", "bool", "value rows are red, green, blue in [0, 1]: shown as paint (needs d_v = 3)"),
+    Key("rope", "mapping", "rotary position embedding (RoPE): after the projection, each query and key row "
+        "is rotated by its position 0, 1, …, so q·k depends on positions only through their difference "
+        "(needs an even d_k; self-attention only)", excludes=("source",), children=ROPE_KEYS),
     Key("random", "mapping", "draw embeddings ~ N(0, 1) and weights ~ N(0, 1/d_model) instead of writing them, "
         "so q·k has variance ≈ d_k", excludes=("embeddings", "tokens", "W_Q", "W_K", "W_V", "b_Q", "b_K", "b_V",
                                                "W_O", "b_O", "heads", "source"), children=RANDOM_KEYS),

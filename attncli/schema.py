@@ -32,6 +32,7 @@ def _kind(key: Key) -> dict:
     return {
         "text": {"type": "string"},
         "bool": {"type": "boolean"},
+        "number": _NUMBER,
         "matrix": _matrix(_NUMBER),
         "vector": {"type": "array", "minItems": 1, "items": _NUMBER},
         "tokens": _TOKENS,

@@ -20,7 +20,7 @@ BAD = [
     (W, ":1: missing key 'embeddings' (n × d_model: one row of numbers per token)"),
     ("embeddings: [[1, 2]]\nW_Q: [[1], [2]]\nW_V: [[1], [2]]\n", ":1: missing key 'W_K' (d_model × d_k: turns each embedding into a key)"),
     ("embeddings: [[1, 2]]\nW_Q: [[1], [2]]\nW_K: [[1], [2]]\nW_v: [[1], [2]]\n", ":4: unknown key 'W_v'; did you mean W_V?"),
-    (OK + "colour: red\n", ":5: unknown key 'colour' (known keys: name, description, tokens, embeddings, W_Q, W_K, W_V, b_Q, b_K, b_V, heads, W_O, b_O, source, mask, key_padding, scale, color_values, random)"),
+    (OK + "colour: red\n", ":5: unknown key 'colour' (known keys: name, description, tokens, embeddings, W_Q, W_K, W_V, b_Q, b_K, b_V, heads, W_O, b_O, source, mask, key_padding, scale, color_values, rope, random)"),
     ("embeddings: [[1, abc]]\n" + W, ":1: embeddings row 0 (line 1), column 1 is 'abc', not a number"),
     ("embeddings: [[1, yes]]\n" + W, ":1: embeddings row 0 (line 1), column 1 is 'yes', a boolean, not a number"),
     ("embeddings: [[1, true]]\n" + W, ":1: embeddings row 0 (line 1), column 1 is 'true', a boolean, not a number"),

@@ -77,6 +77,6 @@ def test_every_command_that_shows_a_view_takes_the_same_output_options():
     takes = {name: {opt for param in command.params for opt in param.opts}
              for name, command in group.commands.items()}
     views = {name for name, options in takes.items() if "--format" in options}
-    assert views == {"explain", "compare", "complexity", "scenarios", "grade", "model", "patterns"}
+    assert views == {"explain", "compare", "complexity", "scenarios", "grade", "model", "patterns", "generate"}
     for name in views:
         assert VIEW_OPTIONS <= takes[name], (name, VIEW_OPTIONS - takes[name])

@@ -19,16 +19,21 @@ class HeadRun:
 
     layer: int  # 0-based
     head: int  # 0-based
-    x: np.ndarray  # (n, d_model) the hidden state entering the layer
+    x: np.ndarray  # (n, d_model) what the projections read: the layer's input (BERT), its RMSNorm (Llama)
     w_q: np.ndarray  # (d_model, d_head)
-    b_q: np.ndarray  # (d_head,)
-    w_k: np.ndarray
-    b_k: np.ndarray
+    b_q: np.ndarray | None  # (d_head,); None in a model without biases (Llama)
+    w_k: np.ndarray  # a decoder's query heads share key/value heads: these are kv_head's slices
+    b_k: np.ndarray | None
     w_v: np.ndarray
-    b_v: np.ndarray
+    b_v: np.ndarray | None
     w_o: np.ndarray  # (d_head, d_model) this head's rows of the attention output dense
-    b_o: np.ndarray  # (d_model,) the layer's output bias, added once after all heads are summed
-    steps: core.HeadSteps  # Q = X·W_Q + b_Q, K, V, S, S/√d_k, A, A·V
+    b_o: np.ndarray | None  # (d_model,) the layer's output bias, added once after all heads are summed
+    steps: core.HeadSteps  # Q = X·W_Q + b_Q (then RoPE in a decoder), K, V, S, S/√d_k, (mask), A, A·V
+    kv_head: int | None = None  # the key/value head this query head reads (decoders with shared K/V)
+    rope_base: float | None = None  # RoPE's base when q and k are rotated by position (Llama)
+    q_raw: np.ndarray | None = None  # (n, d_head) X·W_Q before the rotation; steps.q is after it
+    k_raw: np.ndarray | None = None  # (n, d_head) X·W_K before the rotation
+    positions: np.ndarray | None = None  # (n,) the positions the rows were rotated by
 
     @property
     def name(self) -> str:
@@ -37,7 +42,7 @@ class HeadRun:
 
 @dataclass(frozen=True, eq=False)
 class LayerRun:
-    """One encoder block: its heads, then output dense + residual + LayerNorm, feed-forward + residual + LayerNorm."""
+    """One block: its heads, then the output dense, feed-forward, residuals and norms (LayerNorm in BERT, RMSNorm in Llama)."""
 
     index: int
     x: np.ndarray  # (n, d_model) input
@@ -54,8 +59,10 @@ class ModelRun:
     text: str
     tokens: tuple[str, ...]
     ids: tuple[int, ...]
-    embeddings: np.ndarray  # (n, d_model) LayerNorm(word + position + token type): layer 0's input
+    embeddings: np.ndarray  # (n, d_model) layer 0's input: LayerNorm(word + position + type) in BERT
     layers: tuple[LayerRun, ...]
+    causal: bool = False  # a decoder: query i sees keys j ≤ i only
+    logits: np.ndarray | None = None  # (n, vocab) next-token scores, when the run computed them (decoders)
 
     @property
     def hidden_states(self) -> tuple[np.ndarray, ...]:

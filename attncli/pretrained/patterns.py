@@ -34,51 +34,55 @@ class HeadPattern:
     shares: dict  # kind → mean weight, for every pattern but broad
 
 
-def pattern_shares(weights: np.ndarray, tokens) -> dict:
+def pattern_shares(weights: np.ndarray, tokens, causal: bool = False) -> dict:
     """For each pattern, the weight on its targets averaged over the query rows that have a target.
 
     previous: A[i, i−1] over rows 1…n−1;  next: A[i, i+1] over rows 0…n−2;  self: A[i, i];
-    first: A[i, 0] (the [CLS] sink in BERT);  sep: the summed weight on [SEP] tokens;
-    punctuation: the summed weight on tokens made only of punctuation marks. 0 where a pattern has no target.
+    first: A[i, 0] (the [CLS] sink in BERT, the BOS sink in a decoder);  sep: the summed weight on [SEP]
+    tokens; punctuation: the summed weight on tokens made only of punctuation marks. 0 where a pattern
+    has no target. In a causal model row 0 sees only itself and no row sees the next token, so row 0
+    is left out of every average and next is 0.
     """
     a = np.asarray(weights, dtype=np.float64)  # (n, n)
     n = a.shape[0]
     idx = np.arange(n)
+    rows = idx[1:] if causal and n > 1 else idx  # the rows that had a choice
     sep = np.array([t == "[SEP]" for t in tokens])
     punct = np.array([_is_punctuation(t) for t in tokens])
     return {
         "previous": float(a[idx[1:], idx[1:] - 1].mean()) if n > 1 else 0.0,
-        "next": float(a[idx[:-1], idx[:-1] + 1].mean()) if n > 1 else 0.0,
-        "self": float(np.diagonal(a).mean()),
-        "first": float(a[:, 0].mean()),
-        "sep": float(a[:, sep].sum(axis=1).mean()),
-        "punctuation": float(a[:, punct].sum(axis=1).mean()),
+        "next": float(a[idx[:-1], idx[:-1] + 1].mean()) if n > 1 and not causal else 0.0,
+        "self": float(a[rows, rows].mean()),
+        "first": float(a[rows, 0].mean()),
+        "sep": float(a[rows][:, sep].sum(axis=1).mean()),
+        "punctuation": float(a[rows][:, punct].sum(axis=1).mean()),
     }
 
 
-def head_pattern(weights: np.ndarray, tokens) -> HeadPattern:
+def head_pattern(weights: np.ndarray, tokens, causal: bool = False) -> HeadPattern:
     """The pattern whose targets get the largest mean weight, if that is ≥ THRESHOLD (0.5); else broad.
 
     So a head labelled "previous" gives, on average over its query rows, at least half of each row's
     weight to the token just before; "broad" means no listed pattern gets half of the weight on average.
     """
-    shares = pattern_shares(weights, tokens)
+    shares = pattern_shares(weights, tokens, causal)
     kind = max(shares, key=shares.get)  # ties go to the first in KINDS' order
     if shares[kind] < THRESHOLD:
         return HeadPattern(kind="broad", share=shares[kind], shares=shares)
     return HeadPattern(kind=kind, share=shares[kind], shares=shares)
 
 
-def label_head(weights: np.ndarray, tokens) -> str:
+def label_head(weights: np.ndarray, tokens, causal: bool = False) -> str:
     """The kind of pattern a head's weights show: a key of KINDS (see head_pattern for the rule)."""
-    return head_pattern(weights, tokens).kind
+    return head_pattern(weights, tokens, causal).kind
 
 
 def head_labels(run, measured: dict | None = None) -> dict:
     """(layer, head) → kind for every head: measured evidence (pretrained/measured.py) where there is
     some, else the label this sentence's weights give."""
     measured = measured or {}
-    return {(h.layer, h.head): measured.get((h.layer, h.head)) or label_head(h.steps.weights, run.tokens)
+    causal = getattr(run, "causal", False)
+    return {(h.layer, h.head): measured.get((h.layer, h.head)) or label_head(h.steps.weights, run.tokens, causal)
             for layer in run.layers for h in layer.heads}
 
 
@@ -89,7 +93,8 @@ def clearest_head(run) -> tuple[int, int, HeadPattern, bool]:
     """The head to show step by step: the one whose pattern takes the largest share of the weight among
     heads that are neither broad nor a sink; if every head is, the largest share of all. Ties go to the
     first in layer, then head, order. Returns (layer, head, its pattern, whether it was the fallback)."""
-    found = [(h.layer, h.head, head_pattern(h.steps.weights, run.tokens)) for layer in run.layers for h in layer.heads]
+    found = [(h.layer, h.head, head_pattern(h.steps.weights, run.tokens, getattr(run, "causal", False)))
+             for layer in run.layers for h in layer.heads]
     telling = [f for f in found if f[2].kind not in ("broad", *SINKS)]
     layer, head, pattern = max(telling or found, key=lambda f: f[2].share)  # max keeps the first of equals
     return layer, head, pattern, not telling

