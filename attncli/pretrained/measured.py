@@ -10,6 +10,7 @@ from __future__ import annotations
 # --model alias → kind → the heads whose 95 % interval lies above the best baseline, best first
 EVIDENCE: dict[str, dict[str, tuple[tuple[int, int], ...]]] = {
     "minilm": {"agreement": (), "coreference": ((1, 3), (5, 2))},
+    "smollm2": {"agreement": ((13, 8),), "coreference": ()},
 }
 LABELLED_KINDS = ("coreference", "agreement")  # the kinds the gallery takes from here
 
