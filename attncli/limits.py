@@ -132,3 +132,13 @@ def describe_size_limits() -> str:
 
 
 MAX_ROWS = 40  # rows of a table shown before the middle ones are elided
+
+
+def check_hand_keys(n_k: int, flag: str | None) -> None:
+    """A hand calculation writes a term per key: refuse, before any work, one too long to read."""
+    from attncli.errors import UsageError
+
+    if flag is not None and n_k > max_hand_keys():
+        raise UsageError(f"{flag}: writing a row out by hand takes a term per key, and this scenario has {n_k:,} keys; "
+                         f"attncli writes it for at most {max_hand_keys():,} keys (the view without {flag} "
+                         "shows every step)")
