@@ -38,31 +38,20 @@ def _complete_scenario(incomplete: str) -> list[str]:
     return complete(incomplete)
 
 
-ScenarioArg = Annotated[
-    Optional[str],
-    typer.Argument(
-        help="A scenario YAML file, '-' for standard input, or a built-in name (see `attncli scenarios`).",
-        autocompletion=_complete_scenario, show_default="dog_ate_dinner", metavar="SCENARIO",
-    ),
-]
-PrecisionOpt = Annotated[
-    int, typer.Option(min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is float64).")
-]
-LevelOpt = Annotated[
-    Level,
-    typer.Option(help="How far to go: scores (S = q·k), scaled (÷√d_k), softmax (exponentials, sum, weights) "
-                      "or row (also the output)."),
-]
+ScenarioArg = Annotated[Optional[str], typer.Argument(
+    help="A scenario YAML file, '-' for standard input, or a built-in name (see `attncli scenarios`).",
+    autocompletion=_complete_scenario, show_default="dog_ate_dinner", metavar="SCENARIO")]
+PrecisionOpt = Annotated[int, typer.Option(
+    min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is float64).")]
+LevelOpt = Annotated[Level, typer.Option(
+    help="How far to go: scores (S = q·k), scaled (÷√d_k), softmax (exponentials, sum, weights) or row (also the "
+    "output).")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")]
-ModelOpt = Annotated[
-    Optional[str],
-    typer.Option("--model", metavar="minilm|smollm2|PATH",
-                 help="minilm (the encoder all-MiniLM-L6-v2, default), smollm2 (the causal SmolLM2-135M-Instruct), "
-                      "a Llama GGUF file, a BERT model directory or a Hugging Face hub id."),
-]
-Float32Opt = Annotated[
-    bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
-]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", metavar="minilm|smollm2|PATH", help="minilm (the encoder all-MiniLM-L6-v2, default), smollm2 (the "
+    "causal SmolLM2-135M-Instruct), a Llama GGUF file, a BERT model directory or a Hugging Face hub id.")]
+Float32Opt = Annotated[bool, typer.Option(
+    "--float32", help="Run the model in float32, as it was trained (default float64).")]
 
 # The output options of every command that shows a view: declared here once, added by view_command().
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
@@ -148,9 +137,8 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     pass
 
@@ -158,27 +146,20 @@ def _options(
 @view_command()
 def explain(
     scenario: ScenarioArg = None,
-    focus: Annotated[
-        Optional[str],
-        typer.Option(help="Write out the arithmetic of one query row by hand: a token, or a row index from 0."),
-    ] = None,
-    scale: Annotated[
-        Optional[bool],
-        typer.Option("--scale/--no-scale", help="Divide the scores by √d_k (default: what the scenario says)."),
-    ] = None,
-    mask: Annotated[
-        Optional[bool],
-        typer.Option("--mask/--no-mask", help="Causal mask on, or every mask off (default: the scenario's)."),
-    ] = None,
+    focus: Annotated[Optional[str], typer.Option(
+        help="Write out the arithmetic of one query row by hand: a token, or a row index from 0.")] = None,
+    scale: Annotated[Optional[bool], typer.Option(
+        "--scale/--no-scale", help="Divide the scores by √d_k (default: what the scenario says).")] = None,
+    mask: Annotated[Optional[bool], typer.Option(
+        "--mask/--no-mask", help="Causal mask on, or every mask off (default: the scenario's).")] = None,
     temperature: Annotated[float, typer.Option(help="Divide the scores by T after scaling.")] = 1.0,
     head: Annotated[Optional[str], typer.Option(help="Walk through one head only: its name, or its index from 0.")] = None,
     tiled: Annotated[
         bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) block by block, as FlashAttention does.")
     ] = False,
     block: Annotated[Optional[int], typer.Option(min=1, help="Keys per block for --tiled.")] = None,
-    code: Annotated[
-        Optional[CodeLanguage], typer.Option(help="Show beside each step the line of numpy or torch that computes it.")
-    ] = None,
+    code: Annotated[Optional[CodeLanguage], typer.Option(
+        help="Show beside each step the line of numpy or torch that computes it.")] = None,
     compact: Annotated[bool, typer.Option(
         "--compact", help="Show A as one coloured cell per weight, so 40+ tokens fit 80 columns.")] = False,
     precision: PrecisionOpt = 3,
@@ -202,16 +183,12 @@ def explain(
 @view_command()
 def compare(
     scenario: ScenarioArg = None,
-    scale: Annotated[
-        Optional[bool],
-        typer.Option("--scale/--no-scale", help="Variant: divide by √d_k, or not (the opposite of the scenario)."),
-    ] = None,
+    scale: Annotated[Optional[bool], typer.Option(
+        "--scale/--no-scale", help="Variant: divide by √d_k, or not (the opposite of the scenario).")] = None,
     temperature: Annotated[Optional[float], typer.Option(help="Variant: divide the scores by T after scaling.")] = None,
     mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Variant: causal mask on, or every mask off.")] = None,
-    sweep_dk: Annotated[
-        Optional[str],
-        typer.Option("--sweep-dk", help="Sweep d_k, e.g. 2,8,32,128,512: scaled against unscaled on random data."),
-    ] = None,
+    sweep_dk: Annotated[Optional[str], typer.Option(
+        "--sweep-dk", help="Sweep d_k, e.g. 2,8,32,128,512: scaled against unscaled on random data.")] = None,
     precision: PrecisionOpt = 3,
     how=None,
 ) -> None:
@@ -316,20 +293,15 @@ def schema() -> None:
 
 @command()
 def quiz(
-    scenario: Annotated[
-        Optional[str],
-        typer.Argument(help="A scenario file, '-' or a built-in name; none: a generated exercise.",
-                       autocompletion=_complete_scenario, show_default=False, metavar="SCENARIO"),
-    ] = None,
+    scenario: Annotated[Optional[str], typer.Argument(
+        help="A scenario file, '-' or a built-in name; none: a generated exercise.", autocompletion=_complete_scenario,
+        show_default=False, metavar="SCENARIO")] = None,
     level: LevelOpt = Level.row,
-    seed: Annotated[
-        Optional[int],
-        typer.Option(min=0, help="The exercise to generate (none: a new one, printed so you can redo it); "
-                                 "with SCENARIO, the seed picks the row."),
-    ] = None,
-    row: Annotated[
-        Optional[str], typer.Option(help="With SCENARIO: the query row to practise, a token or an index from 0.")
-    ] = None,
+    seed: Annotated[Optional[int], typer.Option(
+        min=0, help="The exercise to generate (none: a new one, printed so you can redo it); with SCENARIO, the seed "
+        "picks the row.")] = None,
+    row: Annotated[Optional[str], typer.Option(
+        help="With SCENARIO: the query row to practise, a token or an index from 0.")] = None,
     no_color: NoColorOpt = False,
 ) -> None:
     """Practise by hand: one step of a row at a time, checked.
@@ -345,15 +317,12 @@ def quiz(
 @command()
 def worksheet(
     out: Annotated[str, typer.Option(help="The folder to write into (made if missing).", metavar="DIR")],
-    seed: Annotated[
-        str, typer.Option(help="The course seed (any text): each student's numbers derive from it and the id.")
-    ] = "attncli",
-    roster: Annotated[
-        Optional[str], typer.Option(help="A file with one student id a line ('#' starts a comment).", metavar="FILE")
-    ] = None,
-    count: Annotated[
-        Optional[int], typer.Option(min=1, max=1000, help="Instead of a roster: student-01 … student-N.")
-    ] = None,
+    seed: Annotated[str, typer.Option(
+        help="The course seed (any text): each student's numbers derive from it and the id.")] ="attncli",
+    roster: Annotated[Optional[str], typer.Option(
+        help="A file with one student id a line ('#' starts a comment).", metavar="FILE")] = None,
+    count: Annotated[Optional[int], typer.Option(
+        min=1, max=1000, help="Instead of a roster: student-01 … student-N.")] = None,
     level: LevelOpt = Level.row,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist in DIR.")] = False,
 ) -> None:
@@ -390,29 +359,21 @@ def grade(
 def model_command(
     text: Annotated[Optional[str], typer.Argument(help="Your sentence, in quotes.", show_default=False,
                                                  metavar="TEXT")] = None,
-    layer: Annotated[
-        Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")
-    ] = None,
+    layer: Annotated[Optional[int], typer.Option(
+        help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")] = None,
     head: Annotated[Optional[int], typer.Option(help="One head, from 0 within its layer (with --layer).")] = None,
     model_ref: ModelOpt = None,
-    focus: Annotated[
-        Optional[str],
-        typer.Option(help="With --layer/--head: write one token's row out by hand (a token or a row from 0)."),
-    ] = None,
-    link: Annotated[
-        Optional[tuple[str, str]],
-        typer.Option(metavar="FROM TO", help="Rank every head by the weight token FROM gives token TO."),
-    ] = None,
-    save: Annotated[
-        Optional[str],
-        typer.Option(metavar="FILE", help="With --layer/--head: write the head as a scenario for explain."),
-    ] = None,
+    focus: Annotated[Optional[str], typer.Option(
+        help="With --layer/--head: write one token's row out by hand (a token or a row from 0).")] = None,
+    link: Annotated[Optional[tuple[str, str]], typer.Option(
+        metavar="FROM TO", help="Rank every head by the weight token FROM gives token TO.")] = None,
+    save: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="With --layer/--head: write the head as a scenario for explain.")] = None,
     force: Annotated[bool, typer.Option("--force", help="With --save: overwrite FILE if it exists.")] = False,
     float32: Float32Opt = False,
-    induction: Annotated[
-        bool, typer.Option("--induction", help="The induction lesson: random words twice, every head's induction "
-                                               "score, the loss per copy and the ablation (default model smollm2).")
-    ] = False,
+    induction: Annotated[bool, typer.Option(
+        "--induction", help="The induction lesson: random words twice, every head's induction score, the loss per copy "
+        "and the ablation (default model smollm2).")] = False,
     length: Annotated[int, typer.Option(min=1, help="With --induction: how many random words.")] = 20,
     seed: Annotated[int, typer.Option(min=0, help="With --induction: which words (the same seed, the same words).")] = 0,
     precision: PrecisionOpt = 3,
@@ -440,26 +401,20 @@ def model_command(
 @view_command("generate")
 def generate_command(
     text: Annotated[str, typer.Argument(help="The prompt, in quotes.", show_default=False, metavar="TEXT")],
-    model_ref: Annotated[
-        Optional[str],
-        typer.Option("--model", metavar="smollm2|PATH.gguf",
-                     help="A causal language model: smollm2 (default) or a Llama-architecture GGUF file."),
-    ] = None,
+    model_ref: Annotated[Optional[str], typer.Option(
+        "--model", metavar="smollm2|PATH.gguf", help="A causal language model: smollm2 (default) or a "
+        "Llama-architecture GGUF file.")] = None,
     max_new_tokens: Annotated[int, typer.Option(help="How many tokens to add, at most.")] = 20,
-    temperature: Annotated[
-        Optional[float], typer.Option(help="Sample instead of taking the most probable token: divide the scores "
-                                           "by T first (below 1 sharper, above 1 flatter).")
-    ] = None,
+    temperature: Annotated[Optional[float], typer.Option(
+        help="Sample instead of taking the most probable token: divide the scores by T first (below 1 sharper, above 1 "
+        "flatter).")] = None,
     top_k: Annotated[Optional[int], typer.Option(help="Sample among the K most probable tokens only.")] = None,
     seed: Annotated[int, typer.Option(min=0, help="With --temperature or --top-k: the same seed, the same draws.")] = 0,
-    layer: Annotated[
-        Optional[int], typer.Option(help="The watched head's layer, from 0 (with --head; default: the middle "
-                                         "layer's head 0).")
-    ] = None,
+    layer: Annotated[Optional[int], typer.Option(
+        help="The watched head's layer, from 0 (with --head; default: the middle layer's head 0).")] = None,
     head: Annotated[Optional[int], typer.Option(help="The watched head, from 0 within its layer (with --layer).")] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")
-    ] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")] = False,
     float32: Float32Opt = False,
     precision: PrecisionOpt = 3,
     how=None,
@@ -484,15 +439,11 @@ PatternKind = _choices("PatternKind", "agreement", "coreference", "positional", 
 
 @view_command("patterns")
 def patterns_command(
-    model_ref: Annotated[
-        Optional[str],
-        typer.Option("--model", metavar="minilm|PATH|HUB_ID",
-                     help="The model to measure (default: the installed all-MiniLM-L6-v2, also called minilm)."),
-    ] = None,
-    set_file: Annotated[
-        Optional[str],
-        typer.Option("--set", metavar="FILE", help="Your own labelled set, in the built-in set's YAML format."),
-    ] = None,
+    model_ref: Annotated[Optional[str], typer.Option(
+        "--model", metavar="minilm|PATH|HUB_ID", help="The model to measure (default: the installed all-MiniLM-L6-v2, "
+        "also called minilm).")] = None,
+    set_file: Annotated[Optional[str], typer.Option(
+        "--set", metavar="FILE", help="Your own labelled set, in the built-in set's YAML format.")] = None,
     kind: Annotated[Optional[PatternKind], typer.Option(help="Measure one kind of pattern only.")] = None,
     precision: PrecisionOpt = 3,
     how=None,
