@@ -2,6 +2,7 @@
 commands.py, imported inside it as everything heavy is, so that `attncli --help` loads none of it."""
 
 import enum
+import functools
 from typing import Annotated, Optional
 
 import typer
@@ -70,14 +71,6 @@ OUTPUT_OPTIONS = (("no_color", NoColorOpt, False), ("width", WidthOpt, None), ("
                   ("export", ExportOpt, None), ("theme", ThemeOpt, "light"))
 
 
-def delivery(output_format: enum.Enum, no_color: bool, width: Optional[int], step: bool, export: Optional[str],
-             theme: str, source: Optional[str] = None):
-    """How to show the view, from the output options; a bad --export or --theme is refused before any work."""
-    from attncli.deliver import delivery as how
-
-    return how(output_format.value, no_color, width, step, export, theme, source)
-
-
 def view_command(*args, formats: type = OutputFormat, **kwargs):
     """A command that shows a view: its own options, then --format and the five others declared above, which
     the function receives as one Delivery, `how` (its SCENARIO, if any, is the source an export never replaces)."""
@@ -86,13 +79,13 @@ def view_command(*args, formats: type = OutputFormat, **kwargs):
     def register(function):
         own = inspect.signature(function)
         fmt = Annotated[formats, typer.Option("--format", "-f", help=FORMATS[formats])]
-        extra = [inspect.Parameter("output_format", inspect.Parameter.KEYWORD_ONLY, default=formats.rich,
-                                   annotation=fmt)]
-        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=alias)
-                  for name, alias, default in OUTPUT_OPTIONS]
+        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=alias)
+                 for name, alias, default in (("output_format", fmt, formats.rich), *OUTPUT_OPTIONS)]
 
         def shown(*call_args, output_format, no_color, width, step, export, theme, **call_kwargs):
-            how = delivery(output_format, no_color, width, step, export, theme, call_kwargs.get("scenario"))
+            from attncli.deliver import delivery  # a bad --export or --theme is refused before any work
+
+            how = delivery(output_format.value, no_color, width, step, export, theme, call_kwargs.get("scenario"))
             return function(*call_args, how=how, **call_kwargs)
 
         shown.__name__, shown.__doc__ = function.__name__, function.__doc__
@@ -107,8 +100,6 @@ def command(*args, **kwargs):
     """app.command, with the one user-error type turned into one line on stderr and its exit status."""
 
     def register(function):
-        import functools
-
         @functools.wraps(function)
         def run(*call_args, **call_kwargs):
             from attncli.errors import AttncliError
@@ -136,10 +127,8 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _options(
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
-) -> None:
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
     pass
 
 
@@ -154,9 +143,8 @@ def explain(
         "--mask/--no-mask", help="Causal mask on, or every mask off (default: the scenario's).")] = None,
     temperature: Annotated[float, typer.Option(help="Divide the scores by T after scaling.")] = 1.0,
     head: Annotated[Optional[str], typer.Option(help="Walk through one head only: its name, or its index from 0.")] = None,
-    tiled: Annotated[
-        bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) block by block, as FlashAttention does.")
-    ] = False,
+    tiled: Annotated[bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) "
+                                                         "block by block, as FlashAttention does.")] = False,
     block: Annotated[Optional[int], typer.Option(min=1, help="Keys per block for --tiled.")] = None,
     code: Annotated[Optional[CodeLanguage], typer.Option(
         help="Show beside each step the line of numpy or torch that computes it.")] = None,
@@ -224,9 +212,7 @@ def complexity(
 
 
 @view_command()
-def scenarios(
-    how=None,
-) -> None:
+def scenarios(how=None) -> None:
     """List the built-in scenarios."""
     from attncli import commands
     from attncli.deliver import deliver
