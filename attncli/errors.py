@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 
 class AttncliError(Exception):
     """A problem with the user's input or request, reported without a traceback."""
@@ -45,3 +47,12 @@ class Problems(AttncliError):
 
     def lines(self) -> list[str]:
         return [str(problem) for problem in self.problems]
+
+
+@contextmanager
+def option(name: str):
+    """Name the option a library usage error came from: 'no head 'x'' becomes '--head: no head 'x''."""
+    try:
+        yield
+    except UsageError as error:
+        raise UsageError(f"{name}: {error.message}", origin=error.origin, line=error.line) from None

@@ -50,21 +50,23 @@ def decode(data: bytes, origin: str, limit: int) -> str:
                            origin=origin, line=line) from None
 
 
-def read_text(path: str, limit: int | None = None) -> str:
-    """The UTF-8 text of a file of at most `limit` bytes (default the file limit), or one AttncliError."""
+def read_text(path: str, limit: int | None = None, *, what: str = "a file", origin: str | None = None) -> str:
+    """The UTF-8 text of a file of at most `limit` bytes (default the file limit), or one AttncliError
+    naming origin (default the path); what the file should be, for a directory given instead."""
     from attncli import limits
 
     limit = limits.max_file_bytes() if limit is None else limit
+    origin = path if origin is None else origin
     if os.path.isdir(path):
-        raise AttncliError("is a directory, not a file", origin=path)
+        raise AttncliError(f"is a directory, not {what}", origin=origin)
     try:
         with open(path, "rb") as f:
             data = read_at_most(f, limit)
     except FileNotFoundError:
-        raise AttncliError("no such file", origin=path) from None
+        raise AttncliError("no such file", origin=origin) from None
     except OSError as e:
-        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=path) from None
-    return decode(data, path, limit)
+        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=origin) from None
+    return decode(data, origin, limit)
 
 
 def read_json(path: str, limit: int | None = None, *, numbers_as_text: bool = False, object_pairs_hook=None):

@@ -56,48 +56,25 @@ def max_cells() -> int:
     return _env_int(CELLS_ENV, _DEFAULT_CELLS)
 
 
-def max_tokens() -> int:
-    return _MAX_TOKENS
+def _fixed(value: int):
+    """A limit the environment does not change, read as the others are."""
+    return lambda: value
 
 
-def max_dim() -> int:
-    return _MAX_DIM
+max_tokens = _fixed(_MAX_TOKENS)
+max_dim = _fixed(_MAX_DIM)
+max_heads = _fixed(_MAX_HEADS)
+max_number_digits = _fixed(_MAX_NUMBER_DIGITS)
+max_answers = _fixed(_MAX_ANSWERS)
+max_tries = _fixed(_MAX_TRIES)
+max_answer_chars = _fixed(_MAX_ANSWER_CHARS)
+max_hand_keys = _fixed(_MAX_HAND_KEYS)
+max_set_sentences = _fixed(_MAX_SET_SENTENCES)
+max_set_pairs = _fixed(_MAX_SET_PAIRS)
 
 
 def max_text(multiline: bool = False) -> int:
     return _MAX_PROSE if multiline else _MAX_TEXT
-
-
-def max_heads() -> int:
-    return _MAX_HEADS
-
-
-def max_number_digits() -> int:
-    return _MAX_NUMBER_DIGITS
-
-
-def max_answers() -> int:
-    return _MAX_ANSWERS
-
-
-def max_tries() -> int:
-    return _MAX_TRIES
-
-
-def max_answer_chars() -> int:
-    return _MAX_ANSWER_CHARS
-
-
-def max_hand_keys() -> int:
-    return _MAX_HAND_KEYS
-
-
-def max_set_sentences() -> int:
-    return _MAX_SET_SENTENCES
-
-
-def max_set_pairs() -> int:
-    return _MAX_SET_PAIRS
 
 
 def max_output_bytes() -> int:
@@ -132,3 +109,13 @@ def describe_size_limits() -> str:
 
 
 MAX_ROWS = 40  # rows of a table shown before the middle ones are elided
+
+
+def check_hand_keys(n_k: int, flag: str | None) -> None:
+    """A hand calculation writes a term per key: refuse, before any work, one too long to read."""
+    from attncli.errors import UsageError
+
+    if flag is not None and n_k > max_hand_keys():
+        raise UsageError(f"{flag}: writing a row out by hand takes a term per key, and this scenario has {n_k:,} keys; "
+                         f"attncli writes it for at most {max_hand_keys():,} keys (the view without {flag} "
+                         "shows every step)")

@@ -224,3 +224,40 @@ def line_reader(stream):
             return None
 
     return read
+
+
+def generated_quiz(say, level: str, seed: int | None, row: str | None):
+    """The seed (drawn and said when not given) and its one-exercise sheet."""
+    import secrets
+
+    from attncli.errors import UsageError
+    from attncli.practice.exercises import Options, make_exercise
+
+    if row is not None:
+        raise UsageError("--row picks a row of a SCENARIO; a generated exercise asks about the row it was made "
+                         "for (give a SCENARIO, such as dog_ate_dinner, to choose the row)")
+    if seed is None:
+        seed = secrets.randbelow(100_000)
+        say(f"Exercise {seed}: to redo it later, attncli quiz --seed {seed}", "dim")
+    return seed, make_exercise(str(seed), "quiz", 1, level, Options(exercises=1))
+
+
+def scenario_quiz(say, scenario: str, level: str, seed: int | None, row: str | None):
+    """The questions on one row of a scenario, after saying what it is."""
+    from attncli import loader
+    from attncli.errors import option
+    from attncli.errors import UsageError
+    from attncli.scenario import find_row
+
+    if row is not None and seed is not None:
+        raise UsageError("--row and --seed both choose the row; give one of them")
+    if scenario == "-":
+        raise UsageError("the quiz reads its answers from standard input, so the scenario cannot come from it "
+                         "too; save the scenario to a file and give its name")
+    sc = loader.load(scenario)
+    with option("--row"):
+        index = find_row(sc.tokens, row) if row is not None else seed_row(sc, seed) if seed is not None else 0
+    what, facts = introduction(sc, index, level)
+    say(what, "bold")
+    say(facts, "dim")
+    return scenario_questions(sc, level, row=index)

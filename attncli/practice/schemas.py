@@ -113,6 +113,11 @@ _GRADED_QUESTION = {
     },
 }
 
+def _list_of(required: list[str], properties: dict) -> dict:
+    """An array of objects with these required keys and these properties."""
+    return {"type": "array", "items": {"type": "object", "required": required, "properties": properties}}
+
+
 GRADE_SCHEMA = {
     "$schema": _DRAFT,
     "title": "attncli grade --format json",
@@ -120,49 +125,28 @@ GRADE_SCHEMA = {
     "required": ["students"],
     "properties": {
         "seed": {"type": "string"},
-        "students": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["student", "score", "max", "questions"],
-                "properties": {
-                    "student": {"type": "string"},
-                    "file": {"type": "string"},
-                    "score": {"type": "number", "minimum": 0},
-                    "max": {"type": "number", "minimum": 0},
-                    "status": {"const": "graded"},
-                    "mistakes": {"type": "array", "items": {"type": "string"}},
-                    "not_answered": {"type": "integer", "minimum": 0},
-                    "questions": {"type": "array", "items": _GRADED_QUESTION},
-                    "notes": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-        "ungraded": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["student", "file", "status", "reason"],
-                "properties": {
-                    "student": {"type": "string"},
-                    "file": {"type": "string"},
-                    "status": {"enum": ["unreadable", "not graded"]},
-                    "reason": {"type": "string"},
-                },
-            },
-        },
+        "students": _list_of(["student", "score", "max", "questions"], {
+            "student": {"type": "string"},
+            "file": {"type": "string"},
+            "score": {"type": "number", "minimum": 0},
+            "max": {"type": "number", "minimum": 0},
+            "status": {"const": "graded"},
+            "mistakes": {"type": "array", "items": {"type": "string"}},
+            "not_answered": {"type": "integer", "minimum": 0},
+            "questions": {"type": "array", "items": _GRADED_QUESTION},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        }),
+        "ungraded": _list_of(["student", "file", "status", "reason"], {
+            "student": {"type": "string"},
+            "file": {"type": "string"},
+            "status": {"enum": ["unreadable", "not graded"]},
+            "reason": {"type": "string"},
+        }),
         "missing": {"type": "array", "items": {"type": "string"}},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["file", "message"],
-                "properties": {
-                    "file": {"type": ["string", "null"]},
-                    "line": {"type": ["integer", "null"]},
-                    "message": {"type": "string"},
-                },
-            },
-        },
+        "errors": _list_of(["file", "message"], {
+            "file": {"type": ["string", "null"]},
+            "line": {"type": ["integer", "null"]},
+            "message": {"type": "string"},
+        }),
     },
 }

@@ -1,4 +1,5 @@
-"""A BERT encoder's config.json, read and checked: the numbers the forward pass depends on."""
+"""A BERT encoder's config.json, read and checked: the numbers the forward pass depends on; and the
+shape every model and config answers to under the same names, encoder or decoder."""
 
 from __future__ import annotations
 
@@ -10,8 +11,28 @@ from attncli.errors import AttncliError
 SUPPORTED_ACTIVATION = "gelu"  # Hugging Face's name for the exact erf GELU
 
 
+class Shape:
+    """d_head from d_model and n_heads, whatever a config calls them."""
+
+    @property
+    def d_head(self) -> int:
+        return self.d_model // self.n_heads
+
+
+class ModelShape:
+    """A model's layers and heads, read from its config."""
+
+    @property
+    def n_layers(self) -> int:
+        return self.config.n_layers
+
+    @property
+    def n_heads(self) -> int:
+        return self.config.n_heads
+
+
 @dataclass(frozen=True)
-class BertConfig:
+class BertConfig(Shape):
     """The shape of a BERT encoder and the constants of its arithmetic."""
 
     vocab_size: int
@@ -24,8 +45,16 @@ class BertConfig:
     layer_norm_eps: float
 
     @property
-    def d_head(self) -> int:
-        return self.hidden_size // self.num_attention_heads
+    def d_model(self) -> int:
+        return self.hidden_size
+
+    @property
+    def n_layers(self) -> int:
+        return self.num_hidden_layers
+
+    @property
+    def n_heads(self) -> int:
+        return self.num_attention_heads
 
 
 _INTS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from attncli.errors import AttncliError
+from attncli.pretrained.config import ModelShape
 from attncli.pretrained.forward import ModelRun
 from attncli.pretrained.gguf_file import GGUFFile
 from attncli.pretrained.gguf_tokens import GGUFTokenizer
@@ -20,7 +21,7 @@ from attncli.pretrained.llama import (LlamaConfig, LlamaLayer, VOCAB_CHUNK, chec
 MB = 1 << 20
 
 
-class DecoderModel:
+class DecoderModel(ModelShape):
     """A Llama-architecture causal language model read from a GGUF file."""
 
     causal = True
@@ -34,14 +35,6 @@ class DecoderModel:
         self._layers: dict[int, LlamaLayer] = {}
         self._output: np.ndarray | None = None
         self.keep_weights = False  # generation sets it: every layer is read again at each new token
-
-    @property
-    def n_layers(self) -> int:
-        return self.config.n_layers
-
-    @property
-    def n_heads(self) -> int:
-        return self.config.n_heads
 
     def kv_head(self, head: int) -> int:
         return self.config.kv_head(head)

@@ -32,12 +32,7 @@ WHAT = {  # kind → what its pairs link, for a learner
     "positional": "each token → the token before it",
     "separator": "each token → the first token",
 }
-POINTS = {  # kind → what a head that follows it does
-    "agreement": "a verb to its subject",
-    "coreference": "a pronoun to its antecedent",
-    "positional": "each token to the token before it",
-    "separator": "each token to the first token",
-}
+POINTS = {kind: link.replace(" → ", " to ") for kind, link in WHAT.items()}  # what a head that follows it does
 
 
 @dataclass(frozen=True)

@@ -69,22 +69,12 @@ def builtin_path() -> Path:
 
 def load_set(ref: str | None) -> LabelledSet:
     """The built-in set (ref None) or a user's YAML file, validated; problems name the file and line."""
-    from attncli.files import decode, read_at_most
+    from attncli.files import read_text
 
-    path = builtin_path() if ref is None else Path(ref)
-    origin = "built-in" if ref is None else ref
-    if ref is not None:
-        if not path.exists():
-            raise AttncliError("no such file", origin=ref)
-        if path.is_dir():
-            raise AttncliError("is a directory, not a labelled set", origin=ref)
-    try:
-        with path.open("rb") as f:
-            data = read_at_most(f, limits.max_file_bytes())
-    except OSError as e:
-        raise AttncliError(f"cannot read the file: {e.strerror or e}", origin=origin) from None
-    return parse_set(decode(data, origin, limits.max_file_bytes()), origin=origin,
-                     default_name=path.stem if ref is not None else "attncli's labelled set")
+    if ref is None:
+        return parse_set(read_text(str(builtin_path()), origin="built-in"), origin="built-in",
+                         default_name="attncli's labelled set")
+    return parse_set(read_text(ref, what="a labelled set"), origin=ref, default_name=Path(ref).stem)
 
 
 def parse_set(text: str, *, origin: str, default_name: str = "set") -> LabelledSet:

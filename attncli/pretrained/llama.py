@@ -14,6 +14,7 @@ import numpy as np
 
 from attncli import core
 from attncli.errors import AttncliError
+from attncli.pretrained.config import Shape
 from attncli.pretrained.gguf_file import GGUFFile
 
 ARCHITECTURE = "llama"
@@ -21,7 +22,7 @@ VOCAB_CHUNK = 8192  # rows of the output matrix dequantised at a time when compu
 
 
 @dataclass(frozen=True)
-class LlamaConfig:
+class LlamaConfig(Shape):
     """The shape of a Llama decoder and the constants of its arithmetic, from the GGUF metadata."""
 
     n_layers: int
@@ -33,10 +34,6 @@ class LlamaConfig:
     context_length: int
     rms_eps: float
     rope_base: float
-
-    @property
-    def d_head(self) -> int:
-        return self.d_model // self.n_heads
 
     @property
     def group(self) -> int:

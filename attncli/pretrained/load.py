@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 
 from attncli.errors import AttncliError
-from attncli.pretrained.config import BertConfig, read_config
+from attncli.pretrained.config import BertConfig, ModelShape, read_config
 from attncli.pretrained.forward import ModelRun, forward
 from attncli.pretrained.locate import is_gguf_ref, locate, locate_gguf, require_libraries
 from attncli.pretrained.tokens import ModelTokenizer
 from attncli.pretrained.weights import BertWeights, read_weights
 
 
-class Model:
+class Model(ModelShape):
     """A BERT encoder read from a Hugging Face model directory."""
 
     causal = False
@@ -27,14 +27,6 @@ class Model:
         self.weights = weights
         self.tokenizer = tokenizer
         self.dtype = np.dtype(dtype)
-
-    @property
-    def n_layers(self) -> int:
-        return self.config.num_hidden_layers
-
-    @property
-    def n_heads(self) -> int:
-        return self.config.num_attention_heads
 
     def tokenize(self, text: str) -> tuple[str, ...]:
         """The tokens the model sees for text, [CLS] and [SEP] included."""
