@@ -288,7 +288,7 @@ def grid_table(headers, rows, title: str = "", numeric: bool = True) -> Table:
 
 def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[RenderableType]:
     """Each layer on a row of its own, its heads side by side: a heatmap of one cell per weight when a
-    layer fits `width` so in at most two bands, else a thumbnail of spans of tokens per head, a layer
+    layer fits `width` so in one band, else a thumbnail of spans of tokens per head, a layer
     to a row (a long text, a model with many heads)."""
     width = width or 120
     layers: dict[int, list] = {}
@@ -300,7 +300,7 @@ def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[Renderabl
     most = max(len(heads) for heads in layers.values())
     out: list[RenderableType] = [Text(block.title, style="bold")] if block.title else []
     per_band = max(1, (width - label_width) // (_GAP + tile_width))
-    if label_width + _GAP + tile_width <= width and most <= 2 * per_band:
+    if label_width + _GAP + tile_width <= width and most <= per_band:
         out.append(Text("Column letters are the keys' initials ([CLS] → C, [SEP] → S), in the order of the tokens."))
         for heads in layers.values():
             for start in range(0, len(heads), per_band):

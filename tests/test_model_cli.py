@@ -237,7 +237,7 @@ def test_gallery_shows_one_row_per_layer_with_its_heads_side_by_side_at_any_widt
     lines = gallery_lines(n, layers, heads, width)
     assert max(cell_len(line) for line in lines) <= width
     per_band = (width - 3) // (n + 2)
-    if per_band and heads <= 2 * per_band:  # one cell per weight: a layer's heads in a band or two of their own
+    if per_band and heads <= per_band:  # one cell per weight: a layer's heads in one band of their own
         bands = [line.split()[::2] for line in lines if re.match(r" +L\d+H\d+ ", line)]
         assert [band[0] for band in bands[::-(-heads // per_band)]] == [f"L{layer}H0" for layer in range(layers)]
         assert sum(bands, []) == [f"L{layer}H{head}" for layer in range(layers) for head in range(heads)]
