@@ -4,7 +4,6 @@ import importlib.util
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +23,6 @@ from attncli.views import patterns as patterns_view  # noqa: E402
 
 runner = CliRunner()
 SET = load_set(None)
-README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 @lru_cache(maxsize=None)
@@ -110,15 +108,9 @@ def test_the_gallerys_measured_labels_are_what_patterns_finds_now():
 
 
 def test_the_readme_table_quotes_the_measured_numbers():
-    text = README.read_text(encoding="utf-8")
-    for k in measured().kinds:
-        best = k.best
-        row = next(line for line in text.splitlines() if line.startswith(f"| {k.kind} |"))
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        want = (f"{best.name} {best.accuracy:.2f} [{best.low:.2f}, {best.high:.2f}]",
-                f"{patterns_view.baseline_name(k, k.best_baseline)} ({k.baseline_accuracy:.2f})")
-        assert tuple(cells[1:3]) == want, row
-        assert cells[3].startswith("yes" if k.evidence else "no")
+    from test_patterns_words import check_readme_table
+
+    check_readme_table(measured().kinds, 1)
 
 
 def test_the_gallery_calls_a_head_coref_only_where_patterns_found_evidence():

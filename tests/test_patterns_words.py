@@ -319,3 +319,20 @@ def test_link_baseline_is_the_mean_the_other_rows_give_and_ranks_by_the_excess()
     assert ranking[0].excess == pytest.approx(0.4) and ranking[1].excess == pytest.approx(0.0)
     causal = link_ranking(_fake_run(a, ["x", "y", "z"]), 2, 2, causal=True)  # no other row sees token 2
     assert all(s.baseline is None for s in causal) and causal[0].weight == 0.2
+
+
+def check_readme_table(kinds, column: int) -> None:
+    """The README's patterns table quotes, from `column` on, each kind's best head, best baseline and verdict."""
+    from pathlib import Path
+
+    from attncli.views import patterns as patterns_view
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for k in kinds:
+        best = k.best
+        row = next(line for line in text.splitlines() if line.startswith(f"| {k.kind} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        want = (f"{best.name} {best.accuracy:.2f} [{best.low:.2f}, {best.high:.2f}]",
+                f"{patterns_view.baseline_name(k, k.best_baseline)} ({k.baseline_accuracy:.2f})")
+        assert tuple(cells[column:column + 2]) == want, row
+        assert cells[column + 2].startswith("yes" if k.evidence else "no")
