@@ -88,3 +88,21 @@ def test_induction_finds_l18h6_and_the_copy_is_cheaper(ours):
     assert found.top[0][:2] == (18, 6)
     assert found.loss_copy2 < found.loss_copy1 / 2
     assert found.loss_top > found.loss_random
+
+
+def test_every_matrix_of_the_file_dequantises_as_the_gguf_library_does_bit_for_bit():
+    from gguf import GGMLQuantizationType
+    from gguf.quants import dequantize
+
+    from attncli.pretrained import dequant
+    from attncli.pretrained.gguf_file import GGUFFile
+    from attncli.pretrained.locate import smollm2_file
+
+    f = GGUFFile(smollm2_file())
+    checked = 0
+    for name, t in f.tensors.items():
+        if dequant.handles(t.type):
+            theirs = dequantize(f.raw(name), GGMLQuantizationType(t.type)).astype(np.float32)
+            assert f.tensor(name).tobytes() == theirs.tobytes(), name
+            checked += 1
+    assert checked == 211  # 30 layers × 7 matrices, and the token embeddings

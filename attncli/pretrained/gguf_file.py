@@ -174,19 +174,35 @@ class GGUFFile:
         data = np.frombuffer(self._map, dtype=np.uint8, count=t.n_bytes, offset=t.start)
         return data.reshape(*t.shape[:-1], t.n_bytes // max(1, int(np.prod(t.shape[:-1]))))
 
-    def tensor(self, name: str, rows=None) -> np.ndarray:
-        """The tensor (or the given rows of it) as float32, shaped rows first; refused if it holds NaN or ∞."""
-        from gguf import GGMLQuantizationType
-        from gguf.quants import dequantize
+    def tensor(self, name: str, rows=None, out: np.ndarray | None = None) -> np.ndarray:
+        """The tensor (or the given rows of it) as float32, shaped rows first; refused if it holds NaN or ∞.
+
+        rows: indices of the rows wanted, in that order. out: a float array of the result's shape to fill
+        (of any float dtype: the values are float32's), instead of a new float32 array.
+        """
+        from attncli.pretrained import dequant
 
         t = self.info(name)
         data = self.raw(name)
         if rows is not None:
             data = data[np.asarray(rows, dtype=np.intp)]
+        if dequant.handles(t.type):
+            if not np.isfinite(dequant.scales(data, t.type)).all():  # q·d + m is finite exactly when d and m are
+                self._fail(f"the tensor {name} holds NaN or infinite values")
+            if out is None:
+                out = np.empty((*data.shape[:-1], t.dims[0]), dtype=np.float32)
+            dequant.into(data, t.type, out)
+            return out
+        from gguf import GGMLQuantizationType
+        from gguf.quants import dequantize
+
         values = dequantize(data, GGMLQuantizationType(t.type)).astype(np.float32, copy=False)
         if not np.isfinite(values).all():
             self._fail(f"the tensor {name} holds NaN or infinite values")
-        return values
+        if out is None:
+            return values
+        out[...] = values
+        return out
 
     def close(self) -> None:
         self._map.close()
