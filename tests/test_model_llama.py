@@ -282,17 +282,27 @@ def test_held_weights_give_the_same_numbers_bit_for_bit_as_weights_read_per_pass
                for la, lb in zip(a.layers, b.layers) for x, y in zip(la.heads, lb.heads))
 
 
-def test_widen_gives_float64_values_in_the_weights_layout_and_reuses_one_buffer_per_shape():
-    from attncli.pretrained.llama import Widen
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 7), st.integers(1, 9), st.integers(1, 40), st.sampled_from([8, 64, 1000, 1 << 21]),
+       st.integers(0, 2**32 - 1))
+def test_a_widened_product_is_float64_arithmetic_block_after_block(n, d_in, d_out, block_bytes, seed):
+    from attncli.pretrained import llama
 
-    widen = Widen(np.float64)
-    w = np.random.default_rng(0).random((6, 4), dtype=np.float32).T  # (4, 6) as the layers hold them
-    first = widen(w)
-    assert first.dtype == np.float64 and first.flags.f_contiguous and np.array_equal(first, w.astype(np.float64))
-    again = widen(w[::-1].copy(order="F"))
-    assert again is first  # the same buffer, overwritten: one product at a time
-    assert widen(first) is first  # already float64: no copy
-    assert Widen(np.float32)(w) is w
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((d_out, d_in)).astype(np.float32).T  # (d_in, d_out), columns contiguous as held
+    x = rng.standard_normal((n, d_in))
+    old, llama.BLOCK_BYTES = llama.BLOCK_BYTES, block_bytes  # from one column a block to all of them
+    try:
+        widen = llama.Widen(np.float64)
+        got, again = widen.product(x, w), widen.product(x, w)  # the second reuses the first's buffer
+    finally:
+        llama.BLOCK_BYTES = old
+    exact = x @ w.astype(np.float64)
+    assert got.dtype == np.float64 and got.shape == (n, d_out)
+    scale = (np.abs(x) @ np.abs(w.astype(np.float64))).max()  # the size of the sums' terms: rounding is relative to it
+    np.testing.assert_allclose(got, exact, rtol=0, atol=1e-14 * scale)
+    assert np.array_equal(got, again)
+    assert np.array_equal(llama.Widen(np.float32).product(x.astype(np.float32), w), x.astype(np.float32) @ w)
 
 
 @settings(max_examples=100, deadline=None)

@@ -103,7 +103,7 @@ class DecoderModel(ModelShape):
             stop = min(vocab, start + VOCAB_CHUNK)
             rows = self._output[start:stop] if self._output is not None else \
                 self.file.tensor(self.output_name, rows=range(start, stop))
-            out[:, start:stop] = x @ self.widen(rows).T
+            out[:, start:stop] = self.widen.product(x, rows.T)
         return out
 
     def check_memory(self, n: int, keep_steps: bool = True, hold: bool = False) -> None:
