@@ -333,7 +333,7 @@ def _full_band(block: HeadGrid, band: list, tile_width: int, label_width: int, c
 
 
 def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: int) -> list[RenderableType]:
-    from attncli.views.gallery import pooled, spans
+    from attncli.views.gallery import pooled, span_words, spans
 
     n = len(block.col_labels)
     label_width = max(len(f"{n - 1}–{n - 1}"), len(f"L{layers[-1][0]}"))
@@ -341,9 +341,9 @@ def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: in
     per_band = max(1, (width - label_width) // (cell + 1))
     cols = spans(n, cell)
     rows = spans(n, max(1, (len(cols) + 1) // 2))  # a terminal cell is about twice as tall as wide: tiles look square
-    words = (f"{len(block.tiles)} heads, one row per layer: each cell is the share of its weight that a span of "
-             f"about {n / len(rows):.0f} queries (positions on the left, from 0) gives a span of about "
-             f"{n / len(cols):.0f} keys, left to right; --layer L --head H shows one head whole.")
+    words = (f"{len(block.tiles)} heads, one row per layer: each cell is the share of its weight that "
+             f"{span_words(rows, 'query', 'queries')} (positions on the left, from 0) gives "
+             f"{span_words(cols, 'key', 'keys')}, left to right; --layer L --head H shows one head whole.")
     out: list[RenderableType] = [Text(words)]
     fit = lambda text: (text if len(text) <= len(cols) else text[:len(cols) - 1] + "…").ljust(len(cols))
     widest = max((heads for _, heads in layers), key=len)

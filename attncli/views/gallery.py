@@ -109,6 +109,16 @@ def spans(n: int, parts: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
+def span_words(cut: list[tuple[int, int]], one: str, many: str) -> str:
+    """How many positions each of these spans holds, in words: "one key", "a span of 2 keys", "… of 1 or 2 keys"."""
+    sizes = {b - a for a, b in cut}
+    low, high = min(sizes), max(sizes)
+    if high == 1:
+        return f"one {one}"
+    count = str(low) if low == high else f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
+    return f"a span of {count} {many}"
+
+
 def pooled(weights: np.ndarray, rows: list[tuple[int, int]], cols: list[tuple[int, int]]) -> np.ndarray:
     """The share of its weight a span of queries gives a span of keys: summed over the keys, averaged over
     the queries, so each row of the result still sums to 1 and a sharp pattern stays sharp."""
