@@ -254,6 +254,21 @@ def test_gallery_shows_one_row_per_layer_with_its_heads_side_by_side_at_any_widt
     assert heads_line.split()[:3] == ["H0", "H1", "H2"]
 
 
+def test_the_thumbnails_caption_counts_queries_and_keys_in_good_english():
+    from attncli.views.gallery import span_words, spans
+
+    assert span_words(spans(11, 11), "key", "keys") == "one key"
+    assert span_words(spans(12, 6), "key", "keys") == "a span of 2 keys"
+    assert span_words(spans(11, 6), "query", "queries") == "a span of 1 or 2 queries"
+    assert span_words(spans(100, 3), "key", "keys") == "a span of 33 or 34 keys"
+    caption = " ".join(" ".join(gallery_lines(11, 30, 9, 115)[:3]).split())  # thumbnails, a column per key
+    assert "the share of its weight that a span of 1 or 2 queries (positions on the left, from 0) gives one key," \
+        in caption
+    for n, width in ((11, 120), (12, 100), (73, 80), (100, 200)):
+        text = " ".join(" ".join(gallery_lines(n, 6, 12, width)[:4]).split())
+        assert "each cell is the share" in text and not re.search(r"\b1 (keys|queries)\b|about", text), text
+
+
 def test_a_thumbnail_keeps_a_sharp_pattern_sharp_and_every_row_a_distribution():
     from attncli.views.gallery import pooled, spans
 

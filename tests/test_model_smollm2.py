@@ -88,3 +88,26 @@ def test_induction_finds_l18h6_and_the_copy_is_cheaper(ours):
     assert found.top[0][:2] == (18, 6)
     assert found.loss_copy2 < found.loss_copy1 / 2
     assert found.loss_top > found.loss_random
+
+
+def test_the_gallery_of_270_heads_is_a_row_per_layer_that_fits_80_and_120_columns():
+    import json
+
+    from rich.cells import cell_len
+    from typer.testing import CliRunner
+
+    from attncli.cli import app
+    from test_decoder_cli import assert_cells_are_the_jsons, gallery_part, layer_rows, letter_key
+
+    runner = CliRunner()
+    doc = json.loads(runner.invoke(app, ["model", TEXT, "--model", "smollm2", "--format", "json"]).stdout)
+    for width in (80, 120):
+        out = runner.invoke(app, ["model", TEXT, "--model", "smollm2", "--width", str(width)],
+                            env={"NO_COLOR": "1"}).stdout
+        part = gallery_part(out).splitlines()
+        assert len(part) <= 60 and max(cell_len(line) for line in out.splitlines()) <= width
+        rows = layer_rows(out)
+        assert len(rows) == 30 and all(len(cells) == 9 for cells in rows.values())
+        assert_cells_are_the_jsons(doc, rows, letter_key(out))
+        assert rows["L13"][8] == "agree" and rows["L16"][0] == ("prev .83" if width == 120 else "p .83")
+        assert "200 heads: L2H2, L2H4, L3H0, L3H1, L3H2, L3H3, L3H4, L3H5, … (192 more)" in " ".join(" ".join(part).split())
