@@ -256,6 +256,16 @@ def test_the_table_is_shaded_by_its_numbers_in_colour_and_in_a_notebook(deep):
     background, text = weight_colours(share)
     assert f"background: {background}; color: {text}; white-space: nowrap\">prev {share:.2f}".replace("0.", ".", 1) in html
     assert html.count("<tr>") == 31 and "data:image/png" not in html  # a header and 30 layers, no pictures
+    assert "coref" not in coloured and "coref" not in html  # MiniLM's evidence is not this model's
+
+
+def test_measured_labels_go_only_to_the_model_they_were_measured_on(deep):
+    import attncli
+    from attncli.views.gallery import labels_of_run
+
+    run = attncli.model(TEXT, name=deep)  # a run from the Python API: no --model alias to go by
+    assert set(labels_of_run(run).values()) <= {"previous", "self", "first", "broad"}
+    assert labels_of_run(run, "minilm")[(1, 3)] == "coreference"  # what MiniLM's evidence would have said
 
 
 def test_the_markdown_gallery_is_the_same_table_in_words(deep):

@@ -155,11 +155,15 @@ def layer_table(heads, tokens, causal: bool, title: str) -> Grid:
 
 def labels_of_run(run, model: str | None = None) -> dict:
     """(layer, head) → kind: coreference or agreement where `attncli patterns` found evidence for the model
-    --model names (None: the default), else the pattern this sentence's weights show."""
+    --model names, else the pattern this sentence's weights show. None (the default, or a run from the
+    Python API): the short name of the installed model the run names, if it is one (no evidence else)."""
+    from attncli.pretrained.locate import SHORT_NAMES
     from attncli.pretrained.measured import measured_labels
     from attncli.pretrained.patterns import head_labels
 
-    return head_labels(run, measured_labels(model or "minilm"))
+    if model is None:
+        model = next((alias for alias, name in SHORT_NAMES.items() if name == run.model), "")
+    return head_labels(run, measured_labels(model))
 
 
 def of_run(run, model: str | None = None) -> View:
