@@ -296,6 +296,17 @@ def test_the_gallerys_json_keeps_every_head_of_a_long_text():
     assert all(np.array(h["weights"]).shape == (n, n) for h in doc["heads"])
 
 
+def test_a_one_layer_gallery_says_1_layer_and_1_head():
+    from attncli.views import HeadGrid, gallery
+
+    n = 4
+    heads = [(0, 0, "previous", np.eye(n, k=-1) + np.eye(n, 1, k=n - 1)), (0, 1, "broad", np.full((n, n), 1 / n))]
+    blocks = gallery.view(model="m", text="t", tokens=("a", "b", "c", "d"), heads=heads, kinds=KINDS,
+                          threshold=0.5).pages[0].blocks
+    assert next(b for b in blocks if isinstance(b, HeadGrid)).title.startswith("All 2 heads (1 layer): ")
+    assert "prev: previous token; 1 head: L0H0" in blocks[4].lines
+
+
 def test_gallery_markdown_lists_every_head_with_its_pattern(tiny, tiny_run):
     result = invoke(TEXT, "--model", tiny, "--format", "markdown")
     assert result.exit_code == 0, result.output

@@ -67,7 +67,8 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
         tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights, layer, head)
                       for layer, head, kind, weights in heads)
         shown = HeadGrid(tuple(abbreviate(t) for t in tokens), tuple(initial(t) for t in tokens), tiles,
-                         f"All {len(heads)} heads ({n_layers} layers): rows are queries, columns keys")
+                         f"All {len(heads)} heads ({n_layers} layer{'s' if n_layers != 1 else ''}): rows are "
+                         "queries, columns keys")
     found, cut = [], False
     for kind in kinds:
         names = [f"L{layer}H{head}" for layer, head, k, _ in heads if k == kind]
