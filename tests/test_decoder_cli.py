@@ -166,7 +166,8 @@ def layer_rows(out: str) -> dict[str, list[str]]:
 
 
 def mean_weight(kind: str, weights) -> float:
-    """The weight each row gives the pattern's key, averaged over rows 1…n−1 (a decoder's row 0 sees only itself)."""
+    """The weight each row gives the pattern's key, averaged over rows 1…n−1 (a decoder's row 0 sees only
+    itself)."""
     key = {"first": lambda i: 0, "previous": lambda i: i - 1, "self": lambda i: i}[kind]
     n = len(weights)
     return sum(weights[i][key(i)] for i in range(1, n)) / (n - 1)
@@ -193,7 +194,8 @@ def assert_cells_are_the_jsons(doc: dict, rows: dict[str, list[str]], letters: d
 
 def letter_key(out: str) -> dict[str, str]:
     """The narrow table's letters, read from the line that explains them."""
-    line = next((line for line in out.splitlines() if line.startswith("At this width each label with a number is its letter: ")), "")
+    opening = "At this width each label with a number is its letter: "
+    line = next((line for line in out.splitlines() if line.startswith(opening)), "")
     return dict(pair.split(" ") for pair in line.rstrip(".").split(": ", 1)[1].split(", ")) if line else {}
 
 
@@ -211,7 +213,7 @@ def test_a_deep_decoders_gallery_is_one_text_row_per_layer_that_fits_the_width_a
     assert table[0].strip() == "All 270 heads, a row per layer: pattern and the weight that earned it"
     assert len(table) <= 50  # GALLERY_LINES
     assert "█" not in part and "░" not in part  # no thumbnails
-    assert ("At this width each label with a number is its letter" in part) == (width == 80)  # 9 × "first .93" needs 115
+    assert ("At this width each label with a number is its letter" in part) == (width == 80)  # words need 115
     assert "--layer L --head H" in part and "over rows 1…n−1" in part
 
 
@@ -254,7 +256,8 @@ def test_the_table_is_shaded_by_its_numbers_in_colour_and_in_a_notebook(deep):
     assert "weight scale: 0" in coloured
     html = run._repr_html_()
     background, text = weight_colours(share)
-    assert f"background: {background}; color: {text}; white-space: nowrap\">prev {share:.2f}".replace("0.", ".", 1) in html
+    cell = f"prev {share:.2f}".replace("0.", ".", 1)
+    assert f"background: {background}; color: {text}; white-space: nowrap\">{cell}</td>" in html
     assert html.count("<tr>") == 31 and "data:image/png" not in html  # a header and 30 layers, no pictures
     assert "coref" not in coloured and "coref" not in html  # MiniLM's evidence is not this model's
 

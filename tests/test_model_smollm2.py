@@ -112,6 +112,7 @@ def test_the_gallery_of_270_heads_is_a_row_per_layer_that_fits_80_and_120_column
         assert len(rows) == 30 and all(len(cells) == 9 for cells in rows.values())
         assert_cells_are_the_jsons(doc, rows, letter_key(out))
         assert rows["L13"][8] == "agree" and rows["L16"][0] == ("prev .83" if width == 120 else "p .83")
-        assert "200 heads: L2H2, L2H4, L3H0, L3H1, L3H2, L3H3, L3H4, L3H5, … (192 more)" in " ".join(" ".join(part).split())
+        words = " ".join(" ".join(part).split())
+        assert "200 heads: L2H2, L2H4, L3H0, L3H1, L3H2, L3H3, L3H4, L3H5, … (192 more)" in words
     labels = labels_of_run(attncli.model(TEXT, name="smollm2"))  # the notebook's gallery: SmolLM2's evidence
     assert labels[(13, 8)] == "agreement" and "coreference" not in labels.values()

@@ -126,11 +126,13 @@ PATTERN_TABLE = [
     (r"^(?P<kind>\w+): [^,]+, (?P<n>\d+) (?P<noun>pairs?)(; ((?P<dropped>\d+) labelled pairs point right, which a "
      r"decoder's dependent cannot see, and do not count|1 labelled pair points right, which a decoder's dependent "
      r"cannot see, and does not count))?$", check_banner),
-    (rf"^(?P<verdict>Evidence): (?P<head>L\d+H\d+) points (?P<points>.+) in (?P<right>\d+) of (?P<of>\d+) (?P<noun>pairs?) "
+    (rf"^(?P<verdict>Evidence): (?P<head>L\d+H\d+) points (?P<points>.+) in (?P<right>\d+) of (?P<of>\d+) "
+     rf"(?P<noun>pairs?) "
      rf"\((?P<acc>{NUM}), 95 % interval (?P<low>{NUM}) to (?P<high>{NUM})\), above the best baseline, "
      rf"(?P<against>.+) \((?P<bar>{NUM})\)\.( (?P<count>\d+) heads' intervals lie above it: (?P<names>[^.]+)\.)?$",
      check_verdict),
-    (rf"^(?P<verdict>No evidence): the best head, (?P<head>L\d+H\d+), is right in (?P<right>\d+) of (?P<of>\d+) (?P<noun>pairs?) "
+    (rf"^(?P<verdict>No evidence): the best head, (?P<head>L\d+H\d+), is right in (?P<right>\d+) of (?P<of>\d+) "
+     rf"(?P<noun>pairs?) "
      rf"\((?P<acc>{NUM}), 95 % interval (?P<low>{NUM}) to (?P<high>{NUM})\), and that interval does not lie above the "
      rf"best baseline, (?P<against>.+) \((?P<bar>{NUM})\)\. The set gives no evidence of a head for (?P<kind>\w+) in "
      rf"this model\.$", check_verdict),

@@ -49,9 +49,11 @@ def verdict(kind, precision: int) -> str:
             names = [h.name for h in kind.evidence]
             listed = ", ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
             more = f" {len(names)} heads' intervals lie above it: {listed}."
-        return (f"Evidence: {best.name} points {POINTS[kind.kind]} in {best.correct} of {count(best.pairs, 'pair', 'pairs')} "
+        return (f"Evidence: {best.name} points {POINTS[kind.kind]} in {best.correct} of "
+                f"{count(best.pairs, 'pair', 'pairs')} "
                 f"({fixed(best.accuracy, precision)}, {interval}), above the best baseline, {against}.{more}")
-    return (f"No evidence: the best head, {best.name}, is right in {best.correct} of {count(best.pairs, 'pair', 'pairs')} "
+    return (f"No evidence: the best head, {best.name}, is right in {best.correct} of "
+            f"{count(best.pairs, 'pair', 'pairs')} "
             f"({fixed(best.accuracy, precision)}, {interval}), and that interval does not lie above the best "
             f"baseline, {against}. The set gives no evidence of a head for {kind.kind} in this model.")
 
