@@ -321,7 +321,7 @@ def generate(text: str, *, model: str | None = None, max_new_tokens: int = 20, t
 
     if (layer is None) != (head is None):
         raise UsageError("--layer and --head pick the watched head together; give both, or neither")
-    check_sampling(max_new_tokens, temperature, top_k, MAX_NEW_TOKENS)
+    check_sampling(max_new_tokens, temperature, top_k, MAX_NEW_TOKENS, flags=True)
     found = load_model(model or "smollm2", np.float32 if float32 else np.float64)
     if not found.causal:
         raise UsageError(f"{found.name} is an encoder: it reads the whole text at once and predicts no next "

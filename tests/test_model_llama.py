@@ -270,6 +270,40 @@ def test_sampling_is_seeded_and_top_k_one_is_greedy(tiny):
     assert all(s.top[0].p == 1.0 for s in one.steps)  # top-k 1 leaves one candidate
 
 
+def test_held_weights_give_the_same_numbers_bit_for_bit_as_weights_read_per_pass(tiny):
+    ids = load_model(str(tiny)).tokenizer.encode(TEXT).ids
+    read = load_model(str(tiny))
+    held = load_model(str(tiny))
+    held.hold_weights()
+    assert all(held.layer(i).w_gate.dtype == np.float32 for i in range(CONFIG["n_layers"]))  # half of float64
+    a, b = read.run_ids(ids, logits=True), held.run_ids(ids, logits=True)
+    assert a.logits.dtype == np.float64 and np.array_equal(a.logits, b.logits)
+    assert all(np.array_equal(x.steps.weights, y.steps.weights)
+               for la, lb in zip(a.layers, b.layers) for x, y in zip(la.heads, lb.heads))
+
+
+def test_widen_gives_float64_values_in_the_weights_layout_and_reuses_one_buffer_per_shape():
+    from attncli.pretrained.llama import Widen
+
+    widen = Widen(np.float64)
+    w = np.random.default_rng(0).random((6, 4), dtype=np.float32).T  # (4, 6) as the layers hold them
+    first = widen(w)
+    assert first.dtype == np.float64 and first.flags.f_contiguous and np.array_equal(first, w.astype(np.float64))
+    again = widen(w[::-1].copy(order="F"))
+    assert again is first  # the same buffer, overwritten: one product at a time
+    assert widen(first) is first  # already float64: no copy
+    assert Widen(np.float32)(w) is w
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.5, 1.0]), min_size=1, max_size=12), st.integers(1, 14))
+def test_the_top_candidates_are_a_stable_sorts_first_k(p, k):
+    from attncli.pretrained.generate import top_ids
+
+    p = np.array(p)
+    assert top_ids(p, k).tolist() == np.argsort(-p, kind="stable")[:k].tolist()
+
+
 def test_attention_work_counts_multiply_adds():
     from attncli.pretrained.generate import attention_work
     from attncli.pretrained.llama import LlamaConfig
@@ -416,6 +450,19 @@ def test_the_api_returns_the_same_kind_of_result_for_a_decoder(tiny):
     assert "L1H2" in repr(steps)
     gen = attncli.generate("the dog", name=str(tiny), max_new_tokens=3)
     assert len(gen.steps) == 3 and gen.text.startswith("the dog")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_new_tokens": 0}, "max_new_tokens is 0; give 1 to 512"),
+    ({"temperature": -1.0}, "temperature is -1.0; give a positive number (None for greedy choice)"),
+    ({"top_k": 0}, "top_k is 0; give a whole number from 1"),
+])
+def test_the_api_names_its_own_arguments_not_the_command_lines_options(tiny, kwargs, message):
+    import attncli
+
+    with pytest.raises(AttncliError) as caught:
+        attncli.generate("the dog", name=str(tiny), **kwargs)
+    assert str(caught.value) == message
 
 
 def test_one_interface_gives_weights_and_tokens_for_encoders_and_decoders(tiny, tmp_path):

@@ -90,29 +90,19 @@ def test_induction_finds_l18h6_and_the_copy_is_cheaper(ours):
     assert found.loss_top > found.loss_random
 
 
-def test_the_gallery_of_270_heads_is_a_row_per_layer_that_fits_80_and_120_columns():
-    import json
+def test_every_matrix_of_the_file_dequantises_as_the_gguf_library_does_bit_for_bit():
+    from gguf import GGMLQuantizationType
+    from gguf.quants import dequantize
 
-    from rich.cells import cell_len
-    from typer.testing import CliRunner
+    from attncli.pretrained import dequant
+    from attncli.pretrained.gguf_file import GGUFFile
+    from attncli.pretrained.locate import smollm2_file
 
-    import attncli
-    from attncli.cli import app
-    from attncli.views.gallery import labels_of_run
-    from test_decoder_cli import assert_cells_are_the_jsons, gallery_part, layer_rows, letter_key
-
-    runner = CliRunner()
-    doc = json.loads(runner.invoke(app, ["model", TEXT, "--model", "smollm2", "--format", "json"]).stdout)
-    for width in (80, 120):
-        out = runner.invoke(app, ["model", TEXT, "--model", "smollm2", "--width", str(width)],
-                            env={"NO_COLOR": "1"}).stdout
-        part = gallery_part(out).splitlines()
-        assert len(part) <= 60 and max(cell_len(line) for line in out.splitlines()) <= width
-        rows = layer_rows(out)
-        assert len(rows) == 30 and all(len(cells) == 9 for cells in rows.values())
-        assert_cells_are_the_jsons(doc, rows, letter_key(out))
-        assert rows["L13"][8] == "agree" and rows["L16"][0] == ("prev .83" if width == 120 else "p .83")
-        words = " ".join(" ".join(part).split())
-        assert "200 heads: L2H2, L2H4, L3H0, L3H1, L3H2, L3H3, L3H4, L3H5, … (192 more)" in words
-    labels = labels_of_run(attncli.model(TEXT, name="smollm2"))  # the notebook's gallery: SmolLM2's evidence
-    assert labels[(13, 8)] == "agreement" and "coreference" not in labels.values()
+    f = GGUFFile(smollm2_file())
+    checked = 0
+    for name, t in f.tensors.items():
+        if dequant.handles(t.type):
+            theirs = dequantize(f.raw(name), GGMLQuantizationType(t.type)).astype(np.float32)
+            assert f.tensor(name).tobytes() == theirs.tobytes(), name
+            checked += 1
+    assert checked == 211  # 30 layers × 7 matrices, and the token embeddings

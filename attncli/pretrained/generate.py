@@ -80,13 +80,30 @@ def sample_ids(logits: np.ndarray, temperature: float | None, top_k: int | None,
     return int(rng.choice(p.size, p=p)), p
 
 
-def check_sampling(max_new_tokens: int, temperature: float | None, top_k: int | None, limit: int) -> None:
+def top_ids(p: np.ndarray, k: int) -> np.ndarray:
+    """The k largest entries' indices, largest first, ties by lower index (as a stable sort of −p gives)."""
+    if k >= p.size:
+        return np.argsort(-p, kind="stable")
+    cut = np.partition(p, -k)[-k]  # the k-th largest value: everything above it, and enough of it, qualify
+    above = np.flatnonzero(p > cut)
+    tied = np.flatnonzero(p == cut)[:k - above.size]
+    chosen = np.concatenate([above, tied])
+    return chosen[np.argsort(-p[chosen], kind="stable")]
+
+
+def check_sampling(max_new_tokens: int, temperature: float | None, top_k: int | None, limit: int,
+                   flags: bool = False) -> None:
+    """Refuse values that sample nothing; flags: name the command line's options, else the Python arguments."""
+    name = {"max_new_tokens": "--max-new-tokens", "top_k": "--top-k", "temperature": "--temperature"}.get \
+        if flags else str
+    greedy = "leave it out" if flags else "None"
     if not 1 <= max_new_tokens <= limit:
-        raise UsageError(f"--max-new-tokens is {max_new_tokens}; give 1 to {limit}")
+        raise UsageError(f"{name('max_new_tokens')} is {max_new_tokens}; give 1 to {limit}")
     if temperature is not None and not (np.isfinite(temperature) and temperature > 0):
-        raise UsageError(f"--temperature is {temperature}; give a positive number (leave it out for greedy choice)")
+        raise UsageError(f"{name('temperature')} is {temperature}; give a positive number ({greedy} for greedy "
+                         "choice)")
     if top_k is not None and top_k < 1:
-        raise UsageError(f"--top-k is {top_k}; give a whole number from 1")
+        raise UsageError(f"{name('top_k')} is {top_k}; give a whole number from 1")
 
 
 MAX_NEW_TOKENS = 512
@@ -109,11 +126,8 @@ def generate(model, text: str, *, max_new_tokens: int = 20, temperature: float |
     if total > config.context_length:
         raise AttncliError(f"the prompt ({len(ids)} tokens) and {max_new_tokens} new tokens need {total} positions; "
                            f"this model reads at most {config.context_length}")
-    model.check_memory(total, keep_steps=False)
-    model.keep_weights = True  # every step reads every layer again: read them once, before the clock starts
-    for i in range(config.n_layers):
-        model.layer(i)
-    model.logits(np.zeros((1, config.d_model), dtype=model.dtype))
+    model.check_memory(total, keep_steps=False, hold=True)
+    model.hold_weights()  # every step reads every layer again: read them once, before the clock starts
     rng = np.random.default_rng(seed)
     steps, lengths, past = [], [], None
     started = time.perf_counter()
@@ -123,9 +137,10 @@ def generate(model, text: str, *, max_new_tokens: int = 20, temperature: float |
             logits, rows, past = _step(model, new, len(ids) - len(new), past, layer, head)
         else:
             logits, rows, _ = _step(model, ids, 0, None, layer, head)
+        rows = rows[-1]  # the predicting position's row
         lengths.append(len(ids))
         chosen, p = sample_ids(logits, temperature, top_k, rng)
-        order = np.argsort(-p, kind="stable")[:TOP]
+        order = top_ids(p, TOP)
         top = tuple(Candidate(model.tokenizer.token(int(i)), int(i), float(p[i])) for i in order)
         steps.append(GenerationStep(token=model.tokenizer.token(chosen), id=chosen, top=top, cache_len=len(ids),
                                     weights=rows))
@@ -145,26 +160,28 @@ def generate(model, text: str, *, max_new_tokens: int = 20, temperature: float |
                       stopped=stopped)
 
 
-def _step(model, new_ids, n_past: int, past, layer: int, head: int):
-    """Run the new ids at positions n_past…; (last row's logits, the watched head's last row, the new cache)."""
+def _step(model, new_ids, n_past: int, past, layer: int, head: int, through: int | None = None):
+    """Run the new ids at positions n_past…; (last row's logits, the watched head's new rows, the new cache).
+
+    through: stop after that layer, with no logits (the watched head's rows need no more).
+    """
     config = model.config
     x = model.embed(new_ids)
     positions = np.arange(n_past, n_past + len(new_ids))
     cache, watched = [], None
-    for i in range(config.n_layers):
+    for i in range(config.n_layers if through is None else through + 1):
         keys, values = (None, None) if past is None else past[i]
-        run, keys, values = decoder_layer(i, x, model.layer(i), config, positions, keys, values)
+        run, block = decoder_layer(i, x, model.layer(i), config, positions, model.widen, keys, values, steps=False)
         if i == layer:
-            watched = run.heads[head].steps.weights[-1]  # (n_past + n_new,)
-        cache.append((keys, values))
+            watched = block.weights[head]  # (n_new, n_past + n_new)
+        cache.append((block.keys, block.values))
         x = run.output
-    return model.logits(x[-1:])[0], watched, cache
+    return None if through is not None else model.logits(x[-1:])[0], watched, cache
 
 
 def _recomputed_difference(model, fed, n_prompt: int, steps, layer: int, head: int) -> float:
     """One causal pass over every fed token gives each step's row as if the prefix were recomputed."""
-    _, layers, _ = model.forward(fed)
-    full = layers[layer].heads[head].steps.weights  # (len(fed), len(fed))
+    _, full, _ = _step(model, fed, 0, None, layer, head, through=layer)  # (len(fed), len(fed))
     worst = 0.0
     for t, step in enumerate(steps):
         row = full[n_prompt - 1 + t, :step.cache_len]

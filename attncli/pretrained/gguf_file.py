@@ -4,7 +4,8 @@ gguf.GGUFReader builds a NumPy view for every field part, 100,000 of them for a 
 49,152 tokens and their merges: about 2.4 s and 150 MB before the first tensor (benchmarks/model.py).
 This reader parses the same header with struct in one pass (tests/test_gguf_file.py checks it field
 for field and tensor for tensor against GGUFReader) and leaves the tensor data memory-mapped; the
-gguf library's constants and dequantisation do the rest.
+gguf library's constants and dequantisation do the rest, except for Q4_0, Q4_1 and Q8_0, which
+dequant.py turns into the same values faster and straight into the caller's array.
 """
 
 from __future__ import annotations
@@ -91,6 +92,22 @@ class GGUFFile:
         start = self._take(n, what)
         return self._map[start:start + n].decode("utf-8", errors="replace")
 
+    def _strings(self, count: int, what: str) -> list[str]:
+        """count strings in a row: _string's reading, in one loop (a vocabulary holds 100,000 of them)."""
+        data, size, pos, out = self._map, self.size, self._pos, []
+        for _ in range(count):
+            if pos + 8 > size:
+                break
+            n = int.from_bytes(data[pos:pos + 8], "little")
+            if pos + 8 + n > size:
+                break
+            out.append(data[pos + 8:pos + 8 + n].decode("utf-8", errors="replace"))
+            pos += 8 + n
+        self._pos = pos
+        if len(out) < count:  # _string says where, and how the file ends
+            self._string(what)
+        return out
+
     def _value(self, kind: int, what: str):
         if kind in _SCALARS:
             return self._unpack(*_SCALARS[kind], what)
@@ -107,7 +124,7 @@ class GGUFFile:
             if item == _STRING:
                 if count > self.size // 8:
                     self._fail(f"{what} says it holds {count} strings, more than the file has room for")
-                return [self._string(what) for _ in range(count)]
+                return self._strings(count, what)
             self._fail(f"{what} is an array of type {item}, which GGUF does not define")
         self._fail(f"{what} has value type {kind}, which GGUF does not define")
 
@@ -174,19 +191,35 @@ class GGUFFile:
         data = np.frombuffer(self._map, dtype=np.uint8, count=t.n_bytes, offset=t.start)
         return data.reshape(*t.shape[:-1], t.n_bytes // max(1, int(np.prod(t.shape[:-1]))))
 
-    def tensor(self, name: str, rows=None) -> np.ndarray:
-        """The tensor (or the given rows of it) as float32, shaped rows first; refused if it holds NaN or ∞."""
-        from gguf import GGMLQuantizationType
-        from gguf.quants import dequantize
+    def tensor(self, name: str, rows=None, out: np.ndarray | None = None) -> np.ndarray:
+        """The tensor (or the given rows of it) as float32, shaped rows first; refused if it holds NaN or ∞.
+
+        rows: indices of the rows wanted, in that order. out: a float array of the result's shape to fill
+        (of any float dtype: the values are float32's), instead of a new float32 array.
+        """
+        from attncli.pretrained import dequant
 
         t = self.info(name)
         data = self.raw(name)
         if rows is not None:
             data = data[np.asarray(rows, dtype=np.intp)]
+        if dequant.handles(t.type):
+            if not np.isfinite(dequant.scales(data, t.type)).all():  # q·d + m is finite exactly when d and m are
+                self._fail(f"the tensor {name} holds NaN or infinite values")
+            if out is None:
+                out = np.empty((*data.shape[:-1], t.dims[0]), dtype=np.float32)
+            dequant.into(data, t.type, out)
+            return out
+        from gguf import GGMLQuantizationType
+        from gguf.quants import dequantize
+
         values = dequantize(data, GGMLQuantizationType(t.type)).astype(np.float32, copy=False)
         if not np.isfinite(values).all():
             self._fail(f"the tensor {name} holds NaN or infinite values")
-        return values
+        if out is None:
+            return values
+        out[...] = values
+        return out
 
     def close(self) -> None:
         self._map.close()

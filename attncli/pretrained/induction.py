@@ -75,7 +75,8 @@ def induction(model, *, length: int = 20, seed: int = 0) -> Induction:
     if not model.causal:
         raise UsageError("the induction lesson needs a causal language model: use --model smollm2 or a GGUF file")
     words, ids, L = induction_ids(model.tokenizer, length, seed)
-    model.keep_weights = True  # three passes over the same weights
+    model.check_memory(len(ids), hold=True)
+    model.hold_weights()  # three passes over the same weights
     run = model.run_ids(ids, logits=True)
     scores = scores_of(run.layers, L)
     losses = next_token_losses(run.logits, ids)  # loss[t] predicts position t + 1

@@ -18,7 +18,7 @@ from attncli.pretrained.config import Shape
 from attncli.pretrained.gguf_file import GGUFFile
 
 ARCHITECTURE = "llama"
-VOCAB_CHUNK = 8192  # rows of the output matrix dequantised at a time when computing logits
+VOCAB_CHUNK = 4096  # rows of the output matrix dequantised (or widened) at a time: 19 MB in float64, in cache
 
 
 @dataclass(frozen=True)
@@ -147,13 +147,24 @@ def unpermute(w: np.ndarray, n_heads: int) -> np.ndarray:
     return w.reshape(n_heads, half, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
-def read_layer(f: GGUFFile, config: LlamaConfig, i: int) -> LlamaLayer:
-    """Layer i's weights, dequantised to float32 (the values the quantised blocks stand for, exactly)."""
-    t = lambda name: f.tensor(f"blk.{i}.{name}.weight")
+def read_layer(f: GGUFFile, config: LlamaConfig, i: int, empty=None) -> LlamaLayer:
+    """Layer i's weights: the values the quantised blocks stand for, exactly, in arrays from empty(shape).
+
+    empty: where the values go, float32 arrays by default; a model that holds every layer hands out
+    slices of one float64 block. W_Q's and W_K's rows are taken in unpermute's order as they are read.
+    """
+    empty = empty or (lambda shape: np.empty(shape, dtype=np.float32))
+    q_rows = unpermute(np.arange(config.d_model), config.n_heads)
+    k_rows = unpermute(np.arange(config.n_kv_heads * config.d_head), config.n_kv_heads)
+
+    def t(name: str, rows=None) -> np.ndarray:
+        full = f"blk.{i}.{name}.weight"
+        return f.tensor(full, rows=rows, out=empty(f.info(full).shape))
+
     return LlamaLayer(
         attn_norm=t("attn_norm"),
-        w_q=unpermute(t("attn_q"), config.n_heads).T,
-        w_k=unpermute(t("attn_k"), config.n_kv_heads).T,
+        w_q=t("attn_q", q_rows).T,
+        w_k=t("attn_k", k_rows).T,
         w_v=t("attn_v").T,
         w_o=t("attn_output").T,
         ffn_norm=t("ffn_norm"),
@@ -174,11 +185,35 @@ def silu(x: np.ndarray) -> np.ndarray:
         return x / (1.0 + np.exp(-x))
 
 
-def feed_forward(x: np.ndarray, lw: LlamaLayer) -> np.ndarray:
+class Widen:
+    """Float32 weights as the activations' dtype for one product, copied into a buffer kept per shape.
+
+    The weights stay float32 (the values the quantised blocks stand for, exactly), half the memory of
+    float64; each product reads them through a float64 copy that lives in the processor's cache and is
+    reused for every matrix of its shape, so the arithmetic is float64's, and generating a token reads
+    half the bytes (benchmarks/decoder.py). The copy is overwritten by the next matrix of the same
+    shape: use it in one product, then let it go.
+    """
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+        self._buffers: dict[tuple, np.ndarray] = {}
+
+    def __call__(self, m: np.ndarray) -> np.ndarray:
+        if m.dtype == self.dtype:
+            return m
+        key = (m.shape, m.flags.f_contiguous)
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            buffer = self._buffers[key] = np.empty_like(m, dtype=self.dtype)  # the same memory layout as m
+        np.copyto(buffer, m)
+        return buffer
+
+
+def feed_forward(x: np.ndarray, lw: LlamaLayer, widen: Widen) -> np.ndarray:
     """SwiGLU: (silu(x·W_gate) ⊙ x·W_up)·W_down."""
-    dtype = x.dtype
-    return (silu(x @ lw.w_gate.astype(dtype, copy=False)) * (x @ lw.w_up.astype(dtype, copy=False))) \
-        @ lw.w_down.astype(dtype, copy=False)
+    gate = silu(x @ widen(lw.w_gate))  # (n, d_ff)
+    return (gate * (x @ widen(lw.w_up))) @ widen(lw.w_down)
 
 
 def causal_allowed(n_new: int, n_past: int) -> np.ndarray | None:
@@ -192,25 +227,28 @@ def causal_allowed(n_new: int, n_past: int) -> np.ndarray | None:
 class AttentionBlock:
     """One layer's attention on some new positions: every head's steps, the output, and the keys/values to cache."""
 
-    heads: tuple  # HeadRun per query head
+    heads: tuple  # HeadRun per query head; empty when the steps were not kept
+    weights: tuple[np.ndarray, ...]  # per query head, (n_new, n_past + n_new): each new row's attention weights
     output: np.ndarray  # (n_new, d_model) concat(A·V)·W_O
     keys: tuple[np.ndarray, ...]  # per key/value head, (n_past + n_new, d_head), rotated
     values: tuple[np.ndarray, ...]
 
 
-def attention(layer: int, xn: np.ndarray, lw: LlamaLayer, config: LlamaConfig, positions: np.ndarray,
-              past_keys=None, past_values=None, zeroed=frozenset()) -> AttentionBlock:
+def attention(layer: int, xn: np.ndarray, lw: LlamaLayer, config: LlamaConfig, positions: np.ndarray, widen: Widen,
+              past_keys=None, past_values=None, zeroed=frozenset(), steps: bool = True) -> AttentionBlock:
     """Masked self-attention of the new rows xn (already RMS-normed) over the cached keys and themselves.
 
     zeroed: (layer, head) pairs whose A·V enters W_O as zeros (an ablation); their steps are kept as computed.
+    steps: keep every head's steps; without them the query heads that share a key/value head are
+    attended together, as rows of one query matrix (rows of attention are independent), which is what
+    a generated token needs: the output, the cache and the weights.
     """
-    from attncli.pretrained.forward import HeadRun
-
     dh, dtype = config.d_head, xn.dtype
     n_new = xn.shape[0]
     n_past = 0 if past_keys is None else past_keys[0].shape[0]
-    w = lambda m: m.astype(dtype, copy=False)
-    q_all, k_all, v_all = xn @ w(lw.w_q), xn @ w(lw.w_k), xn @ w(lw.w_v)  # (n_new, H·dh), (n_new, KV·dh) ×2
+    q_all = xn @ widen(lw.w_q)  # (n_new, H·dh)
+    k_all = xn @ widen(lw.w_k)  # (n_new, KV·dh)
+    v_all = xn @ widen(lw.w_v)  # (n_new, KV·dh)
     keys, values, raw_keys = [], [], []
     for g in range(config.n_kv_heads):
         cols = slice(g * dh, (g + 1) * dh)
@@ -222,7 +260,32 @@ def attention(layer: int, xn: np.ndarray, lw: LlamaLayer, config: LlamaConfig, p
         values.append(v if past_values is None else np.concatenate([past_values[g], v]))
     allowed = causal_allowed(n_new, n_past)
     scale = 1.0 / np.sqrt(dh)
-    heads = []
+    if steps:
+        heads = _heads(layer, xn, lw, config, positions, q_all, keys, values, raw_keys, allowed, scale, n_past)
+        weights, outputs = tuple(h.steps.weights for h in heads), [h.steps.output for h in heads]
+    else:
+        heads, weights, outputs = (), [], []
+        group, n_k = config.group, n_past + n_new
+        for g in range(config.n_kv_heads):
+            q_raw = q_all[:, g * group * dh:(g + 1) * group * dh]  # (n_new, group·dh): the group's heads side by side
+            q_raw = q_raw.reshape(n_new, group, dh).swapaxes(0, 1).reshape(group * n_new, dh)  # (group·n_new, dh)
+            q = core.rope(q_raw, np.tile(positions, group), config.rope_base)
+            stacked = core.attend(q, keys[g], values[g], scale=scale,
+                                  allowed=None if allowed is None else np.tile(allowed, (group, 1)))
+            weights.extend(stacked.weights.reshape(group, n_new, n_k))  # (n_new, n_k) per head
+            outputs.extend(stacked.output.reshape(group, n_new, dh))
+        weights = tuple(weights)
+    outputs = [np.zeros_like(o) if (layer, h) in zeroed else o for h, o in enumerate(outputs)]
+    concat = np.concatenate(outputs, axis=1).astype(dtype, copy=False)  # (n_new, H·dh)
+    return AttentionBlock(heads=tuple(heads), weights=weights, output=concat @ widen(lw.w_o), keys=tuple(keys),
+                          values=tuple(values))
+
+
+def _heads(layer, xn, lw, config, positions, q_all, keys, values, raw_keys, allowed, scale, n_past) -> list:
+    """Every query head attended on its own, with its steps and its slices of the weights (HeadRun)."""
+    from attncli.pretrained.forward import HeadRun
+
+    dh, heads = config.d_head, []
     for h in range(config.n_heads):
         g = config.kv_head(h)
         cols, kv_cols = slice(h * dh, (h + 1) * dh), slice(g * dh, (g + 1) * dh)
@@ -235,21 +298,19 @@ def attention(layer: int, xn: np.ndarray, lw: LlamaLayer, config: LlamaConfig, p
                              b_k=None, w_v=lw.w_v[:, kv_cols], b_v=None, w_o=lw.w_o[cols, :], b_o=None, steps=steps,
                              kv_head=g, rope_base=config.rope_base, q_raw=q_raw, k_raw=raw_keys[g],
                              positions=np.asarray(positions)))
-    outputs = [np.zeros_like(h.steps.output) if (layer, h.head) in zeroed else h.steps.output for h in heads]
-    concat = np.concatenate(outputs, axis=1).astype(dtype, copy=False)  # (n_new, H·dh)
-    return AttentionBlock(heads=tuple(heads), output=concat @ w(lw.w_o), keys=tuple(keys), values=tuple(values))
+    return heads
 
 
 def decoder_layer(layer: int, x: np.ndarray, lw: LlamaLayer, config: LlamaConfig, positions: np.ndarray,
-                  past_keys=None, past_values=None, zeroed=frozenset()):
-    """One block on the new rows x: (LayerRun, the keys and values to cache)."""
+                  widen: Widen, past_keys=None, past_values=None, zeroed=frozenset(), steps: bool = True):
+    """One block on the new rows x: (LayerRun, its AttentionBlock: the weights, and the keys and values to cache)."""
     from attncli.pretrained.forward import LayerRun
 
     dtype = x.dtype
     xn = rms_norm(x, lw.attn_norm.astype(dtype, copy=False), config.rms_eps)  # (n_new, d_model)
-    block = attention(layer, xn, lw, config, positions, past_keys, past_values, zeroed)
+    block = attention(layer, xn, lw, config, positions, widen, past_keys, past_values, zeroed, steps)
     mid = x + block.output
     normed = rms_norm(mid, lw.ffn_norm.astype(dtype, copy=False), config.rms_eps)
-    output = mid + feed_forward(normed, lw)
+    output = mid + feed_forward(normed, lw, widen)
     run = LayerRun(index=layer, x=x, heads=block.heads, attention_output=block.output, output=output)
-    return run, block.keys, block.values
+    return run, block
