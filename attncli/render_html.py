@@ -217,14 +217,23 @@ def _grid(block: Grid) -> str:
     body = []
     for i in _kept(len(block.rows)):
         row = ["⋮"] * len(block.headers) if i is None else block.rows[i]
-        cells = [f'<td style="padding: 2px 7px; text-align: {a}{"; font-weight: bold" if k == 0 else ""}">{escape(c)}</td>'
-                 for k, (c, a) in enumerate(zip(row, align))]
+        shades = block.shades[i] if block.shades is not None and i is not None else (None,) * len(row)
+        cells = [f'<td style="padding: 2px 7px; text-align: {a}{"; font-weight: bold" if k == 0 else ""}'
+                 f'{_shaded(w)}">{escape(c)}</td>' for k, (c, a, w) in enumerate(zip(row, align, shades))]
         if block.blanks and i is not None:
             cells[-1] = _BLANK_CELL
         body.append("<tr>" + "".join(cells) + "</tr>")
     title = f'<div style="font-weight: bold; margin-top: 0.6em">{escape(block.title)}</div>' if block.title else ""
     return (f'{title}<table style="border-collapse: collapse; margin: 0.3em 0"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+            f'<tbody>{"".join(body)}</tbody></table>' + (legend() if block.shades is not None else ""))
+
+
+def _shaded(w: float | None) -> str:
+    """A table cell's background and text colour for a weight, as the terminal shades it; nothing for None."""
+    if w is None:
+        return ""
+    bg, fg = weight_colours(w)
+    return f"; background: {bg}; color: {fg}; white-space: nowrap"
 
 
 def _bars(block: Bars) -> str:

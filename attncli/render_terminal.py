@@ -208,7 +208,7 @@ def _render_block(block, precision: int, look: Look) -> list[RenderableType]:
     if isinstance(block, Matrices):
         return _render_matrices(block, precision, look)
     if isinstance(block, Grid):
-        return [grid_table(block.headers, block.rows, block.title, block.numeric)]
+        return _grid(block, look)
     if isinstance(block, Boxed):
         return [Panel(Text("\n".join(block.lines)), title=Text(block.title), title_align="left", box=box.ROUNDED,
                       expand=False)]
@@ -276,14 +276,46 @@ def joined(pages: list[RenderableType]) -> Group:
     return Group(*parts)
 
 
-def grid_table(headers, rows, title: str = "", numeric: bool = True) -> Table:
-    """A plain table of text cells: the first column bold, numbers right-aligned; long tables elided."""
+def grid_table(headers, rows, title: str = "", numeric: bool = True, shades=None,
+               system: str | None = "truecolor") -> Table:
+    """A plain table of text cells: the first column bold, numbers right-aligned; long tables elided.
+
+    shades: per cell a weight to shade it by (None: plain); a shaded table's cells never wrap, so that each
+    row stays one line."""
     table = Table(title=Text(title, style="bold") if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
     for k, header in enumerate(headers):
-        table.add_column(Text(header), justify="right" if k and numeric else "left", style="bold" if k == 0 else None)
+        table.add_column(Text(header), justify="right" if k and numeric else "left", style="bold" if k == 0 else None,
+                         no_wrap=shades is not None)
     for i in kept_indices(len(rows), MAX_ROWS):
-        table.add_row(*(Text(cell) for cell in (rows[i] if i is not None else ["⋮"] * len(headers))))
+        if i is None:
+            table.add_row(*(Text("⋮") for _ in headers))
+        else:
+            row_shades = shades[i] if shades is not None else (None,) * len(rows[i])
+            table.add_row(*(Text(cell) if w is None else Text(cell, style=cell_style(w, system))
+                            for cell, w in zip(rows[i], row_shades)))
     return table
+
+
+def _grid(block: Grid, look: Look) -> list[RenderableType]:
+    """A Grid; its narrow rows where the table would not fit the width, and the weight scale when shaded."""
+    rows, note = block.rows, ""
+    if block.narrow is not None and look.width is not None and grid_width(block.headers, block.rows) > look.width:
+        rows, note = block.narrow, block.narrow_note
+    shaded = block.shades is not None and look.color
+    out: list[RenderableType] = [grid_table(block.headers, rows, block.title, block.numeric,
+                                            block.shades if shaded else None, look.system)]
+    if note:
+        out.append(Text(note))
+    if shaded:
+        out.append(heat_legend(True, look.system))
+    return out
+
+
+def grid_width(headers, rows) -> int:
+    """The cells grid_table takes across: its columns, 3 between two of them (a space either side of the
+    box's blank rule) and 1 at each edge."""
+    widths = [max(cell_len(cell) for cell in column) for column in zip(headers, *rows)]
+    return sum(widths) + 3 * (len(widths) - 1) + 2
 
 
 def head_grid(block: HeadGrid, color: bool, width: int | None) -> list[RenderableType]:
@@ -333,7 +365,7 @@ def _full_band(block: HeadGrid, band: list, tile_width: int, label_width: int, c
 
 
 def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: int) -> list[RenderableType]:
-    from attncli.views.gallery import pooled, spans
+    from attncli.views.gallery import pooled, span_words, spans
 
     n = len(block.col_labels)
     label_width = max(len(f"{n - 1}–{n - 1}"), len(f"L{layers[-1][0]}"))
@@ -341,9 +373,9 @@ def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: in
     per_band = max(1, (width - label_width) // (cell + 1))
     cols = spans(n, cell)
     rows = spans(n, max(1, (len(cols) + 1) // 2))  # a terminal cell is about twice as tall as wide: tiles look square
-    words = (f"{len(block.tiles)} heads, one row per layer: each cell is the share of its weight that a span of "
-             f"about {n / len(rows):.0f} queries (positions on the left, from 0) gives a span of about "
-             f"{n / len(cols):.0f} keys, left to right; --layer L --head H shows one head whole.")
+    words = (f"{len(block.tiles)} heads, one row per layer: each cell is the share of its weight that "
+             f"{span_words(rows, 'query', 'queries')} (positions on the left, from 0) gives "
+             f"{span_words(cols, 'key', 'keys')}, left to right; --layer L --head H shows one head whole.")
     out: list[RenderableType] = [Text(words)]
     fit = lambda text: (text if len(text) <= len(cols) else text[:len(cols) - 1] + "…").ljust(len(cols))
     widest = max((heads for _, heads in layers), key=len)

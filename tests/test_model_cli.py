@@ -254,6 +254,21 @@ def test_gallery_shows_one_row_per_layer_with_its_heads_side_by_side_at_any_widt
     assert heads_line.split()[:3] == ["H0", "H1", "H2"]
 
 
+def test_the_thumbnails_caption_counts_queries_and_keys_in_good_english():
+    from attncli.views.gallery import span_words, spans
+
+    assert span_words(spans(11, 11), "key", "keys") == "one key"
+    assert span_words(spans(12, 6), "key", "keys") == "a span of 2 keys"
+    assert span_words(spans(11, 6), "query", "queries") == "a span of 1 or 2 queries"
+    assert span_words(spans(100, 3), "key", "keys") == "a span of 33 or 34 keys"
+    caption = " ".join(" ".join(gallery_lines(11, 30, 9, 115)[:3]).split())  # thumbnails, a column per key
+    assert "the share of its weight that a span of 1 or 2 queries (positions on the left, from 0) gives one key," \
+        in caption
+    for n, width in ((11, 120), (12, 100), (73, 80), (100, 200)):
+        text = " ".join(" ".join(gallery_lines(n, 6, 12, width)[:4]).split())
+        assert "each cell is the share" in text and not re.search(r"\b1 (keys|queries)\b|about", text), text
+
+
 def test_a_thumbnail_keeps_a_sharp_pattern_sharp_and_every_row_a_distribution():
     from attncli.views.gallery import pooled, spans
 
@@ -279,6 +294,17 @@ def test_the_gallerys_json_keeps_every_head_of_a_long_text():
     doc = view.document()
     assert [(h["layer"], h["head"]) for h in doc["heads"]] == [(layer, head) for layer in range(6) for head in range(12)]
     assert all(np.array(h["weights"]).shape == (n, n) for h in doc["heads"])
+
+
+def test_a_one_layer_gallery_says_1_layer_and_1_head():
+    from attncli.views import HeadGrid, gallery
+
+    n = 4
+    heads = [(0, 0, "previous", np.eye(n, k=-1) + np.eye(n, 1, k=n - 1)), (0, 1, "broad", np.full((n, n), 1 / n))]
+    blocks = gallery.view(model="m", text="t", tokens=("a", "b", "c", "d"), heads=heads, kinds=KINDS,
+                          threshold=0.5).pages[0].blocks
+    assert next(b for b in blocks if isinstance(b, HeadGrid)).title.startswith("All 2 heads (1 layer): ")
+    assert "prev: previous token; 1 head: L0H0" in blocks[4].lines
 
 
 def test_gallery_markdown_lists_every_head_with_its_pattern(tiny, tiny_run):

@@ -53,20 +53,29 @@ def _baseline_words(k, name):
             "chance": "chance"}.get(name) or "the column mean in L"
 
 
+def plural_for_many(n, noun: str) -> None:
+    """The noun is plural exactly when the number is not 1: no "1 pairs", no "3 pair"."""
+    assert noun.endswith("s") == (int(n) != 1), (n, noun)
+
+
 def check_intro(m, k, doc, facts):
     assert m["model"] == doc["model"]
     assert (m["kind"] == "a decoder") == facts.causal
-    assert int(m["split"] or 0) == facts.split_words
+    assert int(m["split"] or m["split1"] or 0) == facts.split_words
+    assert m["split"] is None or int(m["split"]) > 1
 
 
 def check_banner(m, k, doc, facts):
     assert m["kind"] == k["kind"] and int(m["n"]) == k["pairs"]
+    plural_for_many(m["n"], m["noun"])
+    assert m["dropped"] is None or int(m["dropped"]) > 1
 
 
 def check_verdict(m, k, doc, facts):
     best = k["heads"][0]
     assert m["head"] == f"L{best['layer']}H{best['head']}"
     assert int(m["right"]) == round(best["accuracy"] * k["pairs"]) and int(m["of"]) == k["pairs"]
+    plural_for_many(m["of"], m["noun"])
     assert (m["acc"], m["low"], m["high"]) == (fixed(best["accuracy"], P), fixed(best["low"], P), fixed(best["high"], P))
     name, bar = _bar(k)
     assert m["against"].startswith(_baseline_words(k, name)) and m["bar"] == fixed(bar, P)
@@ -87,7 +96,7 @@ def check_margin(m, k, doc, facts):
     best = k["heads"][0]
     margin = best["margin"]
     assert m["head"] == f"L{best['layer']}H{best['head']}"
-    assert int(m["n"]) == margin["pairs"]
+    assert int(m["n"]) == margin["pairs"] and (m["one"] is not None) == (margin["pairs"] == 1)
     if m["all"]:
         assert margin["positive"] == margin["pairs"] and m["low"] == fixed(margin["min"], P) and margin["min"] > 0
     elif m["none"]:
@@ -109,23 +118,29 @@ NUM = r"-?\d+\.\d+"
 PATTERN_TABLE = [
     (rf"^(?P<model>.+) is (?P<kind>an encoder|a decoder): (every token sees every token|only pairs that point left "
      rf"count)\. (Every labelled word is one token here\.|(?P<split>\d+) labelled words are cut into several tokens "
-     rf"here; their first token stands for them\.)$", check_intro),
+     rf"here; their first token stands for them\.|(?P<split1>1) labelled word is cut into several tokens here; its "
+     rf"first token stands for it\.)$", check_intro),
     (r"^A verdict needs the best head's 95 % Wilson interval to lie above the best baseline: the best fixed offset, "
      r"the column mean \(the token the other tokens attend to most, in the head where that rule does best\), always "
      r"the first token, and chance \(a uniform pick\)\.$", check_static),
-    (r"^(?P<kind>\w+): [^,]+, (?P<n>\d+) pairs(; \d+ labelled pairs point right, which a decoder's dependent cannot "
-     r"see, and do not count)?$", check_banner),
-    (rf"^(?P<verdict>Evidence): (?P<head>L\d+H\d+) points (?P<points>.+) in (?P<right>\d+) of (?P<of>\d+) pairs "
+    (r"^(?P<kind>\w+): [^,]+, (?P<n>\d+) (?P<noun>pairs?)(; ((?P<dropped>\d+) labelled pairs point right, which a "
+     r"decoder's dependent cannot see, and do not count|1 labelled pair points right, which a decoder's dependent "
+     r"cannot see, and does not count))?$", check_banner),
+    (rf"^(?P<verdict>Evidence): (?P<head>L\d+H\d+) points (?P<points>.+) in (?P<right>\d+) of (?P<of>\d+) "
+     rf"(?P<noun>pairs?) "
      rf"\((?P<acc>{NUM}), 95 % interval (?P<low>{NUM}) to (?P<high>{NUM})\), above the best baseline, "
      rf"(?P<against>.+) \((?P<bar>{NUM})\)\.( (?P<count>\d+) heads' intervals lie above it: (?P<names>[^.]+)\.)?$",
      check_verdict),
-    (rf"^(?P<verdict>No evidence): the best head, (?P<head>L\d+H\d+), is right in (?P<right>\d+) of (?P<of>\d+) pairs "
+    (rf"^(?P<verdict>No evidence): the best head, (?P<head>L\d+H\d+), is right in (?P<right>\d+) of (?P<of>\d+) "
+     rf"(?P<noun>pairs?) "
      rf"\((?P<acc>{NUM}), 95 % interval (?P<low>{NUM}) to (?P<high>{NUM})\), and that interval does not lie above the "
      rf"best baseline, (?P<against>.+) \((?P<bar>{NUM})\)\. The set gives no evidence of a head for (?P<kind>\w+) in "
      rf"this model\.$", check_verdict),
     (rf"^(?P<head>L\d+H\d+)'s margin \(weight on the right word minus the wrong one\) is "
-     rf"((?P<all>positive on all (?P<n>\d+) pairs that name a wrong word \(smallest (?P<low>{NUM})\))"
-     rf"|(?P<none>negative or zero on all (?P<n2>\d+) pairs that name a wrong word: it prefers the wrong word)"
+     rf"((?P<all>positive on (all (?P<n>[2-9]|\d\d+) pairs that name|(?P<one>the only pair that names)) a wrong word "
+     rf"\(smallest (?P<low>{NUM})\))"
+     rf"|(?P<none>negative or zero on (all (?P<n2>[2-9]|\d\d+) pairs that name|(?P<one2>the only pair that names)) a "
+     rf"wrong word: it prefers the wrong word)"
      rf"|positive on (?P<pos>\d+) of (?P<n3>\d+) pairs that name a wrong word; it ranges from (?P<lo>{NUM}) to (?P<hi>{NUM}))\.$",
      check_margin),
     (r"^The set labels no (?P<kind>\w+) pairs\.$", check_empty),
@@ -141,8 +156,9 @@ def check_patterns_view(view, facts):
         assert len(matches) == 1, f"a sentence of no known kind, or of several: {text!r}"
         m, check = matches[0]
         groups = m.groupdict()
-        if check is check_margin and groups.get("n") is None:
-            groups["n"] = groups.get("n2") or groups.get("n3")
+        if check is check_margin:
+            groups["one"] = groups.get("one") or groups.get("one2")
+            groups["n"] = groups.get("n") or groups.get("n2") or groups.get("n3") or (1 if groups["one"] else None)
         check(groups, by_kind.get(kind), doc, facts)
         seen += 1
     return seen

@@ -67,6 +67,9 @@ class Grid(Record):
     title: str = ""
     numeric: bool = True  # False: every column is text, left-aligned
     blanks: bool = False  # True: the last column is left empty, for answers written in by hand
+    shades: tuple[tuple[float | None, ...], ...] | None = None  # per cell, 0 to 1: shaded as a weight (None: plain)
+    narrow: tuple[tuple[str, ...], ...] | None = None  # the rows in fewer characters, for a screen too narrow for them
+    narrow_note: str = ""  # what the narrow cells mean, shown under them when they are used
 
 
 class Boxed(Record):

@@ -155,7 +155,8 @@ def induction_view(found, precision: int = 3, shown: int = 10) -> View:
                         f"evenly would give {uniform:.3f}).", "lesson"),
               Bars(f"The {len(bars)} highest of {n_layers * n_heads} heads", bars),
               Paragraph(f"The top head is L{best_l}H{best_h}, score {fixed(best, precision)}. {labelled}", "strong"),
-              Grid(("layer",) + tuple(f"H{h}" for h in range(n_heads)), table, "Every head's induction score"),
+              Grid(("layer",) + tuple(f"H{h}" for h in range(n_heads)), table, "Every head's induction score",
+                   shades=tuple((None,) + tuple(float(s) for s in row) for row in found.scores)),
               Paragraph(copies), Paragraph(ablation),
               Paragraph("Another sequence: --seed S; longer: --length N.", "note"))
 

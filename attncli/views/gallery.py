@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from attncli.views import Bullets, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
+from attncli.views import Bullets, Grid, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
          "punctuation": "punct", "coreference": "coref", "agreement": "agree", "broad": "broad"}
 MEASURED = ("coreference", "agreement")  # labels that come from `attncli patterns`, not from this sentence
 LABEL_WIDTH = 6  # characters of a token kept on the rows' axis
+# One screen: the lines a gallery's heads may take. Files (markdown, HTML, text) have no screen height, so
+# every format takes the same budget, about a laptop's full-height terminal or a projector's screen.
+GALLERY_LINES = 50
+# A layer of thumbnails takes a line of labels and, unless the text has only a few tokens or the layer very
+# many heads, at least two lines of heatmap (80 to 120 columns give 2 to 6).
+LAYER_LINES = 3
+LISTED = 40  # a kind's heads are all named up to this many (MiniLM's lists); a longer list names its first NAMED
+NAMED = 8
+KEYS = {"previous": "the token before", "next": "the token after", "self": "the query's own token",
+        "first": "token 0", "sep": "the [SEP] tokens", "punctuation": "the punctuation tokens"}
+# A label with a number, where the words do not fit 80 columns (9 heads); the others are five letters at most.
+LETTER = {"previous": "p", "next": "n", "self": "s", "first": "f", "sep": "S", "punctuation": "P"}
+
+
+def one_row_per_layer(n_layers: int) -> bool:
+    """Whether the gallery is a table of one text row per layer: the thumbnails would take more than a screen."""
+    return n_layers * LAYER_LINES > GALLERY_LINES
 
 
 def tokens_line(tokens) -> str:
@@ -41,31 +58,30 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
 
     causal: a decoder's run (row 0 left out of the labels' averages); kv_heads: head → its key/value head.
     """
-    tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights, layer, head)
-                  for layer, head, kind, weights in heads)
     n_layers = len({layer for layer, *_ in heads})
-    grid = HeadGrid(tuple(abbreviate(t) for t in tokens), tuple(initial(t) for t in tokens), tiles,
-                    f"All {len(heads)} heads ({n_layers} layers): rows are queries, columns keys")
-    found = []
+    table = one_row_per_layer(n_layers)
+    if table:
+        shown = layer_table(heads, tokens, causal,
+                            f"All {len(heads)} heads, a row per layer: pattern and the weight that earned it")
+    else:
+        tiles = tuple(HeadTile(f"L{layer}H{head}", SHORT[kind], weights, layer, head)
+                      for layer, head, kind, weights in heads)
+        shown = HeadGrid(tuple(abbreviate(t) for t in tokens), tuple(initial(t) for t in tokens), tiles,
+                         f"All {len(heads)} heads ({n_layers} layer{'s' if n_layers != 1 else ''}): rows are "
+                         "queries, columns keys")
+    found, cut = [], False
     for kind in kinds:
         names = [f"L{layer}H{head}" for layer, head, k, _ in heads if k == kind]
         if names:
-            many = f"{len(names)} heads" if len(names) > 1 else "1 head"
-            found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens, causal)}; {many}: {', '.join(names)}")
+            found.append(f"{SHORT[kind]}: {kind_words(kind, kinds, tokens, causal)}; {named(names)}")
+            cut = cut or len(names) > LISTED
     blocks = (Title(f"{model}: every head on your sentence", text),
               Paragraph(tokens_line(tokens)),
-              grid,
-              Paragraph(f"Each head is labelled by the pattern that gets, on average over its rows, at least "
-                        f"{threshold:g} of the weight; broad: none does."
-                        + (" The model is causal: each query sees only itself and the tokens before it, so the "
-                           "upper right of every heatmap is empty, and row 0, which can only see itself, is left "
-                           "out of the averages." if causal else "")
-                        + (" coref and agree come from attncli patterns instead: heads whose accuracy on attncli's "
-                           "labelled set lies above every baseline." if any(k in MEASURED for _, _, k, _ in heads)
-                           else ""), "note"),
+              shown,
+              Paragraph(labels_note(heads, threshold, causal, table), "note"),
               Bullets(tuple(found)),
               Paragraph("One head's four steps: attncli model TEXT --layer L --head H; which heads link two "
-                        "words: --link FROM TO.", "note"))
+                        "words: --link FROM TO" + ("; every head's kind: --format json." if cut else "."), "note"))
 
     def document() -> dict:
         if not causal:
@@ -79,13 +95,76 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
     return View(f"{model}: all heads", (Page("All heads", blocks),), document)
 
 
+def labels_note(heads, threshold: float, causal: bool, table: bool) -> str:
+    """What the labels mean; in the table, what its numbers are; in a causal model, why row 0 does not count."""
+    words = (f"Each head is labelled by the pattern that gets, on average over its rows, at least {threshold:g} of "
+             "the weight; broad: none does.")
+    present = [k for k in KEYS if any(k == kind for _, _, kind, _ in heads)]
+    if table and present:
+        words += (" The number is that average, to two decimals: the weight a row gives the pattern's keys "
+                  f"({', '.join(f'{SHORT[k]}: {KEYS[k]}' for k in present)}), over "
+                  + ("rows 1…n−1 (the model is causal: row 0 sees only itself)." if causal
+                     else "the rows that have such keys."))
+    elif causal:
+        words += (" The model is causal: each query sees only itself and the tokens before it, so "
+                  + ("row 0" if table else "the upper right of every heatmap is empty, and row 0")
+                  + ", which can only see itself, is left out of the averages.")
+    if any(k in MEASURED for _, _, k, _ in heads):
+        words += (" coref and agree come from attncli patterns instead: heads whose accuracy on attncli's "
+                  "labelled set lies above every baseline.")
+    return words
+
+
+def named(names: list[str]) -> str:
+    """How many heads and which: every name up to LISTED, else the first NAMED and how many more."""
+    many = f"{len(names)} heads" if len(names) > 1 else "1 head"
+    if len(names) <= LISTED:
+        return f"{many}: {', '.join(names)}"
+    return f"{many}: {', '.join(names[:NAMED])}, … ({len(names) - NAMED} more)"
+
+
+def share_text(share: float) -> str:
+    """A mean weight in three characters: .93, or 1.0 where it rounds to 1.00."""
+    rounded = round(share, 2)
+    return "1.0" if rounded >= 1 else f"{rounded:.2f}".removeprefix("0")
+
+
+def layer_table(heads, tokens, causal: bool, title: str) -> Grid:
+    """One text row per layer, a cell per head: its label and the mean weight that earned it (none for broad
+    or a label from `attncli patterns`), shaded by that weight."""
+    from attncli.pretrained.patterns import pattern_shares
+
+    layers: dict[int, list] = {}
+    for layer, head, kind, weights in heads:
+        share = pattern_shares(weights, tokens, causal).get(kind)  # (n, n) → the mean weight on kind's keys
+        layers.setdefault(layer, []).append((head, kind, share))
+    first = next(iter(layers.values()))
+    rows, narrow, shades = [], [], []
+    for layer, cells in layers.items():
+        rows.append((f"L{layer}",) + tuple(SHORT[k] + (f" {share_text(v)}" if v is not None else "")
+                                           for _, k, v in cells))
+        narrow.append((f"L{layer}",) + tuple(f"{LETTER[k]} {share_text(v)}" if v is not None else SHORT[k]
+                                             for _, k, v in cells))
+        shades.append((None,) + tuple(v for _, _, v in cells))
+    letters = [k for k in LETTER if any(k == kind and v is not None for cells in layers.values()
+                                         for _, kind, v in cells)]
+    note = ("At this width each label with a number is its letter: "
+            + ", ".join(f"{LETTER[k]} {SHORT[k]}" for k in letters) + "." if letters else "")
+    return Grid(("layer",) + tuple(f"H{head}" for head, _, _ in first), tuple(rows), title, numeric=False,
+                shades=tuple(shades), narrow=tuple(narrow), narrow_note=note)
+
+
 def labels_of_run(run, model: str | None = None) -> dict:
     """(layer, head) → kind: coreference or agreement where `attncli patterns` found evidence for the model
-    --model names (None: the default), else the pattern this sentence's weights show."""
+    --model names, else the pattern this sentence's weights show. None (the default, or a run from the
+    Python API): the short name of the installed model the run names, if it is one (no evidence else)."""
+    from attncli.pretrained.locate import SHORT_NAMES
     from attncli.pretrained.measured import measured_labels
     from attncli.pretrained.patterns import head_labels
 
-    return head_labels(run, measured_labels(model or "minilm"))
+    if model is None:
+        model = next((alias for alias, name in SHORT_NAMES.items() if name == run.model), "")
+    return head_labels(run, measured_labels(model))
 
 
 def of_run(run, model: str | None = None) -> View:
@@ -107,6 +186,16 @@ def spans(n: int, parts: int) -> list[tuple[int, int]]:
     """n positions cut into `parts` spans as even as can be: [(start, end), …]."""
     edges = [round(n * k / parts) for k in range(parts + 1)]
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def span_words(cut: list[tuple[int, int]], one: str, many: str) -> str:
+    """How many positions each of these spans holds, in words: "one key", "a span of 2 keys", "… of 1 or 2 keys"."""
+    sizes = {b - a for a, b in cut}
+    low, high = min(sizes), max(sizes)
+    if high == 1:
+        return f"one {one}"
+    count = str(low) if low == high else f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
+    return f"a span of {count} {many}"
 
 
 def pooled(weights: np.ndarray, rows: list[tuple[int, int]], cols: list[tuple[int, int]]) -> np.ndarray:

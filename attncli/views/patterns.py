@@ -16,6 +16,16 @@ BASELINE_WORDS = {
 
 
 
+def count(n: int, one: str, many: str) -> str:
+    """A number and its noun, singular for 1: "1 pair", "3 pairs"."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def wrong_word_pairs(n: int) -> str:
+    """The pairs that name a wrong word, as the margin sentences say them."""
+    return "the only pair that names a wrong word" if n == 1 else f"all {n} pairs that name a wrong word"
+
+
 def baseline_name(kind, name: str) -> str:
     """The baseline as a learner reads it, with its offset or its head."""
     b = kind.baselines
@@ -39,9 +49,11 @@ def verdict(kind, precision: int) -> str:
             names = [h.name for h in kind.evidence]
             listed = ", ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
             more = f" {len(names)} heads' intervals lie above it: {listed}."
-        return (f"Evidence: {best.name} points {POINTS[kind.kind]} in {best.correct} of {best.pairs} pairs "
+        return (f"Evidence: {best.name} points {POINTS[kind.kind]} in {best.correct} of "
+                f"{count(best.pairs, 'pair', 'pairs')} "
                 f"({fixed(best.accuracy, precision)}, {interval}), above the best baseline, {against}.{more}")
-    return (f"No evidence: the best head, {best.name}, is right in {best.correct} of {best.pairs} pairs "
+    return (f"No evidence: the best head, {best.name}, is right in {best.correct} of "
+            f"{count(best.pairs, 'pair', 'pairs')} "
             f"({fixed(best.accuracy, precision)}, {interval}), and that interval does not lie above the best "
             f"baseline, {against}. The set gives no evidence of a head for {kind.kind} in this model.")
 
@@ -51,9 +63,9 @@ def margin_sentence(kind, precision: int) -> str:
     best = kind.best
     m = best.margin
     if m.positive == m.pairs:
-        shape = f"positive on all {m.pairs} pairs that name a wrong word (smallest {fixed(m.low, precision)})"
+        shape = f"positive on {wrong_word_pairs(m.pairs)} (smallest {fixed(m.low, precision)})"
     elif m.positive == 0:
-        shape = f"negative or zero on all {m.pairs} pairs that name a wrong word: it prefers the wrong word"
+        shape = f"negative or zero on {wrong_word_pairs(m.pairs)}: it prefers the wrong word"
     else:
         shape = (f"positive on {m.positive} of {m.pairs} pairs that name a wrong word; it ranges from "
                  f"{fixed(m.low, precision)} to {fixed(m.high, precision)}")
@@ -65,11 +77,13 @@ def view(result, *, precision: int = 3) -> View:
     what = ("a decoder: only pairs that point left count" if result.causal
             else "an encoder: every token sees every token")
     blocks = [Title(f"{result.model}: attention patterns with evidence",
-                    f"{result.set_name}, {result.sentences} sentences",
+                    f"{result.set_name}, {count(result.sentences, 'sentence', 'sentences')}",
                     "A head is right on a pair when the largest weight in the dependent's row goes to the labelled "
                     "token; a word is its first subword token."),
               Paragraph(f"{result.model} is {what}. "
-                        + (f"{result.split_words} labelled words are cut into several tokens here; their first "
+                        + ("1 labelled word is cut into several tokens here; its first token stands for it."
+                           if result.split_words == 1 else
+                           f"{result.split_words} labelled words are cut into several tokens here; their first "
                            "token stands for them." if result.split_words else
                            "Every labelled word is one token here.")),
               Paragraph("A verdict needs the best head's 95 % Wilson interval to lie above the best baseline: "
@@ -90,7 +104,9 @@ def view(result, *, precision: int = 3) -> View:
 def _kind_blocks(kind, p: int) -> list:
     from attncli.pretrained.evidence import BASELINES, WHAT
 
-    dropped = (f"; {kind.dropped} labelled pairs point right, which a decoder's dependent cannot see, and do not "
+    dropped = ("; 1 labelled pair points right, which a decoder's dependent cannot see, and does not count"
+               if kind.dropped == 1 else
+               f"; {kind.dropped} labelled pairs point right, which a decoder's dependent cannot see, and do not "
                "count" if kind.dropped else "")
     margin = kind.best.margin is not None
     headers = ("head", "right", "accuracy", "95 % interval") + (("mean margin", "margin > 0") if margin else ())
@@ -104,9 +120,10 @@ def _kind_blocks(kind, p: int) -> list:
     for name in BASELINES:
         note = "yes" if name in kind.compared else "no: the pattern itself"
         base_rows.append((baseline_name(kind, name), fixed(kind.baselines.accuracy(name), p), note))
-    blocks = [Banner(f"{kind.kind}: {WHAT[kind.kind]}, {kind.pairs} pairs{dropped}"),
-              Grid(headers, tuple(rows), f"The {min(TOP, len(kind.heads))} most accurate of {len(kind.heads)} heads",
-                   numeric=True),
+    most = (f"The {min(TOP, len(kind.heads))} most accurate of {len(kind.heads)} heads" if len(kind.heads) > 1
+            else "The one head")
+    blocks = [Banner(f"{kind.kind}: {WHAT[kind.kind]}, {count(kind.pairs, 'pair', 'pairs')}{dropped}"),
+              Grid(headers, tuple(rows), most, numeric=True),
               Grid(("baseline", "accuracy", "in the verdict"), tuple(base_rows), "Baselines on the same pairs", numeric=False),
               Paragraph(verdict(kind, p), "strong")]
     if margin:
@@ -115,8 +132,8 @@ def _kind_blocks(kind, p: int) -> list:
         blocks.append(Grid(("head", "mean margin", "smallest", "largest", "margin > 0"),
                            tuple((h.name, fixed(h.margin.mean, p), fixed(h.margin.low, p), fixed(h.margin.high, p),
                                   f"{h.margin.positive}/{h.margin.pairs}") for h in by_margin),
-                           f"The {len(by_margin)} highest mean margins over the {kind.best.margin.pairs} pairs "
-                           "that name a wrong word"))
+                           (f"The {len(by_margin)} highest mean margins" if len(by_margin) > 1 else "The mean margin")
+                           + " over " + wrong_word_pairs(kind.best.margin.pairs).replace("all ", "the ", 1)))
     return blocks
 
 
