@@ -368,6 +368,39 @@ def test_a_truncated_file_is_named(tiny, tmp_path):
             load_model(str(path))
 
 
+@pytest.mark.parametrize("name", ["blk.1.ffn_up.weight", "blk.0.attn_q.weight", "token_embd.weight"])
+@pytest.mark.parametrize("bits", [0x7E00, 0x7C00, 0xFC00])  # NaN, +∞, −∞ as a block's float16 scale
+def test_a_block_scale_that_is_not_finite_is_refused_by_name_when_read_and_when_held(tiny, tmp_path, name, bits):
+    from attncli.pretrained.generate import generate
+
+    data = bytearray(tiny.read_bytes())
+    start = GGUFFile(tiny).tensors[name].start
+    data[start:start + 2] = bits.to_bytes(2, "little")  # the first block's d
+    path = tmp_path / "bad.gguf"
+    path.write_bytes(bytes(data))
+    message = f"bad.gguf: the tensor {name} holds NaN or infinite values"
+    with pytest.raises(AttncliError, match=message):
+        load_model(str(path)).run(TEXT, logits=True)
+    with pytest.raises(AttncliError, match=message):
+        generate(load_model(str(path)), "the dog", max_new_tokens=2)
+
+
+def test_q4_0_matrices_read_as_the_gguf_library_dequantises_them(tmp_path):
+    from attncli.pretrained import llama
+
+    types = {name: "Q4_0" for name in weights() if "blk." in name and "norm" not in name}
+    path = write_tiny_llama(tmp_path / "q4_0.gguf", types=types)
+    f = GGUFFile(path)
+    assert {f.tensors[n].type_name for n in types} == {"Q4_0"}
+    config = llama.read_config(f)
+    expected = dequantized(path)
+    for i in range(CONFIG["n_layers"]):
+        layer = llama.read_layer(f, config, i)
+        assert np.array_equal(layer.w_v.T, expected[f"blk.{i}.attn_v.weight"])
+        assert np.array_equal(layer.w_down.T, expected[f"blk.{i}.ffn_down.weight"])
+        assert np.array_equal(layer.w_q.T, llama.unpermute(expected[f"blk.{i}.attn_q.weight"], CONFIG["n_heads"]))
+
+
 def test_an_unsupported_architecture_is_named(tmp_path):
     path = write_tiny_llama(tmp_path / "g.gguf", arch="gpt2")
     with pytest.raises(AttncliError, match="architecture is 'gpt2'; attncli runs Llama-architecture decoders"):

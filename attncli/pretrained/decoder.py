@@ -77,8 +77,11 @@ class DecoderModel(ModelShape):
                 return read_layer(self.file, self.config, i, empty)
             return self.file.tensor(self.output_name, out=empty(self.file.info(self.output_name).shape))
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        pool = ThreadPoolExecutor(max_workers=2)
+        try:
             *layers, output = pool.map(load, range(self.config.n_layers + 1))
+        finally:  # a bad tensor stops the loading, not only the result
+            pool.shutdown(cancel_futures=True)
         self._layers = dict(enumerate(layers))
         self._output = output
 
