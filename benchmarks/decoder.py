@@ -11,7 +11,8 @@ resident memory (ru_maxrss). CPU time is the figure to compare on a shared machi
 counts the waits for a core that other processes hold.
 The targets: `attncli model` on 12 tokens at most 2.5 s of CPU, at least 8× less CPU than the
 transformers route, at most 700 MB; `attncli generate` with 20 new tokens at most 3.5 s (wall: the
-wait at the prompt). transformers' greedy generate of the same 20 tokens is its baseline.
+wait at the prompt). transformers' greedy generate of the same 20 tokens is its baseline. Last, inside one process, the
+time per generated token by the size of the block of weights widened to float64 at a time.
 """
 
 from __future__ import annotations
@@ -97,6 +98,39 @@ def once(argv: list[str]) -> tuple[float, float, float]:
     return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024
 
 
+def per_token(rounds: int = 3) -> dict[str, float]:
+    """Seconds per generated token inside one process, by the size of the block Widen copies to float64.
+
+    The baseline is a block as large as any matrix (each product widens its whole matrix); the
+    variants alternate round by round, the prompt's pass left out of the clock.
+    """
+    import numpy as np
+
+    from attncli.pretrained import generate as gen
+    from attncli.pretrained import llama
+    from attncli.pretrained.decoder import load_decoder
+    from attncli.pretrained.locate import smollm2_file
+
+    model = load_decoder(smollm2_file(), "smollm2")
+    model.hold_weights()
+    ids = list(model.tokenizer.encode(PROMPT).ids)
+    sizes = {"whole matrices": 1 << 40, "1 MB blocks": 1 << 20, "2 MB blocks": 2 << 20, "4 MB blocks": 4 << 20}
+    times: dict[str, list[float]] = {name: [] for name in sizes}
+    default = llama.BLOCK_BYTES
+    try:
+        for _ in range(rounds):
+            for name, size in sizes.items():
+                llama.BLOCK_BYTES, model.widen = size, llama.Widen(np.float64)
+                logits, _, past = gen._step(model, ids, 0, None, 15, 0)
+                start = time.perf_counter()
+                for t in range(19):
+                    logits, _, past = gen._step(model, [int(np.argmax(logits))], len(ids) + t, past, 15, 0)
+                times[name].append((time.perf_counter() - start) / 19)
+    finally:
+        llama.BLOCK_BYTES = default
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -131,6 +165,12 @@ def main() -> int:
               f"{theirs[1] / gen[1]:.1f}× the wall time, {theirs[2] / gen[2]:.1f}× the peak memory")
     print(f"attncli model: {model[0]:.2f} s CPU (target 2.5), {model[2]:.0f} MB (target 700); "
           f"generate: {gen[0]:.2f} s CPU, {gen[1]:.2f} s wall (target 3.5)")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as attncli generate runs (entry.py); before NumPy loads
+    token = per_token()
+    whole = token["whole matrices"]
+    print("one generated token, float64, in one process (widening the held float32 weights):")
+    for name, seconds in token.items():
+        print(f"  {name:16s} {seconds * 1000:6.1f} ms  {whole / seconds:4.2f}× as fast as whole matrices")
     return 0
 
 
