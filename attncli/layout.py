@@ -104,3 +104,25 @@ def pad_block(lines: list[list], anchor: int | None = None) -> Laid:
     block_width = max(widths)
     return Laid(tuple(tuple(runs) + ((" " * (block_width - w), ""),) for runs, w in zip(lines, widths)), block_width,
                 anchor)
+
+
+def clipped(text: str, room: int) -> str:
+    """The text in at most `room` terminal cells: cut short with … when longer."""
+    if cell_len(text) <= room:
+        return text
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, max(room - 1, 0)).rstrip(" ") + "…"
+
+
+def wrapped(text: str, room: int | None) -> list[str]:
+    """The text as lines of at most `room` terminal cells, broken at spaces (a longer word is cut short)."""
+    if room is None or cell_len(text) <= room:
+        return [text]
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and cell_len(lines[-1]) + 1 + cell_len(word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(clipped(word, room))
+    return lines

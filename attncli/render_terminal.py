@@ -8,7 +8,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from attncli.layout import GLYPHS, Drawn, Laid, Look, Run, glyph, kept_indices, pad_block, text_width
+from attncli.layout import (GLYPHS, Drawn, Laid, Look, Run, clipped, glyph, kept_indices, pad_block, text_width,
+                            wrapped)
 from attncli.limits import MAX_ROWS
 from attncli.numbers import fixed, rgb_hex
 from attncli.palette import cell_style, heat_colour, shade
@@ -51,21 +52,16 @@ _GAP = 2  # spaces between columns
 def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width: int | None = None,
                  look: Look | None = None) -> Laid:
     """A labelled matrix as aligned text; weights shaded by value (glyphs without colour); middle rows
-    and columns elided when it would not fit `width`.
+    and columns elided when it would not fit `width`, and a note saying so.
 
     Laid out by hand rather than as a rich Table: a walkthrough holds a dozen matrices, and measuring
     Rich tables was half of `attncli explain`'s start-up (see benchmarks/startup.py).
     """
     look = look or Look(color, width)
     n_rows, n_cols = view.values.shape
-    rows = kept_indices(n_rows, table_rows(look), view.focus)
-    labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
+    rows, cols, labels, headers = _kept(view, precision, look)
     label_width = max([cell_len(t) for t in labels.values()] + [1])
-    per_column = _cell_width(view, precision) + _GAP
-    room = n_cols if look.width is None else max(2, (look.width - 1 - label_width) // per_column)
-    cols = kept_indices(n_cols, room)
     cells = {i: {j: _cell(view, i, j, precision, look) for j in cols if j is not None} for i in labels}
-    headers = {j: ("…" if j is None else str(view.col_labels[j])) for j in cols}
     col_width = {j: max([cell_len(headers[j])] + [text_width(cells[i][j]) for i in cells if j is not None]) for j in cols}
     centred = view.kind == "flags"
 
@@ -80,21 +76,65 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
     # Every piece of text is its own run, so the padding between them stays a separate run of spaces:
     # exported SVG then places each number itself instead of relying on leading spaces.
     header = line(("", ""), [[(headers[j], "bold")] for j in cols])  # user text: a run, never markup
-    lines = [[(" " + view.caption, "bold")], header, [(" " + "─" * (text_width(header) - 1), "")]]
+    room = None if look.width is None else look.width - 1
+    lines = [[(" " + part, "bold")] for part in wrapped(view.caption, room)]
+    lines += [header, [(" " + "─" * (text_width(header) - 1), "")]]
+    top = len(lines)
     for i in rows:
         if i is None:
             lines.append(line(("⋮", ""), [[("⋮", "")] for _ in cols]))
         else:
             lines.append(line((labels[i], "bold"), [[("…", "")] if j is None else cells[i][j] for j in cols]))
     if view.kind == "colours":
-        for i, runs in zip(rows, lines[3:]):
+        for i, runs in zip(rows, lines[top:]):
             if i is not None:
                 runs += [("  ", "")] + swatch(view.values[i], look.color)
     if len(rows) < n_rows or len(cols) < n_cols:
         shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
-        lines.append([(f" showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns; "
-                       "--format json has them all", "")])
-    return pad_block(lines, 3 + rows.index(view.focus) if view.focus in rows else None)
+        note = (f"showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns;", "--format json has them all")
+        parts = wrapped(" ".join(note), room)
+        if len(parts) > 1:  # a narrow screen: each half of the note on lines of its own
+            parts = wrapped(note[0], room) + wrapped(note[1], room)
+        lines += [[(" " + part, "")] for part in parts]
+    return pad_block(lines, top + rows.index(view.focus) if view.focus in rows else None)
+
+
+def _kept(view: MatrixView, precision: int, look: Look) -> tuple[list, list, dict, dict]:
+    """Which rows and columns of the matrix fit the look, and their labels (cut short with … only when not
+    even one column would fit beside them): (rows, columns, row labels, column headers), None for a gap.
+
+    Each column takes the width of its header or of its widest cell, whichever is larger: a column of
+    ✓/✗ under 'because' is as wide as 'because'.
+    """
+    n_rows, n_cols = view.values.shape
+    rows = kept_indices(n_rows, table_rows(look), view.focus)
+    labels = {i: str(view.row_labels[i]) for i in rows if i is not None}
+    cell = _cell_width(view, precision)
+    width = look.width
+    if width is None:
+        return rows, list(range(n_cols)), labels, {j: str(view.col_labels[j]) for j in range(n_cols)}
+    width -= _SWATCH[look.color] if view.kind == "colours" else 0
+    # Only the first and last few columns can be shown: each takes at least a cell and the gap before it.
+    most = min(n_cols, max(1, width // (_GAP + 1)))
+    ends = sorted(set(range(most)) | set(range(n_cols - most, n_cols)))
+    headers = {j: str(view.col_labels[j]) for j in ends}
+    label_width = max([cell_len(t) for t in labels.values()] + [1])
+    narrowest = 1 + label_width + _GAP + max(cell_len(headers[0]), cell) + (_GAP + 1 if n_cols > 1 else 0)
+    if narrowest > width:  # one column and the gap's … must fit: long labels are cut short
+        cap = max(1, (width - 2 * _GAP - 2 - cell) // 2)
+        labels = {i: clipped(t, cap) for i, t in labels.items()}
+        headers = {j: clipped(t, cap) for j, t in headers.items()}
+        label_width = max([cell_len(t) for t in labels.values()] + [1])
+    span = {j: _GAP + max(cell_len(headers[j]), cell) for j in ends}
+    for room in range(most, 0, -1):
+        cols = kept_indices(n_cols, room)
+        if 1 + label_width + sum(_GAP + 1 if j is None else span[j] for j in cols) <= width or room == 1:
+            break
+    headers = {j: "…" if j is None else headers[j] for j in cols}
+    return rows, cols, labels, headers
+
+
+_SWATCH = {True: 16, False: 9}  # the cells a colour's swatch takes after its row: "  ▕████▏ #rrggbb", or its code
 
 
 def side_by_side(blocks: list[Laid], width: int | None, gap: int = 4) -> Drawn:
@@ -249,13 +289,8 @@ def _render_matrices(block: Matrices, precision: int, look: Look) -> list[Render
 
 def _elided(view: MatrixView, precision: int, look: Look) -> bool:
     """Whether the table of this matrix would leave rows or columns out at this size."""
-    n_rows, n_cols = view.values.shape
-    if n_rows > table_rows(look):
-        return True
-    if look.width is None:
-        return False
-    label_width = max([cell_len(str(t)) for t in view.row_labels] + [1])
-    return n_cols > max(2, (look.width - 1 - label_width) // (_cell_width(view, precision) + _GAP))
+    rows, cols, _, _ = _kept(view, precision, look)
+    return None in rows or None in cols
 
 
 def _bars(block: Bars) -> Text:
