@@ -80,7 +80,7 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
               shown,
               Paragraph(labels_note(heads, threshold, causal, table), "note"),
               Bullets(tuple(found)),
-              Paragraph("One head's four steps: attncli model TEXT --layer L --head H; which heads link two "
+              Paragraph("One head step by step: attncli model TEXT --layer L --head H; which heads link two "
                         "words: --link FROM TO" + ("; every head's kind: --format json." if cut else "."), "note"))
 
     def document() -> dict:

@@ -100,11 +100,24 @@ def scenario_argument(origin: str) -> str | None:
 
 def _cost(ev: Evaluation) -> str:
     n_q, n_k = len(ev.scenario.tokens), len(ev.scenario.key_tokens)
+    allowed = ev.steps.heads[0].allowed
+    kept = n_q * n_k if allowed is None else int(allowed.sum())
+    scores = f"Cost: {n_q} queries × {n_k} keys = {n_q * n_k} scores per head"
+    if kept < n_q * n_k:  # a mask that hides some: the words say how many it leaves, and why the order stays
+        n = n_q
+        if n_q == n_k and np.array_equal(allowed, np.tril(np.ones((n, n), bool))):
+            mask = "the causal mask" if ev.settings.causal else "the mask"
+            return (f"{scores}, of which {mask} leaves {kept}: n(n+1)/2 = {n}·{n + 1}/2. That count still grows "
+                    "as n², so even skipping the hidden ones the work grows as O(n²·d) and the weights take O(n²) "
+                    "memory: the price of attention.")
+        order = "O(n²·d) and the weights take O(n²)" if n_q == n_k else "O(n_q·n_k·d) and the weights take O(n_q·n_k)"
+        return (f"{scores}, of which the mask leaves {kept}. All {n_q * n_k} are computed before the mask sets the "
+                f"hidden ones to -∞, so the work grows as {order} memory: the price of attention.")
     if ev.scenario.is_cross:
-        return (f"Cost: {n_q} queries × {n_k} keys = {n_q * n_k} scores per head. Every query meets every key, "
+        return (f"{scores}. Every query meets every key, "
                 "so time grows as O(n_q·n_k·d) and the weights take O(n_q·n_k) memory; when a decoder attends "
                 "to itself, n_q = n_k = n and that is O(n²·d) and O(n²): the price of attention.")
-    return (f"Cost: {n_q} queries × {n_k} keys = {n_q * n_k} scores per head. Every query meets every key, "
+    return (f"{scores}. Every query meets every key, "
             "so time grows as O(n²·d) and the weights take O(n²) memory: the price of attention.")
 
 
@@ -279,20 +292,26 @@ def _variance(scores: np.ndarray, p: int) -> str:
 def _scale_section(ctx: _HeadContext) -> Section:
     sc, settings, p, d_k = ctx.ev.scenario, ctx.ev.settings, ctx.precision, ctx.head.d_k
     temperature = settings.temperature
-    raw_var, entering_var = _variance(ctx.head.scores, p), _variance(ctx.head.scaled_scores, p)
+    scores, allowed = ctx.head.scores, ctx.head.allowed
+    # What softmax weighs: a score the mask hides never reaches it, so it counts in no statistic.
+    kept = scores if allowed is None else scores[allowed]  # (n_allowed,)
+    hidden = 0 if allowed is None else int(allowed.size - allowed.sum())
+    which = "These scores" if not hidden else f"The {kept.size} scores that the next step's mask leaves"
+    left_out = f" (the {hidden} it hides are left out)" if hidden else ""
+    raw_var = _variance(kept, p)
     if settings.scaled:
         heading = f"Scale: S / √d_k = S / √{d_k} (× {fixed(1 / np.sqrt(d_k), p)})"
         lesson = (f"Dot products of d_k numbers grow with d_k: for random q and k whose entries have variance 1, "
                   f"q·k has variance d_k, which pushes softmax into saturation where its gradients vanish, and "
-                  f"dividing by √d_k brings the variance back to 1. This scenario's scores have variance "
-                  f"{raw_var}, and {entering_var} after dividing by √{d_k}.")
+                  f"dividing by √d_k brings the variance back to 1. {which} have variance "
+                  f"{raw_var}, and {_variance(kept / np.sqrt(d_k), p)} after dividing by √{d_k}{left_out}.")
         hint = scenario_argument(sc.origin)
         if hint is not None:
             lesson += f" See it with `attncli compare {hint} --no-scale`."
     else:
         heading = "Scale: off (the scores are used as they are)"
         lesson = ("Scaling is turned off, so softmax sees the raw dot products, whose variance grows with d_k: "
-                  f"with a large d_k it saturates towards one key. Here the scores have variance {raw_var}.")
+                  f"with a large d_k it saturates towards one key. {which} have variance {raw_var}{left_out}.")
     if temperature != 1.0:
         heading += f", then ÷ temperature {fixed(temperature, p)}"
         lesson += (f" The temperature {fixed(temperature, p)} divides the scores once more: "
