@@ -12,21 +12,46 @@ from attncli.views import (Banner, Bars, Boxed, Bullets, Code, Grid, Heading, He
 
 def render(view: View) -> str:
     parts: list[str] = []
+    levels = Levels()
     for page in view.pages:
         for block in page.blocks:
-            parts.append(_block(block, view.precision))
+            parts.append(_block(block, view.precision, levels.of(block)))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _block(block, precision: int) -> str:
+class Levels:
+    """Heading levels that nest, one step at a time: the first title is #, a banner one below its title, a step
+    one below the banner it belongs to (a numbered head's step, 0.1) or else its title. A title after a
+    banner (one head's walkthrough under a gallery) goes one below that banner, and its steps below it."""
+
+    def __init__(self):
+        self.title = 0  # the current title's level; 0 before the first
+        self.banner = 0  # the open banner's level; 0 when none is open
+
+    def of(self, block) -> int:
+        if isinstance(block, Title):
+            self.title, self.banner = (self.banner or self.title) + 1, 0
+            return self.title
+        if isinstance(block, Banner):
+            self.banner = max(self.title, 1) + 1
+            return self.banner
+        if isinstance(block, Heading) and "." not in block.number:
+            self.banner = 0  # a step of the whole, such as the heads' concatenation, closes a head's banner
+        if isinstance(block, (Heading, Boxed)):
+            return (self.banner or max(self.title, 1)) + 1
+        return 0
+
+
+def _block(block, precision: int, level: int = 0) -> str:
+    mark = "#" * level
     if isinstance(block, Title):
-        parts = (f"# {_escape(block.title)}", block.subtitle and _code_span(visible(block.subtitle)),
+        parts = (f"{mark} {_escape(block.title)}", block.subtitle and _code_span(visible(block.subtitle)),
                  block.description and _escape(block.description))
         return "\n\n".join(part for part in parts if part)
     if isinstance(block, Banner):
-        return f"## {_escape(block.text)}"
+        return f"{mark} {_escape(block.text)}"
     if isinstance(block, Heading):
-        return f"### Step {block.number}: {_escape(block.text)}"
+        return f"{mark} Step {block.number}: {_escape(block.text)}"
     if isinstance(block, Paragraph):
         text = _escape(block.text)
         return {"lesson": f"*{text}*", "strong": f"**{text}**"}.get(block.role, text)
@@ -38,7 +63,7 @@ def _block(block, precision: int) -> str:
     if isinstance(block, Boxed):
         lines = [visible(line) for line in block.lines]
         fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall("`+", line)), default=0))
-        return f"### {_escape(block.title)}\n\n{fence}\n" + "\n".join(lines) + f"\n{fence}"
+        return f"{mark} {_escape(block.title)}\n\n{fence}\n" + "\n".join(lines) + f"\n{fence}"
     if isinstance(block, Bullets):
         return "\n".join(f"- {_escape(line)}" for line in block.lines)
     if isinstance(block, Bars):

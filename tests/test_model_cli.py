@@ -118,7 +118,7 @@ def test_float32_runs_the_model_in_float32_and_says_how_far_float64_is(tiny):
     assert "differ from the model's float32 forward pass by up to" in result.stdout
 
 
-@pytest.mark.parametrize("suffix, needle", [(".svg", "<svg"), (".html", "<html"), (".md", "### Step 4"),
+@pytest.mark.parametrize("suffix, needle", [(".svg", "<svg"), (".html", "<html"), (".md", "\n## Step 4"),
                                             (".json", '"layer": 1')])
 def test_one_head_exports(tiny, tmp_path, suffix, needle):
     path = tmp_path / f"head{suffix}"

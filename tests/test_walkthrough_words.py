@@ -1,6 +1,8 @@
 """The walkthrough's sentences that interpret numbers, on a scenario and on a real head, with and without a mask:
 the cost of the scores, the variance before and after √d_k, the model's hint, and headings that nest."""
 
+import re
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -103,6 +105,48 @@ def test_a_real_decoder_heads_variance_leaves_out_what_its_causal_mask_hides(tmp
     assert expected_variance_words(view.document()["heads"][0]) in lesson
     assert "scenario" not in lesson
     assert "of which the causal mask leaves" in cost(view)
+
+
+def headings(markdown: str) -> list[int]:
+    return [len(m.group(1)) for m in re.finditer(r"(?m)^(#+) ", markdown)]
+
+
+def assert_nested(levels: list[int]) -> None:
+    """One # at the top, and no heading more than one level below the one before it."""
+    assert levels and levels[0] == 1 and levels.count(1) == 1, levels
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+
+
+@pytest.mark.parametrize("args", [["dog_ate_dinner"], ["two_heads", "--focus", "cat"], ["translation", "--mask"],
+                                  ["dog_ate_dinner", "--focus", "dog", "--tiled"]])
+def test_explains_markdown_headings_nest(args):
+    result = runner.invoke(app, ["explain", *args, "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert_nested(headings(result.stdout))
+    assert "\n## Step 1: Project" in result.stdout or "\n### Step 0.1: Project" in result.stdout
+
+
+def test_two_heads_steps_sit_under_their_heads_and_the_rest_under_the_title():
+    out = runner.invoke(app, ["explain", "two_heads", "--format", "markdown"]).stdout
+    assert "\n## Head 0: previous token (d_k = 6, d_v = 2)\n" in out and "\n### Step 0.1: Project" in out
+    assert "\n## Step 6: Every head's weights at a glance\n" in out and "\n## Step 0: Inputs\n" in out
+
+
+def test_a_models_markdown_puts_the_clearest_head_under_the_gallery(tmp_path):
+    pytest.importorskip("gguf", reason="the model extra is not installed")
+    pytest.importorskip("tokenizers", reason="the model extra is not installed")
+    from tiny_llama import write_tiny_llama
+
+    tiny = str(write_tiny_llama(tmp_path / "tiny.gguf", seed=5))
+    text = "the dog ate his dinner because he was hungry"
+    gallery = runner.invoke(app, ["model", text, "--model", tiny, "--format", "markdown"]).stdout
+    assert_nested(headings(gallery))
+    assert re.search(r"(?m)^## One head, step by step: L\d+H\d+\n", gallery)
+    assert re.search(r"(?m)^### tiny.* L\d+H\d+\n", gallery) and "\n#### Step 0: Inputs\n" in gallery
+    one = runner.invoke(app, ["model", text, "--model", tiny, "--layer", "1", "--head", "3", "--format",
+                              "markdown"]).stdout
+    assert_nested(headings(one))
+    assert "\n## Step 1: Project" in one
 
 
 def test_the_gallerys_hint_names_no_number_of_steps(tmp_path):
