@@ -312,15 +312,16 @@ def joined(pages: list[RenderableType]) -> Group:
 
 
 def grid_table(headers, rows, title: str = "", numeric: bool = True, shades=None,
-               system: str | None = "truecolor") -> Table:
+               system: str | None = "truecolor", widths: list[int] | None = None) -> Table:
     """A plain table of text cells: the first column bold, numbers right-aligned; long tables elided.
 
     shades: per cell a weight to shade it by (None: plain); a shaded table's cells never wrap, so that each
-    row stays one line."""
+    row stays one line. widths: each column's width, its text wrapped (a long name folded) to fit it."""
     table = Table(title=Text(title, style="bold") if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
     for k, header in enumerate(headers):
+        fixed_width = {} if widths is None else {"width": widths[k], "overflow": "fold"}
         table.add_column(Text(header), justify="right" if k and numeric else "left", style="bold" if k == 0 else None,
-                         no_wrap=shades is not None)
+                         no_wrap=shades is not None, **fixed_width)
     for i in kept_indices(len(rows), MAX_ROWS):
         if i is None:
             table.add_row(*(Text("⋮") for _ in headers))
@@ -337,13 +338,62 @@ def _grid(block: Grid, look: Look) -> list[RenderableType]:
     if block.narrow is not None and look.width is not None and grid_width(block.headers, block.rows) > look.width:
         rows, note = block.narrow, block.narrow_note
     shaded = block.shades is not None and look.color
-    out: list[RenderableType] = [grid_table(block.headers, rows, block.title, block.numeric,
-                                            block.shades if shaded else None, look.system)]
-    if note:
-        out.append(Text(note))
+    headers, shades, widths, kept = block.headers, block.shades if shaded else None, None, ""
+    if look.width is not None and grid_width(headers, rows) > look.width:
+        headers, rows, shades, widths, kept = _fitting(headers, rows, shades, look.width)
+    out: list[RenderableType] = [grid_table(headers, rows, block.title, block.numeric, shades, look.system, widths)]
+    out += [Text(line) for line in (note, kept) if line]
     if shaded:
         out.append(heat_legend(True, look.system))
     return out
+
+
+FOLD = 10  # the narrowest a table's first column is folded to, to keep the other columns whole
+
+
+def _fitting(headers, rows, shades, width: int) -> tuple:
+    """A table too wide for `width`, laid out with no cell cut short: (headers, rows, shades, each column's
+    width, a note when columns are left out).
+
+    Squeezed by Rich, such a table cuts its numbers short ("0.…"). Here text wraps at spaces, the names in
+    the first column fold (to FOLD cells at least), the other cells keep their longest word whole (a
+    shaded row stays one line: its cells whole), and when that is still too wide the middle columns are
+    left out and a note says how many show.
+    """
+    wrap = shades is None
+    full = [max(cell_len(cell) for cell in column) for column in zip(headers, *rows)]
+    least = [max(_least(cell, wrap) for cell in column) for column in zip(headers, *rows)]
+    if wrap:
+        least[0] = min(least[0], FOLD)  # a name longer than FOLD is folded onto more lines
+    n = len(headers)
+    cols = list(range(n))
+    spare = lambda cols: width - (sum(1 if j is None else least[j] for j in cols) + 3 * (len(cols) - 1) + 2)
+    room = n - 1
+    while spare(cols) < 0 and room > 1:
+        room -= 1
+        cols = [0] + [None if j is None else j + 1 for j in kept_indices(n - 1, room)]
+    widths = [1 if j is None else least[j] for j in cols]
+    extra = max(spare(cols), 0)
+    while extra:  # what is left goes a cell at a time to the columns short of their full width
+        short = [k for k, j in enumerate(cols) if j is not None and widths[k] < full[j]]
+        if not short:
+            break
+        for k in short[:extra]:
+            widths[k] += 1
+        extra -= min(extra, len(short))
+    if len(cols) == n:
+        return headers, rows, shades, widths, ""
+    pick = lambda row: tuple("…" if j is None else row[j] for j in cols)
+    if shades is not None:
+        shades = tuple(tuple(None if j is None else row[j] for j in cols) for row in shades)
+    shown = sum(j is not None for j in cols)
+    return (pick(headers), tuple(pick(row) for row in rows), shades, widths,
+            f"showing {shown} of {n} columns; --export FILE.md has them all")
+
+
+def _least(cell: str, wrap: bool) -> int:
+    """The fewest cells a table cell can take: its longest word when it may wrap, else all of it."""
+    return max(map(cell_len, cell.split()), default=0) if wrap else cell_len(cell)
 
 
 def grid_width(headers, rows) -> int:
@@ -417,7 +467,8 @@ def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: in
     lines: list[list] = []
     for start in range(0, len(widest), per_band):  # the heads' numbers once, above every layer's row
         lines.append([(" " * label_width, "")] + [piece for tile in widest[start:start + per_band]
-                                                   for piece in ((" ", ""), (fit(f"H{tile.head}"), "bold"))])
+                                                   for piece in ((" ", ""), (fit(_head_number(tile.head, len(cols))),
+                                                                             "bold"))])
     for layer, heads in layers:
         for start in range(0, len(heads), per_band):
             band = heads[start:start + per_band]
@@ -434,6 +485,11 @@ def _thumbnails(block: HeadGrid, layers: list, most: int, color: bool, width: in
                 lines.append(line)
     laid = pad_block(lines)
     return out + [Drawn(laid.lines, laid.width), Text("")]
+
+
+def _head_number(head: int, room: int) -> str:
+    """H10 above a head's thumbnail, or 10 where H10 would be cut to H…."""
+    return f"H{head}" if len(f"H{head}") <= room else str(head)
 
 
 def _tile_row(weights: np.ndarray, i: int | None, cols: list[int | None], color: bool) -> list:

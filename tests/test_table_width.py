@@ -92,3 +92,51 @@ def test_a_matrix_never_passes_its_width_and_says_when_it_leaves_columns_out(n_r
         assert (int(counts.group(3)), int(counts.group(4)), int(counts.group(2))) == (len(shown), n_cols, n_rows)
     else:
         assert "…" not in headers
+
+
+def grid_text(grid, width: int, color: bool) -> str:
+    import io
+
+    from rich.console import Console
+
+    from attncli.render_terminal import _grid
+
+    console = Console(file=io.StringIO(), width=width, record=True, color_system="truecolor" if color else None,
+                      highlight=False, emoji=False)
+    for part in _grid(grid, Look(color, width)):
+        console.print(part)
+    return console.export_text()
+
+
+number = st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.{abs(int(x)) % 5}f}")
+name = st.text(alphabet=st.sampled_from("abc XYZ-_.[],"), min_size=1, max_size=30).map(str.strip).filter(bool)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 6), st.integers(40, 160), st.booleans(), st.booleans(), st.data())
+def test_a_grid_cuts_no_number_short_and_says_when_it_leaves_columns_out(n_cols, n_rows, width, shaded, color, data):
+    from attncli.views import Grid
+
+    headers = ("name",) + tuple(f"c{j}" for j in range(1, n_cols + 1))
+    rows = tuple((data.draw(name),) + tuple(data.draw(number) for _ in range(n_cols)) for _ in range(n_rows))
+    shades = tuple(tuple(None if j == 0 else 0.5 for j in range(n_cols + 1)) for _ in rows) if shaded else None
+    out = grid_text(Grid(headers, rows, "T", shades=shades), width, color)
+    assert max(len(line) for line in out.splitlines()) <= width
+    words = out.split()
+    shown = [j for j in range(1, n_cols + 1) if f"c{j}" in words]
+    for j in shown:  # every number of a column shown is shown whole
+        assert all(row[j] in words for row in rows), (j, out)
+    text = " ".join(words)
+    if len(shown) < n_cols:
+        assert f"showing {len(shown) + 1} of {n_cols + 1} columns; --export FILE.md has them all" in text, out
+    else:
+        assert "showing" not in text
+
+
+def test_a_grade_at_40_columns_keeps_every_answer_and_status_whole():
+    out = runner.invoke(app, ["grade", "tests/golden/grade/key.json", "tests/golden/grade/student-01.answers.yaml",
+                              "--width", "40", "--no-color"]).stdout
+    question = out[out.index(" question "):]
+    assert "-0.08" in question and "0.5" in question and "wrong" in question
+    assert "…" not in question.split("First mistake")[0]
+    assert "showing 3 of 5 columns; --export FILE.md\nhas them all" in out  # the per-student table, at its width
