@@ -101,7 +101,8 @@ def labels_note(heads, threshold: float, causal: bool, table: bool) -> str:
              "the weight; broad: none does.")
     present = [k for k in KEYS if any(k == kind for _, _, kind, _ in heads)]
     if table and present:
-        words += (" The number is that average, to two decimals: the weight a row gives the pattern's keys "
+        words += (" The number is that average, to two decimals (1.0 where it rounds to 1.00): the weight a row "
+                  "gives the pattern's keys "
                   f"({', '.join(f'{SHORT[k]}: {KEYS[k]}' for k in present)}), over "
                   + ("rows 1…n−1 (the model is causal: row 0 sees only itself)." if causal
                      else "the rows that have such keys."))
