@@ -343,3 +343,16 @@ def test_smollm2s_gallery_of_270_heads_is_a_row_per_layer_that_fits_80_and_120_c
         assert "200 heads: L2H2, L2H4, L3H0, L3H1, L3H2, L3H3, L3H4, L3H5, … (192 more)" in words
     labels = labels_of_run(attncli.model(sentence, name="smollm2"))  # the notebook's gallery: SmolLM2's evidence
     assert labels[(13, 8)] == "agreement" and "coreference" not in labels.values()
+
+
+def test_a_gallery_too_large_for_json_is_refused_before_its_document_is_built(tiny, monkeypatch):
+    from attncli.views import gallery
+
+    built = []
+    monkeypatch.setattr(gallery, "matrix_json", lambda m: built.append(m) or [])
+    monkeypatch.setenv("ATTNCLI_MAX_OUTPUT_BYTES", "10000")  # the tiny gallery's weights take about 40,000
+    result = runner.invoke(app, ["model", TEXT, "--model", tiny, "--format", "json"])
+    assert result.exit_code == 1 and not built
+    assert "the JSON of this view would take about" in result.stderr and "ATTNCLI_MAX_OUTPUT_BYTES" in result.stderr
+    monkeypatch.setenv("ATTNCLI_MAX_OUTPUT_BYTES", "50000000")
+    assert runner.invoke(app, ["model", TEXT, "--model", tiny, "--format", "json"]).exit_code == 0 and built
