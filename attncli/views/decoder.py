@@ -93,11 +93,11 @@ def generation_view(gen, precision: int = 3, shown_keys: int = 4) -> View:
     blocks.append(Grid(("step", "chosen", "keys", "top 5", "p", f"{name} weights", "largest", "weight"),
                        tuple(rows),
                        "One row per new token", numeric=False))
-    blocks.append(Paragraph(f"keys: how many keys (and values) are cached, the new token's own included. {name} "
-                            f"weights: the new query row's weight on each cached key, one character a key in order "
+    blocks.append(Paragraph(f"keys: how many keys (and values) the predicting query reads, its own included. "
+                            f"{name} weights: that query row's weight on each of them, one character a key in order "
                             f"from {gen.prompt_tokens[0]}, ten a line: · below 0.2, ░ 0.2 to 0.4, ▒ 0.4 to "
-                            "0.6, ▓ 0.6 to 0.8, █ 0.8 or more; the keys it weights most on the right. p: the probability of the "
-                            "next token.", "note"))
+                            "0.6, ▓ 0.6 to 0.8, █ 0.8 or more; the keys it weights most on the right. p: the "
+                            "probability of the next token.", "note"))
     saved = gen.work_recomputed / gen.work_cached if gen.work_cached else float("nan")
     end = " The model chose its end-of-text token, so it stopped there." if gen.stopped else ""
     blocks += [Paragraph(f"Text: {visible(gen.text)}{end}", "strong"),
