@@ -52,7 +52,7 @@ ModelOpt = Annotated[Optional[str], typer.Option(
     "--model", metavar="minilm|smollm2|PATH", help="minilm (the encoder all-MiniLM-L6-v2, default), smollm2 (the "
     "causal SmolLM2-135M-Instruct), a Llama GGUF file, a BERT model directory or a Hugging Face hub id.")]
 Float32Opt = Annotated[bool, typer.Option(
-    "--float32", help="Run the model in float32, as it was trained (default float64).")]
+    "--float32", help="Compute in float32, transformers' default precision (attncli's: float64).")]
 
 # The output options of every command that shows a view: declared here once, added by view_command().
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour: weights get block glyphs instead of shading.")]

@@ -12,7 +12,7 @@ from attncli.errors import AttncliError, UsageError
 from attncli.files import write_atomic
 from attncli.record import Record
 from attncli.safe_text import visible
-from attncli.views import View
+from attncli.views import JSON_NUMBER, View
 
 EXPORT_SUFFIXES = (".svg", ".html", ".txt", ".md", ".json")
 EXPORT_WIDTH = 100  # columns of an exported picture when there is no terminal to measure and no --width
@@ -81,6 +81,7 @@ def deliver(view: View, how: Delivery, live=None, text: str | None = None) -> No
         check_output_size(markdown_bytes(view), "markdown")
     document = None
     if wanted & {"json", ".json"}:
+        check_output_size(view.document_bytes, "JSON")  # before building a document too large to write
         document = view.document()  # as large as the scenario's limits allow; its text is what may not be
         check_output_size(json_bytes(document), "JSON")
     if how.export is not None:
@@ -178,7 +179,6 @@ def export(view: View, path: str, width: int | None, theme: str = "light", prote
 
 # ---- output size: estimated from the view before anything is written --------------------------
 
-_JSON_NUMBER = 26  # the longest float64 repr (24 characters), its comma and newline, before indentation
 
 
 def check_output_size(estimate: int, what: str) -> None:
@@ -226,11 +226,11 @@ def json_bytes(document, depth: int = 1) -> int:
     if isinstance(document, (list, tuple)):
         if document and all(type(item) in (float, int, bool) for item in document[:1]) and \
                 type(document[-1]) in (float, int, bool):  # a row of numbers, as matrix_json makes them
-            return len(document) * (2 * depth + _JSON_NUMBER) + 4
+            return len(document) * (2 * depth + JSON_NUMBER) + 4
         return sum(2 * depth + json_bytes(item, depth + 1) for item in document) + 4
     if isinstance(document, str):
         return 6 * len(document) + 2
-    return _JSON_NUMBER
+    return JSON_NUMBER
 
 
 def write_json(f, document: dict) -> None:

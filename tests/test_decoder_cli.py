@@ -103,8 +103,25 @@ def test_generate_shows_each_step_and_the_work_saved(tiny):
     result = runner.invoke(app, ["generate", "the dog", "--model", tiny, "--max-new-tokens", "4", "--layer", "1",
                                  "--head", "0", "--no-color", "--width", "120"])
     assert result.exit_code == 0, result.output
-    assert "L1H0:" in result.stdout and "One row per new token" in result.stdout
+    assert "L1H0 weights" in result.stdout and "One row per new token" in result.stdout
     assert "times as much" in result.stdout and "differ by at most" in result.stdout
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_each_candidate_and_each_key_stands_on_one_line_with_its_number(tiny, width):
+    args = ["generate", "the dog", "--model", tiny, "--max-new-tokens", "5", "--layer", "1", "--head", "0"]
+    doc = ok_json(*args)
+    shown = runner.invoke(app, [*args, "--no-color", "--width", str(width)]).stdout
+    table = shown[shown.index("One row per new token"):shown.index("keys: how many")].splitlines()
+    assert max(map(len, table)) <= width
+    lines = iter(table)
+    for step in doc["steps"]:  # a step's lines start at its number; each candidate's line holds its p
+        line = next(line for line in lines if line.split()[:1] == [str(step["cache_len"] - 2)])
+        for k, candidate in enumerate(step["top"]):
+            cells = line.split()
+            assert f"{candidate['p']:.3f}" in cells and (candidate["token"] in cells or any(
+                c.endswith("…") and candidate["token"].startswith(c[:-1]) for c in cells)), (k, line)
+            line = next(lines) if k < len(step["top"]) - 1 else line
 
 
 def test_the_induction_lesson_json(tiny):
@@ -215,7 +232,8 @@ def test_a_deep_decoders_gallery_is_one_text_row_per_layer_that_fits_the_width_a
     assert len(table) <= 50  # GALLERY_LINES
     assert "█" not in part and "░" not in part  # no thumbnails
     assert ("At this width each label with a number is its letter" in part) == (width == 80)  # words need 115
-    assert "--layer L --head H" in part and "over rows 1…n−1" in part
+    words = " ".join(part.split())
+    assert "--layer L --head H" in words and "over rows 1…n−1" in words
 
 
 def test_the_tables_numbers_are_the_mean_weights_of_the_json_rounded_at_either_width(deep):
@@ -325,3 +343,16 @@ def test_smollm2s_gallery_of_270_heads_is_a_row_per_layer_that_fits_80_and_120_c
         assert "200 heads: L2H2, L2H4, L3H0, L3H1, L3H2, L3H3, L3H4, L3H5, … (192 more)" in words
     labels = labels_of_run(attncli.model(sentence, name="smollm2"))  # the notebook's gallery: SmolLM2's evidence
     assert labels[(13, 8)] == "agreement" and "coreference" not in labels.values()
+
+
+def test_a_gallery_too_large_for_json_is_refused_before_its_document_is_built(tiny, monkeypatch):
+    from attncli.views import gallery
+
+    built = []
+    monkeypatch.setattr(gallery, "matrix_json", lambda m: built.append(m) or [])
+    monkeypatch.setenv("ATTNCLI_MAX_OUTPUT_BYTES", "10000")  # the tiny gallery's weights take about 40,000
+    result = runner.invoke(app, ["model", TEXT, "--model", tiny, "--format", "json"])
+    assert result.exit_code == 1 and not built
+    assert "the JSON of this view would take about" in result.stderr and "ATTNCLI_MAX_OUTPUT_BYTES" in result.stderr
+    monkeypatch.setenv("ATTNCLI_MAX_OUTPUT_BYTES", "50000000")
+    assert runner.invoke(app, ["model", TEXT, "--model", tiny, "--format", "json"]).exit_code == 0 and built

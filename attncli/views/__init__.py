@@ -133,12 +133,16 @@ class View(Record):
     pages: tuple[Page, ...]
     document: Callable[[], dict]  # built only when JSON is asked for
     precision: int = 3  # decimals the renderers show
+    document_bytes: int = 0  # a part of the JSON's size known before document() builds it (0: none known)
 
 
 
 def dims(n: int) -> tuple[str, ...]:
     """Column labels 1 … n for the width of a matrix."""
     return tuple(str(i + 1) for i in range(n))
+
+
+JSON_NUMBER = 26  # a float64's longest repr (24 characters), its comma and newline: the JSON size estimates' unit
 
 
 def matrix_json(m: np.ndarray) -> list[list[float]]:

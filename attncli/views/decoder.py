@@ -61,9 +61,16 @@ def shared_kv_paragraph(layer: int, head: int, kv_head: int, n_heads: int, n_kv_
 GLYPHS = "·░▒▓█"  # weight in [0, 0.2), [0.2, 0.4), [0.4, 0.6), [0.6, 0.8), [0.8, 1]
 
 
-def strip(weights) -> str:
-    """One character per key, darker for more weight (see GLYPHS)."""
-    return "".join(GLYPHS[min(4, int(w * 5))] for w in weights)
+def strip(weights, group: int = 10, between: str = " ") -> str:
+    """One character per key, darker for more weight (see GLYPHS), in groups of ten, for counting."""
+    glyphs = "".join(GLYPHS[min(4, int(w * 5))] for w in weights)
+    return between.join(glyphs[i:i + group] for i in range(0, len(glyphs), group))
+
+def lines(cells) -> str:
+    """One entry a line, each without spaces: a narrow column cuts an entry (…) but never wraps it onto the next
+    line, so each stays level with its number in the next column."""
+    return "\n".join(cell.replace(" ", "␣") for cell in cells)
+
 
 def generation_view(gen, precision: int = 3, shown_keys: int = 4) -> View:
     """Each new token with its candidates, the cache length and the watched head's row; then what the cache saved."""
@@ -76,17 +83,21 @@ def generation_view(gen, precision: int = 3, shown_keys: int = 4) -> View:
                         f"every cached key and value. {'The cache keeps the keys and values of earlier positions.' if gen.cache else 'Without the cache (--no-cache), each step runs the whole prefix again.'}",
                         "lesson")]
     rows = []
+    context = gen.prompt_tokens + tuple(s.token for s in gen.steps)
     for t, step in enumerate(gen.steps):
-        top = "  ".join(f"{c.token} {fixed(c.p, precision)}" for c in step.top)
         order = np.argsort(-step.weights, kind="stable")[:shown_keys]
-        context = gen.prompt_tokens + tuple(s.token for s in gen.steps)
-        looks = "  ".join(f"{context[int(j)]} {fixed(step.weights[j], precision)}" for j in order)
-        rows.append((str(t + 1), step.token, str(step.cache_len), top, strip(step.weights), looks))
-    blocks.append(Grid(("step", "chosen", "cached keys", "top 5 next tokens (probability)",
-                        f"{name}: weight on each cached key", "the largest"), tuple(rows),
+        rows.append((str(t + 1), step.token, str(step.cache_len),  # then a line per candidate, and per key
+                     lines(c.token for c in step.top), lines(fixed(c.p, precision) for c in step.top),
+                     strip(step.weights, between="\n"),
+                     lines(context[int(j)] for j in order), lines(fixed(step.weights[j], precision) for j in order)))
+    blocks.append(Grid(("step", "chosen", "keys", "top 5", "p", f"{name} weights", "largest", "weight"),
+                       tuple(rows),
                        "One row per new token", numeric=False))
-    blocks.append(Paragraph(f"Each cached key is one character, in order from {gen.prompt_tokens[0]}: weight "
-                            "· below 0.2, ░ 0.2 to 0.4, ▒ 0.4 to 0.6, ▓ 0.6 to 0.8, █ 0.8 or more.", "note"))
+    blocks.append(Paragraph(f"keys: how many keys (and values) the predicting query reads, its own included. "
+                            f"{name} weights: that query row's weight on each of them, one character a key in order "
+                            f"from {gen.prompt_tokens[0]}, ten a line: · below 0.2, ░ 0.2 to 0.4, ▒ 0.4 to "
+                            "0.6, ▓ 0.6 to 0.8, █ 0.8 or more; the keys it weights most on the right. p: the "
+                            "probability of the next token.", "note"))
     saved = gen.work_recomputed / gen.work_cached if gen.work_cached else float("nan")
     end = " The model chose its end-of-text token, so it stopped there." if gen.stopped else ""
     blocks += [Paragraph(f"Text: {visible(gen.text)}{end}", "strong"),

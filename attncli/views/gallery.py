@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from attncli.views import Bullets, Grid, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
+from attncli.views import JSON_NUMBER, Bullets, Grid, HeadGrid, HeadTile, Page, Paragraph, Title, View, matrix_json
 
 SHORT = {"previous": "prev", "next": "next", "self": "self", "first": "first", "sep": "[SEP]",
          "punctuation": "punct", "coreference": "coref", "agreement": "agree", "broad": "broad"}
@@ -52,6 +52,9 @@ def kind_words(kind: str, kinds: dict, tokens, causal: bool = False) -> str:
     return f"{words}, the [CLS] sink" if kind == "first" and tokens and tokens[0] == "[CLS]" else words
 
 
+WEIGHT_ROW_DEPTH = 5  # a number of the JSON's weights: document → heads → a head → weights → a row
+
+
 def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float, causal: bool = False,
          kv_heads: dict | None = None) -> View:
     """heads: (layer, head, kind, weights) for every head, in layer then head order.
@@ -92,7 +95,9 @@ def view(*, model: str, text: str, tokens, heads, kinds: dict, threshold: float,
                 "heads": [{"layer": layer, "head": head, "kv_head": kv_heads[head], "kind": kind,
                            "weights": matrix_json(weights)} for layer, head, kind, weights in heads]}
 
-    return View(f"{model}: all heads", (Page("All heads", blocks),), document)
+    numbers = sum(weights.size for _, _, _, weights in heads)  # each as deliver.json_bytes counts it
+    return View(f"{model}: all heads", (Page("All heads", blocks),), document,
+                document_bytes=numbers * (2 * WEIGHT_ROW_DEPTH + JSON_NUMBER))
 
 
 def labels_note(heads, threshold: float, causal: bool, table: bool) -> str:
@@ -101,7 +106,8 @@ def labels_note(heads, threshold: float, causal: bool, table: bool) -> str:
              "the weight; broad: none does.")
     present = [k for k in KEYS if any(k == kind for _, _, kind, _ in heads)]
     if table and present:
-        words += (" The number is that average, to two decimals: the weight a row gives the pattern's keys "
+        words += (" The number is that average, to two decimals (1.0 where it rounds to 1.00): the weight a row "
+                  "gives the pattern's keys "
                   f"({', '.join(f'{SHORT[k]}: {KEYS[k]}' for k in present)}), over "
                   + ("rows 1…n−1 (the model is causal: row 0 sees only itself)." if causal
                      else "the rows that have such keys."))

@@ -194,7 +194,7 @@ def gallery_then_clearest(run, float32: bool, precision: int, model: str | None 
     first = steps.pages[0]
     opening = (Banner(f"One head, step by step: {name}"), Paragraph(why))
     pages = shown.pages + (Page(first.heading, opening + first.blocks),) + steps.pages[1:]
-    return View(shown.title, pages, shown.document, precision)
+    return shown._replace(pages=pages, precision=precision)
 
 
 def link_of(run, source: int, target: int, precision: int, model: str | None = None,
