@@ -89,8 +89,8 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
         for i, runs in zip(rows, lines[top:]):
             if i is not None:
                 runs += [("  ", "")] + swatch(view.values[i], look.color)
-    if len(rows) < n_rows or len(cols) < n_cols:
-        shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
+    shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
+    if shown_rows < n_rows or shown_cols < n_cols:
         note = (f"showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns;", "--format json has them all")
         parts = wrapped(" ".join(note), room)
         if len(parts) > 1:  # a narrow screen: each half of the note on lines of its own
@@ -126,10 +126,12 @@ def _kept(view: MatrixView, precision: int, look: Look) -> tuple[list, list, dic
         headers = {j: clipped(t, cap) for j, t in headers.items()}
         label_width = max([cell_len(t) for t in labels.values()] + [1])
     span = {j: _GAP + max(cell_len(headers[j]), cell) for j in ends}
-    for room in range(most, 0, -1):
+    for room in range(most, 1, -1):
         cols = kept_indices(n_cols, room)
-        if 1 + label_width + sum(_GAP + 1 if j is None else span[j] for j in cols) <= width or room == 1:
+        if 1 + label_width + sum(_GAP + 1 if j is None else span[j] for j in cols) <= width:
             break
+    else:  # the first column and the gap's …: what the labels were cut to fit
+        cols = [0, None] if n_cols > 1 else [0]
     headers = {j: "…" if j is None else headers[j] for j in cols}
     return rows, cols, labels, headers
 
@@ -316,12 +318,13 @@ def grid_table(headers, rows, title: str = "", numeric: bool = True, shades=None
     """A plain table of text cells: the first column bold, numbers right-aligned; long tables elided.
 
     shades: per cell a weight to shade it by (None: plain); a shaded table's cells never wrap, so that each
-    row stays one line. widths: each column's width, its text wrapped (a long name folded) to fit it."""
+    row stays one line. widths: each column's width, its text wrapped (a long name in the first column
+    folded, even in a shaded table) to fit it."""
     table = Table(title=Text(title, style="bold") if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
     for k, header in enumerate(headers):
-        fixed_width = {} if widths is None else {"width": widths[k], "overflow": "fold"}
+        fixed_width = {} if widths is None else {"width": widths[k], "overflow": "ellipsis" if k else "fold"}
         table.add_column(Text(header), justify="right" if k and numeric else "left", style="bold" if k == 0 else None,
-                         no_wrap=shades is not None, **fixed_width)
+                         no_wrap=shades is not None and not (k == 0 and widths), **fixed_width)
     for i in kept_indices(len(rows), MAX_ROWS):
         if i is None:
             table.add_row(*(Text("⋮") for _ in headers))
@@ -349,22 +352,24 @@ def _grid(block: Grid, look: Look) -> list[RenderableType]:
 
 
 FOLD = 10  # the narrowest a table's first column is folded to, to keep the other columns whole
+CUT = 4  # the narrowest a column of words is cut to ("penc…"); a column with numbers is never cut
 
 
 def _fitting(headers, rows, shades, width: int) -> tuple:
-    """A table too wide for `width`, laid out with no cell cut short: (headers, rows, shades, each column's
-    width, a note when columns are left out).
+    """A table too wide for `width`, laid out so that no number is cut short: (headers, rows, shades, each
+    column's width, a note when columns are left out).
 
-    Squeezed by Rich, such a table cuts its numbers short ("0.…"). Here text wraps at spaces, the names in
-    the first column fold (to FOLD cells at least), the other cells keep their longest word whole (a
-    shaded row stays one line: its cells whole), and when that is still too wide the middle columns are
-    left out and a note says how many show.
+    Squeezed by Rich, such a table cuts its numbers short ("0.…"). Here a cell with a number stays whole,
+    words wrap at spaces (in a shaded table they stay on one line) and may be cut short with … (to CUT
+    cells), the names in the first column fold onto more lines (to FOLD cells at least), and when that is
+    still too wide the middle columns are left out and a note says how many show.
     """
     wrap = shades is None
-    full = [max(cell_len(cell) for cell in column) for column in zip(headers, *rows)]
-    least = [max(_least(cell, wrap) for cell in column) for column in zip(headers, *rows)]
-    if wrap:
-        least[0] = min(least[0], FOLD)  # a name longer than FOLD is folded onto more lines
+    columns = list(zip(headers, *rows))
+    full = [max(_text_width(cell) for cell in column) for column in columns]
+    least = [max([min(_least(column[0], wrap), CUT)] + [_least(cell, wrap, j > 0) for cell in column[1:]])
+             for j, column in enumerate(columns)]
+    least[0] = min(least[0], FOLD)  # a name longer than FOLD is folded onto more lines (the row's only wrap)
     n = len(headers)
     cols = list(range(n))
     spare = lambda cols: width - (sum(1 if j is None else least[j] for j in cols) + 3 * (len(cols) - 1) + 2)
@@ -391,15 +396,24 @@ def _fitting(headers, rows, shades, width: int) -> tuple:
             f"showing {shown} of {n} columns; --export FILE.md has them all")
 
 
-def _least(cell: str, wrap: bool) -> int:
-    """The fewest cells a table cell can take: its longest word when it may wrap, else all of it."""
-    return max(map(cell_len, cell.split()), default=0) if wrap else cell_len(cell)
+def _least(cell: str, wrap: bool, cut: bool = False) -> int:
+    """The fewest cells a table cell can take: a cell with a number in it, each line whole ('f .88' is one
+    label); words, their longest when they may wrap, and with cut, CUT."""
+    if any(ch.isdigit() for ch in cell):
+        return _text_width(cell)
+    widest = max((cell_len(word) for word in (cell.split() if wrap else cell.split("\n"))), default=0)
+    return min(widest, CUT) if cut else widest
+
+
+def _text_width(cell: str) -> int:
+    """The cells a table cell takes across: its longest line."""
+    return max(cell_len(line) for line in cell.split("\n"))
 
 
 def grid_width(headers, rows) -> int:
     """The cells grid_table takes across: its columns, 3 between two of them (a space either side of the
     box's blank rule) and 1 at each edge."""
-    widths = [max(cell_len(cell) for cell in column) for column in zip(headers, *rows)]
+    widths = [max(_text_width(cell) for cell in column) for column in zip(headers, *rows)]
     return sum(widths) + 3 * (len(widths) - 1) + 2
 
 
