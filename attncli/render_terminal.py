@@ -397,12 +397,16 @@ def _fitting(headers, rows, shades, width: int) -> tuple:
 
 
 def _least(cell: str, wrap: bool, cut: bool = False) -> int:
-    """The fewest cells a table cell can take: a cell with a number in it, each line whole ('f .88' is one
-    label); words, their longest when they may wrap, and with cut, CUT."""
-    if any(ch.isdigit() for ch in cell):
-        return _text_width(cell)
+    """The fewest cells a table cell can take: a short label with a number in it whole ('f .88', '9/31');
+    other text, its longest word when it may wrap (each number whole), and with cut and no digit, CUT."""
     widest = max((cell_len(word) for word in (cell.split() if wrap else cell.split("\n"))), default=0)
+    if any(ch.isdigit() for ch in cell):
+        whole = _text_width(cell)
+        return whole if whole <= WHOLE else widest
     return min(widest, CUT) if cut else widest
+
+
+WHOLE = 12  # a label with a number up to this long is never broken across lines
 
 
 def _text_width(cell: str) -> int:
