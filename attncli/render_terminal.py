@@ -91,7 +91,8 @@ def matrix_block(view: MatrixView, precision: int, *, color: bool = True, width:
                 runs += [("  ", "")] + swatch(view.values[i], look.color)
     shown_rows, shown_cols = (sum(i is not None for i in kept) for kept in (rows, cols))
     if shown_rows < n_rows or shown_cols < n_cols:
-        note = (f"showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns;", "--format json has them all")
+        note = (f"showing {shown_rows} of {n_rows} rows, {shown_cols} of {n_cols} columns;",
+                "--format json has them all")
         parts = wrapped(" ".join(note), room)
         if len(parts) > 1:  # a narrow screen: each half of the note on lines of its own
             parts = wrapped(note[0], room) + wrapped(note[1], room)
