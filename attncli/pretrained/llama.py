@@ -192,8 +192,8 @@ class Widen:
     float64, and half the bytes a generated token reads. Each product copies a block of the weights'
     columns into a float64 buffer about the size of a core's cache and multiplies it there, block by
     block: float64 arithmetic, as x @ w.astype(float64) up to the order of additions. A generated
-    token takes about 65 ms this way, against 100 ms widening whole matrices (benchmarks/decoder.py
-    measures both).
+    token takes about 80 ms this way, against 115 to 145 ms widening whole matrices
+    (benchmarks/decoder.py measures both).
     """
 
     def __init__(self, dtype):
