@@ -214,6 +214,7 @@ def markdown_bytes(view: View) -> int:
                     total += 2 * (sum(map(len, m.row_labels)) + sum(map(len, m.col_labels)))  # | becomes \|
             elif isinstance(block, Grid):
                 total += sum(len(cell) + 3 for row in (block.headers, *block.rows) for cell in row)
+                total += sum((max(cell.count("\n") for cell in row) * (3 * len(row) + 2)) for row in block.rows)
             else:
                 total += 16 + 2 * sum(len(str(v)) for v in vars(block).values())
     return total

@@ -219,7 +219,8 @@ def _grid(block: Grid) -> str:
         row = ["⋮"] * len(block.headers) if i is None else block.rows[i]
         shades = block.shades[i] if block.shades is not None and i is not None else (None,) * len(row)
         cells = [f'<td style="padding: 2px 7px; text-align: {a}{"; font-weight: bold" if k == 0 else ""}'
-                 f'{_shaded(w)}">{escape(c)}</td>' for k, (c, a, w) in enumerate(zip(row, align, shades))]
+                 f'{_shaded(w)}">{"<br>".join(map(escape, c.split(chr(10))))}</td>'
+                 for k, (c, a, w) in enumerate(zip(row, align, shades))]  # a cell's lines stay lines
         if block.blanks and i is not None:
             cells[-1] = _BLANK_CELL
         body.append("<tr>" + "".join(cells) + "</tr>")

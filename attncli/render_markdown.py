@@ -110,10 +110,12 @@ def grid(headers, rows, numeric: bool = True, blanks: bool = False) -> str:
     lines = ["| " + " | ".join(_cell(h.replace("\n", " ")) for h in headers) + " |",
              "|---|" + ("---:|" if numeric else "---|") * (len(headers) - 1)]
     for row in rows:
-        cells = [_cell(c) for c in row]
-        if blanks:
-            cells[-1] = BLANK
-        lines.append("| " + " | ".join(cells) + " |")
+        parts = [str(c).split("\n") for c in row]  # a cell of several lines: a table row a line, as on screen
+        for k in range(max(map(len, parts))):
+            cells = [_cell(part[k]) if k < len(part) else "" for part in parts]
+            if blanks:
+                cells[-1] = BLANK if k == 0 else ""
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

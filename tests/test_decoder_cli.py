@@ -356,3 +356,23 @@ def test_a_gallery_too_large_for_json_is_refused_before_its_document_is_built(ti
     assert "the JSON of this view would take about" in result.stderr and "ATTNCLI_MAX_OUTPUT_BYTES" in result.stderr
     monkeypatch.setenv("ATTNCLI_MAX_OUTPUT_BYTES", "50000000")
     assert runner.invoke(app, ["model", TEXT, "--model", tiny, "--format", "json"]).exit_code == 0 and built
+
+
+def test_generate_in_markdown_and_html_keeps_each_candidate_on_its_own_row_with_its_number(tiny):
+    from attncli.commands import generate
+    from attncli.deliver import markdown_bytes
+    from attncli.render_html import render as html
+    from attncli.render_markdown import render as markdown
+
+    view = generate("the dog", model=tiny, max_new_tokens=3, layer=1, head=0)
+    doc = ok_json("generate", "the dog", "--model", tiny, "--max-new-tokens", "3", "--layer", "1", "--head", "0")
+    text = markdown(view)
+    assert len(text.encode()) <= markdown_bytes(view)
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    unescaped = lambda cell: re.sub(r"\\(.)", r"\1", cell)  # markdown's \| and \< back to | and <
+    for step in doc["steps"]:
+        for candidate in step["top"]:  # a row of the table holds the candidate and, in the next cell, its p
+            assert any([unescaped(cells[3]), cells[4]] == [candidate["token"], f"{candidate['p']:.3f}"]
+                       for cells in rows), candidate
+    page = html(view)
+    assert "<br>" in page and "&lt;br&gt;" not in page
