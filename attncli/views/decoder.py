@@ -66,6 +66,7 @@ def strip(weights, group: int = 10, between: str = " ") -> str:
     glyphs = "".join(GLYPHS[min(4, int(w * 5))] for w in weights)
     return between.join(glyphs[i:i + group] for i in range(0, len(glyphs), group))
 
+
 def lines(cells) -> str:
     """One entry a line, each without spaces: a narrow column cuts an entry (…) but never wraps it onto the next
     line, so each stays level with its number in the next column."""
@@ -91,8 +92,7 @@ def generation_view(gen, precision: int = 3, shown_keys: int = 4) -> View:
                      strip(step.weights, between="\n"),
                      lines(context[int(j)] for j in order), lines(fixed(step.weights[j], precision) for j in order)))
     blocks.append(Grid(("step", "chosen", "keys", "top 5", "p", f"{name} weights", "largest", "weight"),
-                       tuple(rows),
-                       "One row per new token", numeric=False))
+                       tuple(rows), "One row per new token", numeric=False))
     blocks.append(Paragraph(f"keys: how many keys (and values) the predicting query reads, its own included. "
                             f"{name} weights: that query row's weight on each of them, one character a key in order "
                             f"from {gen.prompt_tokens[0]}, ten a line: · below 0.2, ░ 0.2 to 0.4, ▒ 0.4 to "
