@@ -70,8 +70,8 @@ class DecoderModel(ModelShape):
 
             def empty(shape):  # layer i's part of the block, handed out in the order read_layer asks
                 nonlocal taken
-                taken += int(np.prod(shape))
-                return block[taken - int(np.prod(shape)):taken].reshape(shape)
+                start, taken = taken, taken + int(np.prod(shape))
+                return block[start:taken].reshape(shape)
 
             if i < self.config.n_layers:
                 return read_layer(self.file, self.config, i, empty)

@@ -75,6 +75,8 @@ def lines(cells) -> str:
 
 def generation_view(gen, precision: int = 3, shown_keys: int = 4) -> View:
     """Each new token with its candidates, the cache length and the watched head's row; then what the cache saved."""
+    from attncli.pretrained.generate import top_ids
+
     name = f"L{gen.layer}H{gen.head}"
     how = "greedy: the most probable token each time" if gen.greedy else "drawn at random from the probabilities"
     blocks = [Title(f"{gen.model}: generating after your prompt", f"{len(gen.steps)} new tokens, {how}"),
@@ -86,7 +88,7 @@ def generation_view(gen, precision: int = 3, shown_keys: int = 4) -> View:
     rows = []
     context = gen.prompt_tokens + tuple(s.token for s in gen.steps)
     for t, step in enumerate(gen.steps):
-        order = np.argsort(-step.weights, kind="stable")[:shown_keys]
+        order = top_ids(step.weights, shown_keys)
         rows.append((str(t + 1), step.token, str(step.cache_len),  # then a line per candidate, and per key
                      lines(c.token for c in step.top), lines(fixed(c.p, precision) for c in step.top),
                      strip(step.weights, between="\n"),
